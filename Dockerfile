@@ -1,0 +1,25 @@
+# One image for the web server and the Celery worker (docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY requirements.txt .
+# The CPU build of torch: the PyPI default is a CUDA build several GB larger that a CPU server never uses.
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+
+COPY . .
+# Static files are collected at build time and served by whitenoise.
+RUN DJANGO_DEBUG=False DJANGO_SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only \
+    DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
+
+# Bake the CLIP weights into the image so containers start offline: docker build --build-arg FETCH_CLIP_WEIGHTS=1
+ARG FETCH_CLIP_WEIGHTS=0
+ARG CLIP_PRETRAINED=laion2b_s34b_b79k
+RUN if [ "$FETCH_CLIP_WEIGHTS" = 1 ]; then \
+      DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build CLIP_PRETRAINED=$CLIP_PRETRAINED \
+      python manage.py fetch_clip_weights; fi
+
+RUN useradd --create-home artsearch && mkdir -p /app/var/media && chown -R artsearch /app/var
+USER artsearch
+EXPOSE 8000

@@ -1,0 +1,36 @@
+# artsearch: `make run` serves the product, `make test` runs every test. Both set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+CHROMIUM := /usr/bin/chromium
+LAUNCH := $(PY) -m artsearch.launcher
+
+.PHONY: run test manage lint clean-data
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's chromium for the real-browser tests (Playwright cannot download its own browsers here).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
+
+run: $(STAMP)
+	$(LAUNCH) run $(if $(SAMPLE),--sample "$(SAMPLE)")
+
+test: $(STAMP) $(CHROMIUM)
+	$(LAUNCH) test $(PYTEST_ARGS)
+
+manage: $(STAMP)
+	$(LAUNCH) manage $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+# Stops nothing: delete the embedded databases and media only when no `make run` is running.
+clean-data:
+	rm -rf var/

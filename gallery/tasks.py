@@ -1,0 +1,38 @@
+"""Celery tasks: thin wrappers that take ids, call one service, and own the retry policy."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError, InterfaceError
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+def _artworks_embed_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    from gallery.services import ingest
+
+    for artwork_id in args[0] if args else kwargs.get("artwork_ids", []):
+        ingest.artwork_mark_failed(artwork_id=artwork_id, reason=f"Embedding failed: {exc!r}")
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
+             retry_backoff_max=120, max_retries=6, on_failure=_artworks_embed_failure)
+def artworks_embed(artwork_ids: list[int]) -> dict[str, int]:
+    """Embed a batch of artworks. Safe to run twice: rows already embedded by the active model are skipped."""
+    from gallery.services import ingest
+
+    return ingest.artworks_embed(artwork_ids=artwork_ids)
+
+
+@shared_task(ignore_result=True)
+def artworks_requeue_stuck() -> int:
+    """Periodic sweep: re-queue rows stranded in pending/processing by a lost message or a killed worker."""
+    from gallery.services import ingest
+
+    return ingest.artworks_requeue_stuck(older_than=timedelta(seconds=settings.GALLERY_STALE_AFTER_SECONDS))

@@ -1,0 +1,130 @@
+"""Shared fixtures. Tests run against the real PostgreSQL (+pgvector) and redis that `make test` provides."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from gallery import embeddings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
+
+
+@pytest.fixture(autouse=True)
+def _media_storage(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def clip_encoder(django_db_blocker):
+    """The real ClipEncoder with deterministic untrained ViT-B-32 weights, loaded once for the whole session."""
+    from django.conf import settings
+
+    settings.CLIP_PRETRAINED = "untrained"
+    embeddings.get_encoder.cache_clear()
+    return embeddings.get_encoder()
+
+
+@pytest.fixture(autouse=True)
+def _untrained_encoder_everywhere(clip_encoder):
+    """Services and pages call get_encoder(); make sure it is the session's encoder and never a download attempt."""
+    yield
+
+
+def make_image_bytes(*, size=(320, 240), fmt="JPEG", seed=0) -> bytes:
+    """A deterministic, visually varied test picture (gradients plus noise) encoded as `fmt`."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    x = np.linspace(0, 1, width)[None, :, None]
+    y = np.linspace(0, 1, height)[:, None, None]
+    colour = rng.random(3)[None, None, :]
+    pixels = (np.sin(6 * x * colour + 3 * y) * 0.5 + 0.5) * 200 + rng.random((height, width, 3)) * 55
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype("uint8")).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def image_upload(name="painting.jpg", *, seed=0, fmt="JPEG", size=(320, 240)) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, make_image_bytes(seed=seed, fmt=fmt, size=size),
+                              content_type=f"image/{fmt.lower()}")
+
+
+def stored_files(tmp_path) -> list[Path]:
+    """Every file in the test's MEDIA_ROOT: an orphan left by a failed upload shows up here."""
+    return sorted(path for path in (tmp_path / "media").rglob("*") if path.is_file())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url_for(name: str) -> str:
+    """DATABASE_URL with the database name replaced (a subprocess must use pytest-django's test database)."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "CLIP_PRETRAINED": "untrained", "PYTHONUNBUFFERED": "1", **extra}
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what}")
+
+
+@pytest.fixture
+def artist(db):
+    from tests.factories import ArtistFactory
+
+    return ArtistFactory()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real `celery worker` subprocess on the test database and the test redis; stopped after the test."""
+    from django.db import connection
+
+    from artsearch.celery import app
+
+    app.control.purge()  # messages left by earlier tests point at rows that no longer exist
+    env = subprocess_env(DATABASE_URL=database_url_for(connection.settings_dict["NAME"]),
+                         DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO", "--concurrency", "1",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log_path
+    try:
+        wait_for(lambda: b"ready." in log_path.read_bytes() or process.poll() is not None, timeout=60,
+                 what="the celery worker to start")
+        assert process.poll() is None, log_path.read_text()
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
