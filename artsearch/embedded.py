@@ -14,10 +14,13 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+# pgserver falls back to /tmp for its lock when XDG_RUNTIME_DIR is unset (as in CI), which is fine: say nothing.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _free_port() -> int:

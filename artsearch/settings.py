@@ -76,7 +76,6 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True  # on_commit callbacks fire after
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, opted into now
 
 # --- Redis: Celery broker and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

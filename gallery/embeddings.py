@@ -107,7 +107,7 @@ def _hub_reachable(hf_hub: str) -> bool:
     return True
 
 
-def _download_tag(model_name: str, tag: str, cache_dir: str | None = None) -> str:
+def _download_tag(model_name: str, tag: str) -> str:
     """Return the local path of a tag's checkpoint, downloading it once; fails fast when offline and not cached."""
     import huggingface_hub.constants
     import open_clip
@@ -120,7 +120,7 @@ def _download_tag(model_name: str, tag: str, cache_dir: str | None = None) -> st
     if uses_hub and not huggingface_hub.constants.is_offline_mode() and not _hub_reachable(cfg["hf_hub"]):
         _go_offline()
     try:
-        path = open_clip.pretrained.download_pretrained(cfg, cache_dir=cache_dir)
+        path = open_clip.pretrained.download_pretrained(cfg)
     except Exception as exc:  # noqa: BLE001 - open_clip wraps hub errors in FileNotFoundError/RuntimeError
         offline = huggingface_hub.constants.is_offline_mode()
         where = "the hub is unreachable (offline mode) and it is not in the local cache" if offline else str(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -92,6 +93,27 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "c
     raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what}")
 
 
+@contextlib.contextmanager
+def celery_broker(url: str):
+    """Point this process's Celery app at another broker for a while (to simulate an outage)."""
+    from artsearch.celery import app
+
+    def reset_pool():
+        # Celery has no public way to switch brokers; kombu keeps one pool per URL, so forgetting the app's
+        # connection and producer pools is enough (the original URL's pool is still open when we switch back).
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    original = app.conf.broker_url
+    app.conf.broker_url = url
+    reset_pool()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = original
+        reset_pool()
+
+
 @pytest.fixture
 def artist(db):
     from tests.factories import ArtistFactory
@@ -100,8 +122,8 @@ def artist(db):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real `celery worker` subprocess on the test database and the test redis; stopped after the test."""
+def start_worker(transactional_db, tmp_path):
+    """Start real `celery worker` subprocesses on the test database and the test redis; all stopped after the test."""
     from django.db import connection
 
     from artsearch.celery import app
@@ -109,22 +131,50 @@ def celery_worker_process(transactional_db, tmp_path):
     app.control.purge()  # messages left by earlier tests point at rows that no longer exist
     env = subprocess_env(DATABASE_URL=database_url_for(connection.settings_dict["NAME"]),
                          DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO", "--concurrency", "1",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log_path = log_path
-    try:
-        wait_for(lambda: b"ready." in log_path.read_bytes() or process.poll() is not None, timeout=60,
+    processes: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        log_path = tmp_path / f"worker-{len(processes)}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO",
+                 "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "-n", f"test-{os.getpid()}-{len(processes)}@%h"],
+                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        processes.append(process)
+        wait_for(lambda: b"ready." in log_path.read_bytes() or process.poll() is not None, timeout=90,
                  what="the celery worker to start")
         assert process.poll() is None, log_path.read_text()
-        yield process
-    finally:
+        return process
+
+    yield start
+    for process in processes:
         if process.poll() is None:
             process.terminate()
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def broker_queue():
+    """The real redis queue the worker reads: emptied first; `.jobs()` lists the artwork-id batches now waiting."""
+    import ast
+    import json
+
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery")
+
+    class Queue:
+        def jobs(self) -> list[list[int]]:
+            messages = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+            return [ast.literal_eval(m["headers"]["argsrepr"])[0] for m in messages
+                    if m["headers"]["task"] == "gallery.tasks.artworks_embed"]
+
+    yield Queue()
+    client.delete("celery")

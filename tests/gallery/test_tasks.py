@@ -1,0 +1,37 @@
+"""Tasks called in-process, as the worker would call them."""
+
+import pytest
+
+from gallery import tasks
+from gallery.models import Artwork
+from gallery.services import ingest
+from tests.conftest import image_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_embed_task_embeds_then_is_a_no_op(artist):
+    artwork = ingest.artwork_create(artist=artist, title="W", image=image_upload(seed=1))
+    assert tasks.artworks_embed([artwork.pk]) == {"embedded": 1, "skipped": 0, "failed": 0}
+    assert tasks.artworks_embed([artwork.pk]) == {"embedded": 0, "skipped": 1, "failed": 0}
+    assert Artwork.objects.get(pk=artwork.pk).status == Artwork.Status.READY
+
+
+def test_embed_task_for_a_deleted_row_does_nothing(artist):
+    assert tasks.artworks_embed([987654]) == {"embedded": 0, "skipped": 1, "failed": 0}
+
+
+def test_on_failure_marks_every_row_of_the_batch_failed(artist):
+    artworks = [ingest.artwork_create(artist=artist, title=f"W{n}", image=image_upload(seed=n)) for n in range(2)]
+    ids = [a.pk for a in artworks]
+    tasks.artworks_embed.on_failure(RuntimeError("worker gave up"), "task-id", (ids,), {}, None)
+    for artwork in Artwork.objects.filter(pk__in=ids):
+        assert artwork.status == Artwork.Status.FAILED and "worker gave up" in artwork.failure_reason
+
+
+def test_retry_policy_covers_transient_errors_only():
+    from django.db import OperationalError
+
+    assert OperationalError in tasks.artworks_embed.autoretry_for
+    assert ValueError not in tasks.artworks_embed.autoretry_for
+    assert tasks.artworks_embed.acks_late and tasks.artworks_embed.max_retries == 6
