@@ -102,6 +102,7 @@ SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)  # Django serves loca
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # development serves static/ without collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -122,6 +123,7 @@ GALLERY_MAX_UPLOAD_BYTES = env.int("GALLERY_MAX_UPLOAD_BYTES", default=20 * 1024
 GALLERY_MAX_IMAGE_PIXELS = env.int("GALLERY_MAX_IMAGE_PIXELS", default=50_000_000)
 GALLERY_THUMBNAIL_SIZE = env.int("GALLERY_THUMBNAIL_SIZE", default=400)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
+GALLERY_HNSW_EF_SEARCH = env.int("GALLERY_HNSW_EF_SEARCH", default=40)  # pgvector default; see bench results
 DATA_UPLOAD_MAX_MEMORY_SIZE = GALLERY_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

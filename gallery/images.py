@@ -82,7 +82,11 @@ def check_image(file) -> CheckedImage:
             width, height = image.size  # upright dimensions
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses on the header alone when the pixel count is absurd.
+        raise ValidationError(f"The image has too many pixels; the limit is "
+                              f"{settings.GALLERY_MAX_IMAGE_PIXELS / 1e6:.0f} megapixels.", code="too_many_pixels")
+    except UnidentifiedImageError:
         raise ValidationError("This file is not an image we can read (JPEG, PNG or WebP).", code="invalid")
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(f"The image is damaged and cannot be decoded ({exc}).", code="corrupt")
@@ -101,5 +105,9 @@ def make_thumbnail(image: Image.Image) -> ContentFile:
 
 
 def perceptual_hash(image: Image.Image) -> str:
-    """A 64-bit pHash as 16 hex digits: near-identical reproductions differ in a few bits."""
-    return str(imagehash.phash(image))
+    """pHash and dHash (64 bits each) as 32 hex digits; a reproduction of the same work differs in few bits.
+
+    Together they separate a 5 %-cropped, JPEG-70 copy from every other work of the shared dataset better than
+    either alone (see gallery/services/search.py, NEAR_DUPLICATE_MAX_BITS).
+    """
+    return f"{imagehash.phash(image)}{imagehash.dhash(image)}"

@@ -93,7 +93,8 @@ class Artwork(TimeStampedModel):
     height = models.PositiveIntegerField(null=True, editable=False)
     image_sha256 = models.CharField("SHA-256", max_length=64, unique=True, editable=False,
                                     error_messages={"unique": "This exact image file is already in the collection."})
-    perceptual_hash = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    # pHash + dHash, 128 bits as 32 hex digits: finds reproductions of a work (resized, recompressed, cropped).
+    perceptual_hash = models.CharField(max_length=32, blank=True, editable=False)
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True, editable=False)  # NULL until embedded
     embedding_model = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True,

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
+from gallery.embeddings import WeightsUnavailable, get_encoder
+from gallery.forms import KForm, SearchForm
 from gallery.models import Artist, Artwork
+from gallery.services import search as search_service
 
 
 class ArtworkListView(ListView):
-    """The gallery grid: every artwork, newest collections first by artist name."""
+    """The gallery grid: every artwork, by artist then title."""
 
     queryset = Artwork.objects.select_related("artist")
     paginate_by = settings.GALLERY_PAGE_SIZE
@@ -26,6 +32,10 @@ class ArtworkDetailView(DetailView):
         artwork = self.object
         context["more_by_artist"] = (Artwork.objects.filter(artist=artwork.artist).exclude(pk=artwork.pk)
                                      .select_related("artist")[:8])
+        try:
+            context["similar_hits"] = search_service.artwork_similar_to(artwork=artwork, k=8)
+        except WeightsUnavailable:
+            context["similar_hits"] = []
         return context
 
 
@@ -46,3 +56,75 @@ class ArtistDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context["artworks"] = self.object.artworks.select_related("artist")
         return context
+
+
+def _collection_state(model_id: str) -> dict:
+    """Why a search may have nothing to show: no artworks at all, or none embedded by the active model yet."""
+    return {"artwork_total": Artwork.objects.count(),
+            "searchable_total": Artwork.objects.embedded_by(model_id).count()}
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """The search page: GET for descriptions (shareable URLs), POST for pictures (CSRF-protected)."""
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" and "image" not in request.FILES and data.get("q"):
+        # A description alone becomes a shareable GET permalink (and the CSRF token stays out of the URL).
+        return redirect(f"{reverse('gallery:search')}?{_page_query(data)}", permanent=False)
+    form = SearchForm(data, request.FILES or None)
+    context: dict = {"form": form}
+    has_query = any(data.get(name) for name in ("q", "qid")) or "image" in request.FILES
+    if not has_query:
+        if request.method == "POST":
+            form.is_valid()
+            form.add_error(None, "Describe what you are looking for, or upload a picture.")
+            return render(request, "gallery/search.html", context, status=400)
+        return render(request, "gallery/search.html", {"form": SearchForm()})
+    if not form.is_valid():
+        return render(request, "gallery/search.html", context, status=400)
+    cleaned = form.cleaned_data
+    try:
+        result = search_service.search_page(
+            text=cleaned["q"], image=cleaned["image"], image_label=_upload_name(request), k=cleaned["k"],
+            image_weight=cleaned["image_weight"], filters=cleaned["filters"], page=cleaned["page"],
+            qid=cleaned["qid"])
+    except (search_service.EmptyQuery, search_service.QueryExpired) as exc:
+        form.add_error(None, str(exc))
+        return render(request, "gallery/search.html", context, status=400)
+    except WeightsUnavailable as exc:
+        return render(request, "gallery/search.html", {**context, "unavailable": str(exc)}, status=503)
+    context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, result.qid))
+    if not result.hits:
+        context.update(_collection_state(get_encoder().model_id))
+    return render(request, "gallery/search.html", context)
+
+
+def _upload_name(request: HttpRequest) -> str:
+    upload = request.FILES.get("image")
+    return upload.name[:80] if upload else ""
+
+
+def _page_query(data, qid: str = "") -> str:
+    """The query string of a GET link to this search (other pages add `page`)."""
+    params = QueryDict(mutable=True)
+    for name in ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to"):
+        if data.get(name):
+            params[name] = data[name]
+    if qid:
+        params["qid"] = qid
+        params.pop("q", None)  # the remembered vector already includes the description
+    return params.urlencode()
+
+
+def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
+    """"More like this": the works nearest to a stored artwork's vector, paged."""
+    artwork = get_object_or_404(Artwork.objects.select_related("artist"), pk=pk)
+    form = KForm(request.GET)
+    if not form.is_valid():
+        return render(request, "gallery/similar.html", {"artwork": artwork, "form": form}, status=400)
+    k, page = form.cleaned_data["k"] or 12, form.cleaned_data["page"] or 1
+    hits = search_service.artwork_similar_to(artwork=artwork, k=k + 1, offset=(page - 1) * k)
+    has_next = len(hits) > k and page * k < search_service.MAX_RESULTS_DEPTH
+    result = search_service.SearchPage(hits=hits[:k], page=page, k=k, has_next=has_next,
+                                       query_label=f"works like “{artwork.title}”")
+    return render(request, "gallery/similar.html", {"artwork": artwork, "result": result,
+                                                    "page_query": f"k={k}"})

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('width', models.PositiveIntegerField(editable=False, null=True)),
                 ('height', models.PositiveIntegerField(editable=False, null=True)),
                 ('image_sha256', models.CharField(editable=False, error_messages={'unique': 'This exact image file is already in the collection.'}, max_length=64, unique=True, verbose_name='SHA-256')),
-                ('perceptual_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=16)),
+                ('perceptual_hash', models.CharField(blank=True, editable=False, max_length=32)),
                 ('embedding', pgvector.django.vector.VectorField(blank=True, dimensions=512, editable=False, null=True)),
                 ('embedding_model', models.CharField(blank=True, db_index=True, editable=False, max_length=120)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('processing', 'Processing'), ('ready', 'Ready'), ('failed', 'Failed')], db_index=True, default='pending', editable=False, max_length=16)),

@@ -52,4 +52,4 @@ def test_created_artwork_has_thumbnail_dimensions_and_pending_status(artist):
     assert artwork.status == Artwork.Status.PENDING and artwork.embedding is None
     assert artwork.image.name == f"artworks/{artwork.image_sha256[:2]}/{artwork.image_sha256}.jpg"
     assert max(artwork.thumbnail.width, artwork.thumbnail.height) <= 400
-    assert len(artwork.perceptual_hash) == 16
+    assert len(artwork.perceptual_hash) == 32

@@ -1,0 +1,96 @@
+"""JSON API: the same searches as the pages. Errors are JSON with a message and a 4xx (or 503) status."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gallery.embeddings import WeightsUnavailable, get_encoder
+from gallery.forms import KForm, SearchForm
+from gallery.models import Artwork
+from gallery.services import search as search_service
+
+
+def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonResponse:
+    body = {"error": message}
+    if fields:
+        body["fields"] = fields
+    return JsonResponse(body, status=status)
+
+
+def _artwork_json(request: HttpRequest, artwork: Artwork) -> dict:
+    artist = artwork.artist
+    return {
+        "id": artwork.pk,
+        "title": artwork.title,
+        "url": request.build_absolute_uri(artwork.get_absolute_url()),
+        "image_url": request.build_absolute_uri(artwork.image.url),
+        "thumbnail_url": request.build_absolute_uri(artwork.thumbnail.url) if artwork.thumbnail else None,
+        "artist": {
+            "name": artist.name,
+            "url": request.build_absolute_uri(artist.get_absolute_url()),
+            "nationality": artist.nationality,
+            "years": artist.years,
+            "genres": artist.genres,
+            "bio": artist.bio,
+            "wikipedia_url": artist.wikipedia_url,
+        },
+    }
+
+
+def _page_json(request: HttpRequest, result: search_service.SearchPage) -> JsonResponse:
+    encoder = get_encoder()
+    return JsonResponse({
+        "query": result.query_label,
+        "model": encoder.model_id,
+        "semantic": encoder.is_pretrained,  # False: untrained weights, results are not meaningful
+        "page": result.page,
+        "k": result.k,
+        "has_next": result.has_next,
+        "qid": result.qid or None,
+        "results": [{**_artwork_json(request, hit.artwork), "similarity": round(hit.similarity, 4),
+                     "in_collection": hit.in_collection} for hit in result.hits],
+    })
+
+
+@csrf_exempt  # no cookie-authenticated state changes: a search reads only
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> JsonResponse:
+    """GET ?q=&k=&page=&artist=&genre=&nationality=&century=&year_from=&year_to=, or POST multipart `image`."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(data, request.FILES or None)
+    if not form.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return _error("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items()), fields=fields)
+    cleaned = form.cleaned_data
+    upload = request.FILES.get("image")
+    try:
+        result = search_service.search_page(
+            text=cleaned["q"], image=cleaned["image"], image_label=upload.name[:80] if upload else "",
+            image_weight=cleaned["image_weight"], filters=cleaned["filters"], k=cleaned["k"],
+            page=cleaned["page"], qid=cleaned["qid"])
+    except (search_service.EmptyQuery, search_service.QueryExpired) as exc:
+        return _error(str(exc))
+    except WeightsUnavailable as exc:
+        return _error(str(exc), status=503)
+    return _page_json(request, result)
+
+
+@require_GET
+def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/artworks/<id>/similar?k=&page=: works nearest to a stored artwork, excluding itself."""
+    artwork = Artwork.objects.select_related("artist").filter(pk=pk).first()
+    if artwork is None:
+        return _error(f"No artwork with id {pk}.", status=404)
+    form = KForm(request.GET)
+    if not form.is_valid():
+        return _error("; ".join(f"{n}: {' '.join(e)}" for n, e in form.errors.items()))
+    k, page = form.cleaned_data["k"] or 12, form.cleaned_data["page"] or 1
+    try:
+        hits = search_service.artwork_similar_to(artwork=artwork, k=k + 1, offset=(page - 1) * k)
+    except WeightsUnavailable as exc:
+        return _error(str(exc), status=503)
+    result = search_service.SearchPage(hits=hits[:k], page=page, k=k, has_next=len(hits) > k,
+                                       query_label=f"works like “{artwork.title}”")
+    return _page_json(request, result)

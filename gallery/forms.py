@@ -1,0 +1,81 @@
+"""Input shapes: what a search or upload must look like. Files are checked with Pillow (gallery.images)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from gallery import images
+from gallery.models import Artist
+from gallery.services.search import SearchFilters
+
+DEFAULT_K, MAX_K = 12, 48
+CENTURIES = [(str(c), f"{c + 1}th century") for c in range(13, 21)]  # "18" -> the 1800s, i.e. the 19th century
+
+
+def _genre_choices() -> list[tuple[str, str]]:
+    genres = sorted({g for row in Artist.objects.values_list("genres", flat=True) for g in row})
+    return [("", "Any genre")] + [(g, g) for g in genres]
+
+
+def _nationality_choices() -> list[tuple[str, str]]:
+    values = sorted({n.strip() for row in Artist.objects.values_list("nationality", flat=True)
+                     for n in row.split(",") if n.strip()})
+    return [("", "Any nationality")] + [(n, n) for n in values]
+
+
+class SearchForm(forms.Form):
+    """A description, an image, or both, plus filters. Every field is optional; the view decides what is enough."""
+
+    q = forms.CharField(label="Describe it", max_length=300, required=False, strip=True,
+                        widget=forms.TextInput(attrs={"placeholder": "a stormy sea at night   (add “not: boats” "
+                                                                     "to steer away)", "type": "search"}))
+    image = forms.FileField(label="…or upload a picture", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    image_weight = forms.FloatField(label="Picture vs. description", min_value=0.0, max_value=1.0, required=False,
+                                    initial=0.5, widget=forms.NumberInput(attrs={"type": "range", "step": "0.1",
+                                                                                 "min": "0", "max": "1"}))
+    k = forms.IntegerField(label="Results per page", min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K)
+    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    qid = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    artist = forms.ModelChoiceField(queryset=Artist.objects.all(), to_field_name="slug", required=False,
+                                    empty_label="Any artist")
+    genre = forms.ChoiceField(required=False)
+    nationality = forms.ChoiceField(required=False)
+    century = forms.ChoiceField(label="Period", choices=[("", "Any period")] + CENTURIES, required=False,
+                                help_text="Artists alive in that century")
+    year_from = forms.IntegerField(label="From year", min_value=1000, max_value=2100, required=False)
+    year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].choices = _genre_choices()
+        self.fields["nationality"].choices = _nationality_choices()
+
+    def clean_k(self) -> int:
+        return self.cleaned_data["k"] or DEFAULT_K
+
+    def clean_image(self) -> images.CheckedImage | None:
+        upload = self.cleaned_data.get("image")
+        return images.check_image(upload) if upload else None
+
+    def clean(self):
+        cleaned = super().clean()
+        year_from, year_to = cleaned.get("year_from"), cleaned.get("year_to")
+        if century := cleaned.get("century"):
+            year_from, year_to = int(century) * 100, int(century) * 100 + 99
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise ValidationError("“From year” must not be after “To year”.")
+        cleaned["filters"] = SearchFilters(artist=cleaned.get("artist"), genre=cleaned.get("genre") or "",
+                                           nationality=cleaned.get("nationality") or "",
+                                           year_from=year_from, year_to=year_to)
+        cleaned["image_weight"] = 0.5 if cleaned.get("image_weight") is None else cleaned["image_weight"]
+        cleaned["page"] = cleaned.get("page") or 1
+        return cleaned
+
+
+class KForm(forms.Form):
+    """Just k and page, for "more like this"."""
+
+    k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
+    page = forms.IntegerField(min_value=1, required=False)

@@ -1,0 +1,60 @@
+"""The JSON API."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from gallery.services import ingest
+from tests.conftest import image_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collection(artist, clip_encoder):
+    artworks = [ingest.artwork_create(artist=artist, title=f"Work {n}", image=image_upload(seed=n)) for n in range(6)]
+    ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
+    return artworks
+
+
+def test_text_search(client, collection):
+    body = client.get("/api/search", {"q": "a stormy sea", "k": 3}).json()
+    assert len(body["results"]) == 3 and body["has_next"] is True
+    assert body["semantic"] is False and body["model"] == "ViT-B-32/untrained-seed0"
+    first = body["results"][0]
+    assert set(first) >= {"id", "title", "url", "image_url", "thumbnail_url", "similarity", "in_collection", "artist"}
+    assert first["artist"]["nationality"] == "Dutch" and first["artist"]["years"] == "1853 - 1890"
+    similarities = [r["similarity"] for r in body["results"]]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_image_search_by_multipart_post(client, collection):
+    with collection[4].image.open("rb") as handle:
+        upload = SimpleUploadedFile("q.jpg", handle.read())
+    body = client.post("/api/search", {"image": upload, "k": 2}).json()
+    assert body["results"][0]["id"] == collection[4].pk and body["results"][0]["in_collection"] is True
+    assert body["results"][0]["similarity"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_similar(client, collection):
+    body = client.get(f"/api/artworks/{collection[0].pk}/similar", {"k": 10}).json()
+    assert len(body["results"]) == 5 and collection[0].pk not in [r["id"] for r in body["results"]]
+
+
+@pytest.mark.parametrize("method, url, data, status, message", [
+    ("get", "/api/search", {}, 400, "upload a picture"),
+    ("get", "/api/search", {"q": "x", "k": "100"}, 400, "less than or equal to 48"),
+    ("get", "/api/search", {"q": "x", "genre": "Nope"}, 400, "Select a valid choice"),
+    ("post", "/api/search", {"image": SimpleUploadedFile("x.jpg", b"not an image")}, 400, "not an image"),
+    ("get", "/api/artworks/999999/similar", {}, 404, "No artwork"),
+    ("delete", "/api/search", {}, 405, None),
+])
+def test_errors_are_json_4xx(client, collection, method, url, data, status, message):
+    response = getattr(client, method)(url, data)
+    assert response.status_code == status
+    if message:
+        assert message in response.json()["error"]
+
+
+def test_similar_with_bad_k_is_a_json_400(client, collection):
+    response = client.get(f"/api/artworks/{collection[0].pk}/similar", {"k": "0"})
+    assert response.status_code == 400 and "greater than or equal to 1" in response.json()["error"]

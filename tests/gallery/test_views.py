@@ -1,0 +1,183 @@
+"""Pages over the real database, with vectors from the real (untrained) encoder."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from gallery.models import Artwork
+from gallery.services import ingest
+from tests.conftest import image_upload, make_image_bytes, stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collection(artist, clip_encoder):
+    from tests.factories import ArtistFactory
+
+    other = ArtistFactory(name="Frida Kahlo", nationality="Mexican", genres=["Primitivism", "Surrealism"],
+                          birth_year=1907, death_year=1954, bio="Mexican painter <script>alert('x')</script>")
+    artworks = [ingest.artwork_create(artist=artist if n % 2 else other, title=f"Work {n}", image=image_upload(seed=n))
+                for n in range(14)]
+    ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
+    return artworks
+
+
+def cards(response) -> int:
+    return response.content.decode().count('data-testid="result-card"')
+
+
+def test_text_search_renders_result_cards_with_artist_facts(client, collection):
+    response = client.get(reverse("gallery:search"), {"q": "a stormy sea at night", "k": 5})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert cards(response) == 5
+    assert "Nationality" in html and "Wikipedia" in html and "Similarity" in html
+    assert "not semantic" in html  # the untrained-weights banner
+
+
+def test_text_search_pages_do_not_overlap(client, collection):
+    first = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6})
+    second = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6, "page": 2})
+    ids = lambda r: {hit.artwork.pk for hit in r.context["result"].hits}  # noqa: E731
+    assert len(ids(first)) == len(ids(second)) == 6 and not ids(first) & ids(second)
+    assert 'rel="next"' in first.content.decode()
+
+
+def test_posting_a_description_redirects_to_a_shareable_get_url(client, collection):
+    response = client.post(reverse("gallery:search"), {"q": "a stormy sea", "k": "6", "genre": ""})
+    assert response.status_code == 302
+    assert response["Location"] == "/search/?q=a+stormy+sea&k=6"
+
+
+def test_image_search_recognises_a_stored_work_and_stores_nothing(client, collection, tmp_path):
+    files_before = stored_files(tmp_path)
+    target = collection[3]
+    with target.image.open("rb") as handle:
+        picture = Image.open(handle).convert("RGB")
+    buffer = io.BytesIO()
+    picture.crop((16, 12, 304, 228)).save(buffer, "JPEG", quality=70)
+    upload = SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+    response = client.post(reverse("gallery:search"), {"image": upload, "k": 4})
+    assert response.status_code == 200
+    hits = response.context["result"].hits
+    assert hits[0].artwork == target and hits[0].in_collection
+    assert "This artwork is in the collection" in response.content.decode()
+    assert Artwork.objects.count() == 14 and stored_files(tmp_path) == files_before
+
+
+def test_image_search_pages_with_get_links(client, collection):
+    response = client.post(reverse("gallery:search"), {"image": image_upload(seed=99), "k": 5})
+    page_query = response.context["page_query"]
+    assert "qid=" in page_query
+    second = client.get(f"{reverse('gallery:search')}?{page_query}&page=2")
+    assert second.status_code == 200 and cards(second) == 5
+    first_ids = {hit.artwork.pk for hit in response.context["result"].hits}
+    assert not first_ids & {hit.artwork.pk for hit in second.context["result"].hits}
+
+
+def test_filters_narrow_results(client, collection):
+    response = client.get(reverse("gallery:search"), {"q": "portrait", "genre": "Surrealism", "k": 12})
+    assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {"Frida Kahlo"}
+    response = client.get(reverse("gallery:search"), {"q": "portrait", "century": "18", "k": 12})
+    assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {collection[1].artist.name}
+
+
+def test_bios_and_titles_are_escaped(client, collection):
+    html = client.get(reverse("gallery:search"), {"q": "x", "k": 14}).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"q": "x", "k": "0"}, "greater than or equal to 1"),
+    ({"q": "x", "k": "49"}, "less than or equal to 48"),
+    ({"q": "x", "k": "many"}, "whole number"),
+    ({"q": "x", "artist": "nobody-by-that-name"}, "Select a valid choice"),
+    ({"q": "x", "genre": "Vaporwave"}, "Select a valid choice"),
+    ({"q": "x", "year_from": "1900", "year_to": "1800"}, "must not be after"),
+    ({"qid": "expired-or-made-up"}, "expired"),
+])
+def test_bad_search_input_is_a_clear_400(client, collection, params, message):
+    response = client.get(reverse("gallery:search"), params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def _png_bomb() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")  # 400 megapixels in a few hundred KB
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, payload, message", [
+    ("empty.jpg", b"", "empty"),
+    ("notes.png", b"<html><script>alert(1)</script></html>", "not an image"),
+    ("truncated.jpg", make_image_bytes(seed=1)[:1500], "damaged"),
+    ("bomb.png", None, "megapixels"),
+])
+def test_bad_uploads_are_a_form_error_not_a_500(client, collection, tmp_path, name, payload, message):
+    payload = _png_bomb() if payload is None else payload
+    files_before = stored_files(tmp_path)
+    response = client.post(reverse("gallery:search"), {"image": SimpleUploadedFile(name, payload)})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert stored_files(tmp_path) == files_before
+
+
+def test_oversized_upload_is_refused(client, collection, settings):
+    settings.GALLERY_MAX_UPLOAD_BYTES = 2000
+    response = client.post(reverse("gallery:search"), {"image": image_upload(seed=1)})
+    assert response.status_code == 400 and "the limit is" in response.content.decode()
+
+
+def test_empty_submit_explains_what_to_do(client, collection):
+    assert "Describe it" in client.get(reverse("gallery:search")).content.decode()
+    response = client.post(reverse("gallery:search"), {"q": ""})
+    assert response.status_code == 400 and "upload a picture" in response.content.decode()
+
+
+def test_empty_collection_is_explained(client, db):
+    response = client.get(reverse("gallery:search"), {"q": "anything"})
+    assert response.status_code == 200 and "The collection is empty" in response.content.decode()
+
+
+def test_unembedded_collection_is_explained(client, artist):
+    ingest.artwork_create(artist=artist, title="Waiting", image=image_upload(seed=1))
+    response = client.get(reverse("gallery:search"), {"q": "anything"})
+    assert "No artwork is searchable yet" in response.content.decode()
+
+
+def test_pending_and_failed_artworks_never_appear(client, collection):
+    Artwork.objects.filter(pk=collection[0].pk).update(status=Artwork.Status.FAILED)
+    Artwork.objects.filter(pk=collection[1].pk).update(status=Artwork.Status.PENDING)
+    response = client.get(reverse("gallery:search"), {"q": "x", "k": 48})
+    shown = {hit.artwork.pk for hit in response.context["result"].hits}
+    assert len(shown) == 12 and collection[0].pk not in shown and collection[1].pk not in shown
+
+
+def test_artwork_page_shows_more_like_this_and_more_by_artist(client, collection):
+    target = collection[2]
+    response = client.get(target.get_absolute_url())
+    assert response.status_code == 200
+    similar = response.context["similar_hits"]
+    assert len(similar) == 8 and target not in [hit.artwork for hit in similar]
+    assert len(response.context["more_by_artist"]) == 6
+
+
+def test_similar_page(client, collection):
+    response = client.get(reverse("gallery:artwork-similar", args=[collection[0].pk]), {"k": 5})
+    assert response.status_code == 200 and cards(response) == 5
+    assert client.get(reverse("gallery:artwork-similar", args=[collection[0].pk]), {"k": "x"}).status_code == 400
+    assert client.get(reverse("gallery:artwork-similar", args=[999999])).status_code == 404
+
+
+def test_browse_pages(client, collection):
+    assert cards(client.get("/")) == 0 and client.get("/").status_code == 200
+    artists = client.get(reverse("gallery:artist-list"))
+    assert re.search(r"Frida Kahlo.*?7 works", artists.content.decode(), re.S)
+    artist_page = client.get(collection[0].artist.get_absolute_url())
+    assert artist_page.status_code == 200 and len(artist_page.context["artworks"]) == 7
