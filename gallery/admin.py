@@ -6,11 +6,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 
 from gallery import images
 from gallery.models import Artist, Artwork
-from gallery.services import ingest
+from gallery.services import ingest, search
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -93,10 +94,16 @@ class ArtworkAdmin(admin.ModelAdmin):
         return format_html('<img src="{}" alt="{}" style="max-height:300px">', artwork.thumbnail.url, artwork.title)
 
     def save_model(self, request, obj: Artwork, form, change: bool) -> None:
-        if "image" in form.changed_data:
-            ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"])
-        else:
+        if "image" not in form.changed_data:
             obj.save()
+            return
+        ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"])
+        twin = search.artwork_near_duplicate(obj.perceptual_hash, queryset=Artwork.objects.exclude(pk=obj.pk))
+        if twin is not None:
+            self.message_user(request, format_html(
+                'This image looks like a reproduction of <a href="{}">{}</a>, already in the collection. '
+                "Delete one of them if they are the same work.",
+                reverse("admin:gallery_artwork_change", args=[twin.pk]), twin), messages.WARNING)
 
     @admin.action(description="Re-embed selected artworks")
     def reembed_selected(self, request, queryset) -> None:

@@ -83,3 +83,22 @@ def test_reembed_action_marks_rows_pending_and_queues_them(admin_client, artwork
     artwork.refresh_from_db()
     assert artwork.status == Artwork.Status.PENDING and artwork.failure_reason == ""
     assert len(callbacks) == 1
+
+
+def test_admin_flags_a_near_duplicate_upload(admin_client, artwork, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    with artwork.image.open("rb") as handle:
+        picture = Image.open(handle).convert("RGB")
+    buffer = io.BytesIO()
+    picture.resize((300, 225)).save(buffer, "JPEG", quality=75)  # same work, another reproduction
+    with django_capture_on_commit_callbacks():
+        response = admin_client.post(reverse("admin:gallery_artwork_add"), follow=True, data={
+            "artist": artwork.artist.pk, "title": "Reproduction",
+            "image": SimpleUploadedFile("repro.jpg", buffer.getvalue())})
+    html = response.content.decode()
+    assert "looks like a reproduction of" in html and "Starry Night" in html
+    assert Artwork.objects.count() == 2  # a warning, not a refusal: the curator decides
