@@ -12,12 +12,14 @@ import warnings
 from dataclasses import dataclass
 
 import imagehash
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # GIF and BMP: not for artwork reproductions
+_MARKUP_MARKERS = (b"<script", b"<html", b"<svg", b"<?php", b"<!doctype", b"<iframe", b"javascript:")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ def check_image(file) -> CheckedImage:
         raise ValidationError(f"The file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.",
                               code="too_large")
     sha256 = sha256_of(file)
+    if _contains_markup(file):
+        raise ValidationError("The file carries web page or script content besides an image; it is refused.",
+                              code="polyglot")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -78,7 +83,7 @@ def check_image(file) -> CheckedImage:
                     f"The image is {width}×{height} pixels; the limit is "
                     f"{settings.GALLERY_MAX_IMAGE_PIXELS / 1e6:.0f} megapixels.", code="too_many_pixels")
             image.load()  # decodes everything: a truncated file fails here, not later in a worker
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = to_rgb(ImageOps.exif_transpose(image))
             width, height = image.size  # upright dimensions
     except ValidationError:
         raise
@@ -93,6 +98,34 @@ def check_image(file) -> CheckedImage:
     finally:
         file.seek(0)
     return CheckedImage(image=image, format=fmt, sha256=sha256, width=width, height=height)
+
+
+def _contains_markup(file) -> bool:
+    """Whether the bytes hold HTML, SVG, script or PHP, as a polyglot file (an image that is also a page) does.
+
+    The markers are long enough that compressed pixel data matches one by chance about once in a billion uploads.
+    """
+    file.seek(0)
+    data = file.read().lower()
+    file.seek(0)
+    return any(marker in data for marker in _MARKUP_MARKERS)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB whatever the mode: 16-bit greys are scaled (not clipped), transparency lands on white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        pixels = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or pixels.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(pixels * (255.0 / top), 0, 255).astype(np.uint8), mode="L")
+    elif image.mode == "F":
+        image = Image.fromarray(np.clip(np.asarray(image), 0, 255).astype(np.uint8), mode="L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")
 
 
 def make_thumbnail(image: Image.Image) -> ContentFile:

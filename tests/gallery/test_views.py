@@ -115,7 +115,7 @@ def _png_bomb() -> bytes:
 
 @pytest.mark.parametrize("name, payload, message", [
     ("empty.jpg", b"", "empty"),
-    ("notes.png", b"<html><script>alert(1)</script></html>", "not an image"),
+    ("notes.png", b"<html><script>alert(1)</script></html>", "script content"),
     ("truncated.jpg", make_image_bytes(seed=1)[:1500], "damaged"),
     ("bomb.png", None, "megapixels"),
 ])
