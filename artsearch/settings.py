@@ -32,11 +32,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "csp",
     "gallery",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gallery.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "artsearch.urls"
@@ -80,6 +83,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: Celery broker and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache_url_config(env("DJANGO_CACHE_URL", default=REDIS_URL))}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Fail fast when redis is down: the cache only holds rate-limit counters and paged image queries.
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
@@ -138,6 +144,25 @@ if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):  # behind a TLS-te
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our pages load nothing but their own CSS and images, and run no script.
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])  # e.g. https://storage.googleapis.com for a bucket
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", *CSP_EXTRA_IMG_SRC],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Per-client limits on the public search (django-ratelimit, counted in the redis cache). "N/s|m|h|d".
+RATELIMIT_ENABLE = env.bool("GALLERY_RATE_LIMIT_ENABLE", default=True)
+GALLERY_RATE_LIMIT_SEARCH = env("GALLERY_RATE_LIMIT_SEARCH", default="60/m")
+GALLERY_RATE_LIMIT_UPLOAD = env("GALLERY_RATE_LIMIT_UPLOAD", default="20/m")
+RATELIMIT_IP_META_KEY = env("DJANGO_RATELIMIT_IP_META_KEY", default=None)  # behind a proxy: the header it sets
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 
 AUTH_PASSWORD_VALIDATORS = [

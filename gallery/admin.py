@@ -85,13 +85,13 @@ class ArtworkAdmin(admin.ModelAdmin):
     def thumbnail_tag(self, artwork: Artwork) -> str:
         if not artwork.thumbnail:
             return "—"
-        return format_html('<img src="{}" alt="" style="height:64px;width:auto">', artwork.thumbnail.url)
+        return format_html('<img src="{}" alt="" class="admin-thumbnail">', artwork.thumbnail.url)
 
     @admin.display(description="Preview")
     def preview(self, artwork: Artwork) -> str:
         if not artwork.thumbnail:
             return "—"
-        return format_html('<img src="{}" alt="{}" style="max-height:300px">', artwork.thumbnail.url, artwork.title)
+        return format_html('<img src="{}" alt="{}" class="admin-preview">', artwork.thumbnail.url, artwork.title)
 
     def save_model(self, request, obj: Artwork, form, change: bool) -> None:
         if "image" not in form.changed_data:

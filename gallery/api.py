@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gallery.embeddings import WeightsUnavailable, get_encoder
 from gallery.forms import KForm, SearchForm
 from gallery.models import Artwork
+from gallery.ratelimits import limit
 from gallery.services import search as search_service
 
 
@@ -56,6 +57,7 @@ def _page_json(request: HttpRequest, result: search_service.SearchPage) -> JsonR
 
 @csrf_exempt  # no cookie-authenticated state changes: a search reads only
 @require_http_methods(["GET", "POST"])
+@limit(group="api-search", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def search(request: HttpRequest) -> JsonResponse:
     """GET ?q=&k=&page=&artist=&genre=&nationality=&century=&year_from=&year_to=, or POST multipart `image`."""
     data = request.POST if request.method == "POST" else request.GET
@@ -78,6 +80,7 @@ def search(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@limit(group="api-similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/artworks/<id>/similar?k=&page=: works nearest to a stored artwork, excluding itself."""
     artwork = Artwork.objects.select_related("artist").filter(pk=pk).first()

@@ -12,6 +12,7 @@ from django.views.generic import DetailView, ListView
 from gallery.embeddings import WeightsUnavailable, get_encoder
 from gallery.forms import KForm, SearchForm
 from gallery.models import Artist, Artwork
+from gallery.ratelimits import limit
 from gallery.services import search as search_service
 
 
@@ -64,6 +65,7 @@ def _collection_state(model_id: str) -> dict:
             "searchable_total": Artwork.objects.embedded_by(model_id).count()}
 
 
+@limit(group="search", rate_setting="GALLERY_RATE_LIMIT_SEARCH")
 def search(request: HttpRequest) -> HttpResponse:
     """The search page: GET for descriptions (shareable URLs), POST for pictures (CSRF-protected)."""
     data = request.POST if request.method == "POST" else request.GET
@@ -115,6 +117,7 @@ def _page_query(data, qid: str = "") -> str:
     return params.urlencode()
 
 
+@limit(group="similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH")
 def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
     """"More like this": the works nearest to a stored artwork's vector, paged."""
     artwork = get_object_or_404(Artwork.objects.select_related("artist"), pk=pk)

