@@ -79,3 +79,12 @@ class KForm(forms.Form):
 
     k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
     page = forms.IntegerField(min_value=1, required=False)
+
+
+class ArtworkUploadForm(forms.Form):
+    """A curator's upload: which artist, what title, which file. The file is checked by the ingest service."""
+
+    artist = forms.ModelChoiceField(queryset=Artist.objects.all())
+    title = forms.CharField(max_length=255)
+    image = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+                            help_text="JPEG, PNG or WebP")

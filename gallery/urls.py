@@ -7,6 +7,7 @@ app_name = "gallery"
 urlpatterns = [
     path("", views.ArtworkListView.as_view(), name="artwork-list"),
     path("search/", views.search, name="search"),
+    path("upload/", views.artwork_upload, name="artwork-upload"),
     path("artworks/<int:pk>/", views.ArtworkDetailView.as_view(), name="artwork-detail"),
     path("artworks/<int:pk>/similar/", views.artwork_similar, name="artwork-similar"),
     path("artists/", views.ArtistListView.as_view(), name="artist-list"),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,9 +13,10 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView
 
 from gallery.embeddings import WeightsUnavailable, get_encoder
-from gallery.forms import KForm, SearchForm
+from gallery.forms import ArtworkUploadForm, KForm, SearchForm
 from gallery.models import Artist, Artwork
 from gallery.ratelimits import limit
+from gallery.services import ingest
 from gallery.services import search as search_service
 
 
@@ -131,3 +135,19 @@ def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
                                        query_label=f"works like “{artwork.title}”")
     return render(request, "gallery/similar.html", {"artwork": artwork, "result": result,
                                                     "page_query": f"k={k}"})
+
+
+@staff_member_required
+def artwork_upload(request: HttpRequest) -> HttpResponse:
+    """Curators add one artwork outside the admin; the worker embeds it after the request commits."""
+    form = ArtworkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            artwork = ingest.artwork_create(**form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("image", exc.messages)  # full_clean reports a duplicate under image_sha256
+        else:
+            messages.success(request, f"“{artwork.title}” was added; it becomes searchable once it is processed.")
+            return redirect(artwork)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gallery/artwork_upload.html", {"form": form}, status=status)

@@ -95,3 +95,25 @@ def test_titles_and_bios_are_escaped_everywhere(client, clip_encoder):
         html = client.get(url).content.decode()
         assert "<script>alert('bio')" not in html and "<img src=x onerror" not in html, url
         assert "&lt;" in html, url
+
+
+def test_production_error_pages_show_no_settings_or_secrets(client, settings, db):
+    settings.DEBUG = False
+    settings.SECRET_KEY = "a-secret-that-must-never-be-shown-" + "x" * 20
+    response = client.get("/no/such/page/")
+    html = response.content.decode()
+    assert response.status_code == 404 and "Not found" in html
+    assert settings.SECRET_KEY not in html and "DATABASES" not in html and "Traceback" not in html
+
+
+def test_credentials_in_database_url_are_never_printed(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR, subprocess_env
+
+    url = "postgres://artsearch:pa55-w0rd-n0t-t0-leak@127.0.0.1:9/artsearch"  # nothing listens: the check fails
+    result = subprocess.run([sys.executable, "manage.py", "migrate", "--check"], cwd=BASE_DIR,
+                            env=subprocess_env(DATABASE_URL=url), capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "pa55-w0rd-n0t-t0-leak" not in result.stdout + result.stderr

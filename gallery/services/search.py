@@ -16,6 +16,7 @@ from PIL import Image
 from gallery import images
 from gallery.embeddings import Encoder, get_encoder
 from gallery.models import Artist, Artwork
+from gallery.services import query_cache
 
 # Hamming distance (of 128 pHash+dHash bits) under which an upload is taken for a reproduction of a stored work.
 # On the shared dataset, 95.7 % of 5 %-per-side crops saved at JPEG quality 70 fall within 28 bits of their original,
@@ -194,8 +195,6 @@ def search_page(*, text: str = "", image: images.CheckedImage | None = None, ima
                 image_weight: float = 0.5, filters: SearchFilters = SearchFilters(), k: int = 12, page: int = 1,
                 qid: str = "") -> SearchPage:
     """One page of results for a description and/or picture, or for a remembered image query (`qid`)."""
-    from gallery.services import query_cache
-
     encoder = get_encoder()
     exact_match = None
     if qid and not text and image is None:
