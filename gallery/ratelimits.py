@@ -9,8 +9,8 @@ import logging
 from functools import wraps
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django_ratelimit.core import is_ratelimited
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError, InterfaceError
+from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
