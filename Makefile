@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 CHROMIUM := /usr/bin/chromium
 LAUNCH := $(PY) -m artsearch.launcher
 
-.PHONY: run test manage lint clean-data
+.PHONY: run test manage lint bench bench-quick clean-data
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,16 @@ test: $(STAMP) $(CHROMIUM)
 manage: $(STAMP)
 	$(LAUNCH) manage $(ARGS)
 
+# Benchmarks on their own embedded services under var/bench/ (issue 7): bench/results/latest.{json,md}, ~30 min.
+bench: $(STAMP)
+	$(LAUNCH) bench $(BENCH_ARGS)
+
+# The same phases at smaller sizes in a few minutes: bench/results/quick.{json,md}.
+bench-quick: $(STAMP)
+	$(LAUNCH) bench --quick $(BENCH_ARGS)
+
 lint: $(STAMP)
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check artsearch gallery tests bench manage.py
 
 # Stops nothing: delete the embedded databases and media only when no `make run` is running.
 clean-data:

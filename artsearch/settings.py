@@ -4,6 +4,7 @@ Development works with zero configuration: `make run` provides DATABASE_URL and 
 Production sets DJANGO_DEBUG=False, a real DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -101,7 +102,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = CELERY_BROKER_TRANSPORT_OPTIONS
 
-# --- Files. Local filesystem by default; see README "Object storage" for Google Cloud Storage.
+# --- Files. Local filesystem by default; Google Cloud Storage when GS_BUCKET_NAME is set (README "Object storage").
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)  # Django serves local media unless a proxy does
@@ -109,8 +110,41 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # development serves static/ without collectstatic
+GS_BUCKET_NAME = env("GS_BUCKET_NAME", default="")
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="gcs" if GS_BUCKET_NAME else "local")
+if STORAGE_BACKEND == "local":
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "gcs":
+    from google.oauth2 import service_account
+
+    if not GS_BUCKET_NAME:
+        raise ImproperlyConfigured("STORAGE_BACKEND=gcs needs GS_BUCKET_NAME.")
+    GS_EXPIRATION_SECONDS = env.int("GS_EXPIRATION_SECONDS", default=24 * 60 * 60)  # one day, as the tutorial
+    if not 0 < GS_EXPIRATION_SECONDS <= 7 * 24 * 60 * 60:  # Google refuses to sign V4 URLs for longer
+        raise ImproperlyConfigured("GS_EXPIRATION_SECONDS must be between 1 and 604800 (seven days).")
+    GS_PUBLIC_BUCKET = env.bool("GS_PUBLIC_BUCKET", default=False)  # readable by anyone: plain URLs, no signing
+    GS_CREDENTIALS_FILE = env("GS_CREDENTIALS_FILE", default="")
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+        "OPTIONS": {
+            "bucket_name": GS_BUCKET_NAME,
+            "project_id": env("GS_PROJECT_ID", default="") or None,
+            # None: the environment's default credentials (a metadata server cannot sign; see GS_IAM_SIGN_BLOB).
+            "credentials": service_account.Credentials.from_service_account_file(GS_CREDENTIALS_FILE)
+            if GS_CREDENTIALS_FILE else None,
+            "querystring_auth": env.bool("GS_QUERYSTRING_AUTH", default=not GS_PUBLIC_BUCKET),
+            "expiration": timedelta(seconds=GS_EXPIRATION_SECONDS),
+            "default_acl": env("GS_DEFAULT_ACL", default="") or None,  # e.g. publicRead; None with uniform access
+            "custom_endpoint": env("GS_CUSTOM_ENDPOINT", default="") or None,  # base of object URLs, not API calls
+            "location": env("GS_LOCATION", default=""),
+            "iam_sign_blob": env.bool("GS_IAM_SIGN_BLOB", default=False),
+            "sa_email": env("GS_SA_EMAIL", default="") or None,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or gcs, not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -123,13 +157,13 @@ GALLERY_ENCODER = env("GALLERY_ENCODER", default="gallery.embeddings.ClipEncoder
 CLIP_MODEL = env("CLIP_MODEL", default="ViT-B-32")
 CLIP_PRETRAINED = env("CLIP_PRETRAINED", default="laion2b_s34b_b79k")  # a tag, a checkpoint file path or "untrained"
 CLIP_ON_MISSING_WEIGHTS = env("CLIP_ON_MISSING_WEIGHTS", default="untrained" if DEBUG else "error")
-CLIP_PRECISION = env("CLIP_PRECISION", default="fp32")
+CLIP_PRECISION = env("CLIP_PRECISION", default="auto")  # bf16 where the CPU has native bf16, else fp32
 CLIP_THREADS = env.int("CLIP_THREADS", default=None)
 GALLERY_MAX_UPLOAD_BYTES = env.int("GALLERY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 GALLERY_MAX_IMAGE_PIXELS = env.int("GALLERY_MAX_IMAGE_PIXELS", default=50_000_000)
 GALLERY_THUMBNAIL_SIZE = env.int("GALLERY_THUMBNAIL_SIZE", default=400)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
-GALLERY_HNSW_EF_SEARCH = env.int("GALLERY_HNSW_EF_SEARCH", default=40)  # pgvector default; see bench results
+GALLERY_HNSW_EF_SEARCH = env.int("GALLERY_HNSW_EF_SEARCH", default=100)  # recall@10 0.99 at 100k: bench/README.md
 DATA_UPLOAD_MAX_MEMORY_SIZE = GALLERY_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -145,7 +179,10 @@ if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):  # behind a TLS-te
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): our pages load nothing but their own CSS and images, and run no script.
-CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])  # e.g. https://storage.googleapis.com for a bucket
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])  # more image origins, e.g. a CDN
+if STORAGE_BACKEND == "gcs":  # images come straight from the bucket (or its custom endpoint)
+    _endpoint = MEDIA_STORAGE["OPTIONS"]["custom_endpoint"]
+    CSP_EXTRA_IMG_SRC.append(_endpoint.rstrip("/") if _endpoint else "https://storage.googleapis.com")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -187,3 +187,7 @@ def broker_queue():
 
     yield Queue()
     client.delete("celery")
+
+
+# Google Cloud Storage on a local emulator (tests/gcs.py); imported last, as that module uses the helpers above.
+from tests.gcs import gcs_bucket, gcs_client, gcs_emulator, gcs_media, gcs_worker  # noqa: E402, F401

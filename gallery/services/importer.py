@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from PIL import Image
 
 from gallery import datasets, images
+from gallery.embeddings import Encoder, get_encoder
 from gallery.models import Artist, Artwork
 from gallery.services import ingest
 
@@ -61,14 +66,68 @@ def _artist_for_folder(folder: str, artists: dict[str, Artist], report: ImportRe
     return artists[key]
 
 
-def _flush(ids: list[int], *, sync: bool, report: ImportReport) -> None:
-    if not ids:
+def _decode_and_encode(encoder: Encoder, paths: list[Path]) -> tuple[list[int | None], np.ndarray]:
+    """Decode the source files as the worker would decode the stored copies, and embed them (no database access)."""
+    decoded: list[Image.Image] = []
+    positions: list[int | None] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                decoded.append(images.check_image(handle).image)
+            positions.append(len(decoded) - 1)
+        except (ValidationError, OSError):  # changed on disk since it was stored: the worker path reports it
+            positions.append(None)
+    return positions, encoder.encode_images(decoded)
+
+
+class _PipelinedEmbedder:
+    """`--sync` embedding that overlaps with storing: a thread decodes and encodes batch N while the caller stores
+    batch N+1 (torch and Pillow release the GIL).
+
+    The thread never touches the database: vectors are written by the calling thread, so an import inside a
+    transaction the caller holds open (as tests do) sees its own rows. At most MAX_IN_FLIGHT batches wait.
+    """
+
+    MAX_IN_FLIGHT = 2
+
+    def __init__(self, report: ImportReport) -> None:
+        self.encoder = get_encoder()
+        self.report = report
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-embed")
+        self.in_flight: deque[tuple[list[int], list[Path], Future]] = deque()
+
+    def submit(self, batch: list[tuple[int, Path]]) -> None:
+        ids, paths = [pk for pk, _ in batch], [path for _, path in batch]
+        self.in_flight.append((ids, paths, self.executor.submit(_decode_and_encode, self.encoder, paths)))
+        while len(self.in_flight) > self.MAX_IN_FLIGHT or (self.in_flight and self.in_flight[0][2].done()):
+            self._store(*self.in_flight.popleft())
+
+    def finish(self) -> None:
+        try:
+            while self.in_flight:
+                self._store(*self.in_flight.popleft())
+        finally:
+            self.executor.shutdown(cancel_futures=True)
+
+    def _store(self, ids: list[int], paths: list[Path], future: Future) -> None:
+        positions, vectors = future.result()
+        readable = [(pk, position) for pk, position in zip(ids, positions) if position is not None]
+        for pk in set(ids) - {pk for pk, _ in readable}:  # rare: let the worker path decide what is wrong
+            self.report.embedded += ingest.artworks_embed(artwork_ids=[pk], encoder=self.encoder)["embedded"]
+        ingest.artworks_attach_vectors(artwork_ids=[pk for pk, _ in readable],
+                                       vectors=vectors[[position for _, position in readable]],
+                                       model_id=self.encoder.model_id)
+        self.report.embedded += len(readable)
+
+
+def _flush(batch: list[tuple[int, Path]], *, embedder: _PipelinedEmbedder | None) -> None:
+    if not batch:
         return
-    if sync:
-        report.embedded += ingest.artworks_embed(artwork_ids=ids)["embedded"]
+    if embedder is not None:
+        embedder.submit(batch)
     else:
-        ingest.enqueue_embedding_on_commit(ids)
-    ids.clear()
+        ingest.enqueue_embedding_on_commit([pk for pk, _ in batch])
+    batch.clear()
 
 
 def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | None = None, sync: bool = False,
@@ -76,7 +135,7 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
     """Import artists and images from `root`. Files already stored (same sha256) are skipped, so a rerun is a no-op.
 
     Every image gets its own transaction: a bad file is reported and the rest go on. New artworks are embedded in
-    batches, by the worker (default) or in this process (`sync`).
+    batches, by the worker (default) or in this process (`sync`, overlapping encoding with storing).
     """
     report = ImportReport()
     csv_path = artists_csv or root / "artists.csv"
@@ -86,25 +145,30 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
     if limit is not None:
         files = files[:limit]
     known = set(Artwork.objects.values_list("image_sha256", flat=True))
-    batch: list[int] = []
-    for image_file in progress(files, len(files)):
-        with open(image_file.path, "rb") as handle:
-            sha256 = images.sha256_of(handle)
-            if sha256 in known:
-                report.skipped += 1
-                continue
-            artist = _artist_for_folder(image_file.folder, artists, report)
-            try:
-                artwork = ingest.artwork_create(artist=artist, title=datasets.title_for(artist.name, image_file),
-                                                image=File(handle, name=image_file.path.name), enqueue=False)
-            except ValidationError as exc:
-                report.failed.append((str(image_file.path), " ".join(exc.messages)))
-                continue
-        known.add(sha256)
-        report.imported += 1
-        report.artwork_ids.append(artwork.pk)
-        batch.append(artwork.pk)
-        if len(batch) >= ingest.EMBED_BATCH_SIZE:
-            _flush(batch, sync=sync, report=report)
-    _flush(batch, sync=sync, report=report)
+    batch: list[tuple[int, Path]] = []
+    embedder = _PipelinedEmbedder(report) if sync else None
+    try:
+        for image_file in progress(files, len(files)):
+            with open(image_file.path, "rb") as handle:
+                sha256 = images.sha256_of(handle)
+                if sha256 in known:
+                    report.skipped += 1
+                    continue
+                artist = _artist_for_folder(image_file.folder, artists, report)
+                try:
+                    artwork = ingest.artwork_create(artist=artist, title=datasets.title_for(artist.name, image_file),
+                                                    image=File(handle, name=image_file.path.name), enqueue=False)
+                except ValidationError as exc:
+                    report.failed.append((str(image_file.path), " ".join(exc.messages)))
+                    continue
+            known.add(sha256)
+            report.imported += 1
+            report.artwork_ids.append(artwork.pk)
+            batch.append((artwork.pk, image_file.path))
+            if len(batch) >= ingest.EMBED_BATCH_SIZE:
+                _flush(batch, embedder=embedder)
+        _flush(batch, embedder=embedder)
+    finally:
+        if embedder is not None:
+            embedder.finish()
     return report

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import partial
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from PIL import Image
 
@@ -46,6 +48,24 @@ def _delete_quietly(storage, name: str) -> None:
         logger.exception("Could not delete %s after a failed save", name)
 
 
+def _delete_orphans(saved: list[tuple[object, str]]) -> None:
+    """Delete the files a failed save stored, except those a row uses.
+
+    Names are content-addressed and GCS overwrites: when two uploads of one new file race, the loser (refused by the
+    unique hash) has just rewritten the winner's objects, and must not delete them.
+    """
+    names = [name for _, name in saved]
+    try:
+        rows = Artwork.objects.filter(Q(image__in=names) | Q(thumbnail__in=names)).values_list("image", "thumbnail")
+        in_use = {name for row in rows for name in row}
+    except Exception:  # the database is unusable: an orphan costs less than a row whose image is gone
+        logger.exception("Could not check whether %s are in use; leaving them", names)
+        return
+    for storage, name in saved:
+        if name not in in_use:
+            _delete_quietly(storage, name)
+
+
 def _stored_file_names(artwork: Artwork) -> list[str]:
     """The file names in the database row; a form may already have put a new upload on `artwork.image`."""
     if artwork.pk is None:
@@ -76,11 +96,14 @@ def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Art
             artwork.thumbnail.save("thumbnail.jpg", images.make_thumbnail(checked.image), save=False)
             saved.append((artwork.thumbnail.storage, artwork.thumbnail.name))
             artwork.save()
-    except BaseException:
-        for storage, name in saved:
-            _delete_quietly(storage, name)
+    except BaseException as exc:
+        _delete_orphans(saved)
+        if isinstance(exc, IntegrityError) and "image_sha256" in str(exc):
+            # Lost a race with a simultaneous upload of the same file: the same answer full_clean gives.
+            raise ValidationError({"image_sha256": Artwork._meta.get_field("image_sha256").error_messages["unique"]})
         raise
-    for name in replaced:
+    # The same file stored again has the same names (GCS overwrites them in place): those are not to be deleted.
+    for name in set(replaced) - {artwork.image.name, artwork.thumbnail.name}:
         transaction.on_commit(partial(artwork.image.storage.delete, name))
     if enqueue:
         enqueue_embedding_on_commit([artwork.pk])
@@ -131,16 +154,21 @@ def artworks_embed(*, artwork_ids: Iterable[int], encoder: Encoder | None = None
     if not loaded:
         return counts
     vectors = encoder.encode_images([image for _, image in loaded])
-    assert vectors.shape == (len(loaded), EMBEDDING_DIM), vectors.shape
-    now = timezone.now()
-    with transaction.atomic():
-        for (artwork, _), vector in zip(loaded, vectors):
-            # update() rather than save(): a curator may have edited the title meanwhile.
-            Artwork.objects.filter(pk=artwork.pk).update(
-                embedding=vector.tolist(), embedding_model=encoder.model_id, status=Artwork.Status.READY,
-                failure_reason="", updated_at=now)
+    artworks_attach_vectors(artwork_ids=[artwork.pk for artwork, _ in loaded], vectors=vectors,
+                            model_id=encoder.model_id)
     counts["embedded"] = len(loaded)
     return counts
+
+
+def artworks_attach_vectors(*, artwork_ids: Sequence[int], vectors: np.ndarray, model_id: str) -> None:
+    """Store one vector per artwork, computed by `model_id`, and mark those rows ready (one UPDATE per batch)."""
+    assert vectors.shape == (len(artwork_ids), EMBEDDING_DIM), vectors.shape
+    now = timezone.now()
+    # bulk_update writes only these columns: a curator may have edited the title meanwhile.
+    Artwork.objects.bulk_update(
+        [Artwork(pk=artwork_id, embedding=vector, embedding_model=model_id, status=Artwork.Status.READY,
+                 failure_reason="", updated_at=now) for artwork_id, vector in zip(artwork_ids, vectors)],
+        ["embedding", "embedding_model", "status", "failure_reason", "updated_at"])
 
 
 def artworks_reembed(*, queryset, enqueue: bool = True) -> int:

@@ -112,6 +112,14 @@ def test_batch_matches_one_at_a_time(untrained, images):
     assert min_row_cosine(batched_texts, single_texts) >= 0.9999
 
 
+def test_batched_preprocessing_equals_open_clips_transform(untrained, images):
+    import torch
+
+    assert untrained._pil_steps is not None  # the batched path is the one in use
+    expected = torch.stack([untrained._preprocess(image) for image in images])
+    assert torch.equal(untrained._pixels(images), expected)  # the same arithmetic, bit for bit
+
+
 def test_batches_larger_than_one_chunk_keep_input_order(untrained, images, monkeypatch):
     monkeypatch.setattr(embeddings, "BATCH_SIZE", 3)
     chunked = untrained.encode_texts(TEXTS * 2)
@@ -233,6 +241,72 @@ def test_unknown_tag_lists_the_known_ones():
 )
 def test_weights_source(pretrained, expected):
     assert embeddings.weights_source("ViT-B-32", pretrained) == expected
+
+
+def padded_text_vectors(encoder: ClipEncoder, texts: list[str]) -> np.ndarray:
+    """open_clip's own encode_text over the full 77-token context: the reference for the short-token path."""
+    import torch
+
+    with torch.inference_mode():
+        rows = encoder._model.encode_text(encoder._tokenizer(texts)).float().numpy()
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+QUERIES = ["sea", "a stormy sea at night", "portrait of a woman in a blue dress with a pearl earring", "x " * 90]
+
+
+def test_short_token_text_encoding_equals_the_padded_context(untrained):
+    assert untrained._short_text is True  # ViT-B-32 has a causal text transformer, so the fast path is taken
+    # One batch of mixed lengths (padded to its longest text) and each text alone (no padding at all).
+    assert min_row_cosine(untrained.encode_texts(QUERIES), padded_text_vectors(untrained, QUERIES)) >= 0.9999
+    alone = np.vstack([untrained.encode_texts([text]) for text in QUERIES])
+    assert min_row_cosine(alone, padded_text_vectors(untrained, QUERIES)) >= 0.9999
+
+
+def test_short_token_text_encoding_in_bf16_stays_close_to_padded_fp32(untrained):
+    encoder = ClipEncoder(pretrained="untrained", precision="bf16")
+    assert min_row_cosine(encoder.encode_texts(QUERIES), padded_text_vectors(untrained, QUERIES)) >= 0.999
+
+
+def test_encode_query_matches_encode_texts_and_caches_by_tokens(untrained):
+    untrained._query_vector.cache_clear()
+    vector = untrained.encode_query("A stormy  sea at night ")
+    assert_unit_rows(vector[None, :], 1)
+    assert min_row_cosine(vector[None, :], untrained.encode_texts(["a stormy sea at night"])) >= 0.9999
+    again = untrained.encode_query("a stormy sea at night")  # same tokens: the tokenizer folds case and spaces
+    assert again is vector
+    assert untrained._query_vector.cache_info().hits == 1
+    with pytest.raises(ValueError):
+        vector[0] = 0.0  # a cached vector is shared by every later hit, so nobody may change it
+
+
+def test_encode_query_text_uses_the_active_encoder(clip_encoder):
+    vector = embeddings.encode_query_text("sunflowers in a vase")
+    assert min_row_cosine(vector[None, :], clip_encoder.encode_texts(["sunflowers in a vase"])) >= 0.9999
+    assert embeddings.encode_query_text("Sunflowers in a vase") is vector
+
+
+def test_encode_query_text_falls_back_to_encode_texts_for_other_encoders(monkeypatch):
+    class OneHot:
+        model_id, is_pretrained = "one-hot", False
+
+        def encode_texts(self, texts):
+            return np.eye(EMBEDDING_DIM, dtype=np.float32)[: len(texts)]
+
+    monkeypatch.setattr(embeddings, "get_encoder", OneHot)
+    assert embeddings.encode_query_text("anything")[0] == 1.0
+
+
+@pytest.mark.parametrize(("flags", "expected"), [("fpu avx512f avx512_bf16", "bf16"), ("fpu amx_bf16", "bf16"),
+                                                  ("fpu avx2 avx512f", "fp32")])
+def test_auto_precision_follows_the_cpu(monkeypatch, tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    monkeypatch.setattr(embeddings, "CPUINFO", cpuinfo)
+    assert embeddings.resolve_precision("auto") == expected
+    assert embeddings.resolve_precision("fp32") == "fp32"
+    monkeypatch.setattr(embeddings, "CPUINFO", tmp_path / "missing")  # not Linux: never guess bf16
+    assert embeddings.resolve_precision("auto") == "fp32"
 
 
 @pytest.mark.parametrize("options", [{"precision": "fp16"}, {"on_missing_weights": "ignore"}])

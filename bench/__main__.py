@@ -1,0 +1,93 @@
+"""Run the benchmarks and write bench/results/: `python -m artsearch.launcher bench [--quick] [--only a,b]`.
+
+Each phase measures the optimised product path and its baselines in the same run. A phase that cannot run leaves
+its figures null, with the reason in `notes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+VAR_DIR = BASE_DIR / "var" / "bench"
+DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
+PHASES = ["ingest", "hnsw", "text", "image", "load"]
+
+logger = logging.getLogger("bench")
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artsearch.settings")
+    # Real weights cannot be downloaded here; the untrained ones cost the same to run (and are not semantic).
+    os.environ.setdefault("CLIP_PRETRAINED", "untrained")
+    os.environ.setdefault("CLIP_ON_MISSING_WEIGHTS", "untrained")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m artsearch.launcher bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes and short runs (a few minutes)")
+    parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {PHASES}")
+    parser.add_argument("--hnsw-1m", action="store_true", help="also measure the index at 1M rows (slow)")
+    parser.add_argument("--out", type=Path, default=None, help="results file stem (default: latest, quick or partial)")
+    args = parser.parse_args(argv)
+    phases = [phase.strip() for phase in args.only.split(",") if phase.strip()]
+    if unknown := set(phases) - set(PHASES):
+        parser.error(f"unknown phases {sorted(unknown)}; choose from {PHASES}")
+    # WARNING at the root: open_clip logs every model construction there at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
+    logging.getLogger("bench").setLevel(logging.INFO)
+    from bench import db, pgtune
+
+    db.require_bench_database()
+    restarted = pgtune.ensure_shared_buffers()
+    try:
+        return _run(args, phases)
+    finally:
+        pgtune.stop_restarted(restarted)
+
+
+def _run(args: argparse.Namespace, phases: list[str]) -> int:
+    _setup_django()
+    from django.db import connections
+
+    from bench import machine, pgtune, report, suites
+
+    context = suites.Context(quick=args.quick, var_dir=VAR_DIR, dataset=DATASET, hnsw_1m=args.hnsw_1m)
+    results: dict = {"phases": {}, "notes": {}}
+    conditions: dict = {}
+    started = time.monotonic()
+    for phase in phases:
+        logger.info("=== %s", phase)
+        phase_start, load_before = time.monotonic(), os.getloadavg()[0]
+        try:
+            results["phases"][phase] = getattr(suites, f"run_{phase}")(context)
+        except Exception as exc:  # noqa: BLE001 - one broken phase must not lose the others' numbers
+            traceback.print_exc()
+            results["notes"][phase] = f"the {phase} phase failed: {exc!r}"
+        conditions[phase] = {"load_before": load_before, "load_after": os.getloadavg()[0],
+                             "seconds": time.monotonic() - phase_start}
+        logger.info("=== %s took %.0f s", phase, conditions[phase]["seconds"])
+    results["wall_s"] = time.monotonic() - started
+    # Only a complete run may replace latest/quick: a partial one would drop the other phases' figures.
+    name = ("quick" if args.quick else "latest") if phases == PHASES else "partial"
+    stem = args.out or RESULTS_DIR / name
+    report.write(results, stem=Path(stem), quick=args.quick, machine=machine.describe(),
+                 postgres=pgtune.settings_in_effect(), conditions=conditions)
+    connections.close_all()
+    logger.info("wrote %s.json and %s.md", stem, stem)
+    return 1 if results["notes"] and any(phase in results["notes"] for phase in phases) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""gunicorn settings of the benchmark server, and what production should copy: load CLIP before serving."""
+
+import logging
+
+worker_class = "gthread"
+timeout = 60
+keepalive = 5
+accesslog = None
+backlog = 256
+
+
+def post_worker_init(worker) -> None:
+    """Load the encoder and embed one query before the worker accepts requests, so no visitor pays for it."""
+    from gallery.embeddings import encode_query_text
+
+    encode_query_text("a warm-up query")
+    logging.getLogger("gunicorn.error").warning("artsearch-bench: worker warm")

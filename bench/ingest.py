@@ -1,0 +1,98 @@
+"""Bulk import throughput end to end (read, decode, thumbnail, embed, write rows) against the two baselines.
+
+Every variant imports the same files into an emptied gallery (bench database and media only) and ends with every row
+READY. Variants alternate within each round, so background noise hits them alike; the report quotes medians.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from bench import baselines, db
+from bench.stats import median, ratio
+from gallery import datasets
+from gallery.models import Artist, Artwork
+from gallery.services import importer
+
+logger = logging.getLogger(__name__)
+
+
+def reset_gallery() -> None:
+    """Empty the bench database's gallery tables and media folder."""
+    db.require_bench_database()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Artwork._meta.db_table}, {Artist._meta.db_table} RESTART IDENTITY CASCADE")
+    shutil.rmtree(Path(settings.MEDIA_ROOT), ignore_errors=True)
+
+
+def stored_vectors() -> dict[str, np.ndarray]:
+    rows = Artwork.objects.filter(status=Artwork.Status.READY).values_list("image_sha256", "embedding")
+    return {sha256: np.asarray(vector, dtype=np.float32) for sha256, vector in rows}
+
+
+def cosines(vectors: dict[str, np.ndarray], reference: dict[str, np.ndarray]) -> np.ndarray:
+    return np.array([float(np.dot(vectors[key], reference[key])) for key in reference if key in vectors])
+
+
+def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: int) -> dict:
+    """Alternate product / batch-32 / one-at-a-time imports for `rounds` rounds; rates in images per second.
+
+    The slower baselines import the first N of the same file list (it takes one image per artist in turn).
+    """
+    from gallery.embeddings import get_encoder
+
+    files = list(datasets.iter_images(datasets.find_images_dir(root)))[:limit]
+    encoder = get_encoder()  # loaded before timing: process start-up is not import throughput
+    naive = baselines.NaiveOpenClip()
+    variants = {
+        "product": (limit, lambda: importer.dataset_import(root=root, limit=limit, sync=True).embedded),
+        "batch32": (batch32_limit, lambda: baselines.import_batch32(root, files[:batch32_limit], naive)),
+        "loop": (loop_limit, lambda: baselines.import_one_at_a_time(root, files[:loop_limit], naive)),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    vectors: dict[str, dict[str, np.ndarray]] = {}
+    for round_ in range(rounds):
+        names = list(variants)
+        names = names[round_ % len(names):] + names[: round_ % len(names)]  # rotate who goes first
+        for name in names:
+            count, function = variants[name]
+            reset_gallery()
+            start = time.perf_counter()
+            embedded = function()
+            seconds = time.perf_counter() - start
+            if embedded != count or Artwork.objects.filter(status=Artwork.Status.READY).count() != count:
+                raise RuntimeError(f"{name} embedded {embedded} of {count} images")
+            rates[name].append(count / seconds)
+            vectors[name] = stored_vectors()
+            logger.info("round %d %s: %d images in %.1f s = %.1f img/s", round_ + 1, name, count, seconds,
+                        count / seconds)
+    reset_gallery()
+    product_cos = cosines(vectors["product"], vectors["batch32"])
+    loop_cos = cosines(vectors["loop"], vectors["batch32"])
+    per_round = {name: values for name, values in rates.items()}
+    return {
+        "images": limit, "batch32_images": batch32_limit, "loop_images": loop_limit, "rounds": rounds,
+        "precision": getattr(encoder, "precision", None), "torch_threads": _torch_threads(),
+        "rates": per_round,
+        "img_per_s": {name: median(values) for name, values in rates.items()},
+        # Ratios per round (the variants ran back to back), then their median.
+        "ratio_vs_batch32": median([p / b for p, b in zip(rates["product"], rates["batch32"])]),
+        "ratio_vs_loop": median([p / b for p, b in zip(rates["product"], rates["loop"])]),
+        "ratio_of_medians_vs_batch32": ratio(median(rates["product"]), median(rates["batch32"])),
+        "cosine_vs_fp32": {"min": float(product_cos.min()), "median": float(np.median(product_cos)),
+                           "n": int(product_cos.size)},
+        "loop_cosine_vs_batch32_min": float(loop_cos.min()),
+    }
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

@@ -1,0 +1,240 @@
+"""Turn the phases' results into bench/results/<stem>.json (with the issue's summary keys) and <stem>.md."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+GOALS = [
+    # (summary key, label, comparison, target)
+    ("ingest_ratio_vs_batch32", "ingest vs naive fp32 batch-32 (x)", ">=", 2.0),
+    ("ingest_ratio_vs_loop", "ingest vs one-at-a-time loop (x)", ">=", 10.0),
+    ("ingest_cosine_min", "ingest cosine to fp32 (min)", ">=", 0.999),
+    ("text_p50_ms_100k", "text search p50 at 100k, HTTP (ms)", "<=", 20.0),
+    ("text_p95_ms_100k", "text search p95 at 100k, HTTP (ms)", "<=", 40.0),
+    ("image_p50_ms", "image search p50, 1 MP upload, HTTP (ms)", "<=", 120.0),
+    ("hnsw_recall10_100k", "HNSW recall@10 at 100k, product defaults", ">=", 0.98),
+    ("hnsw_p95_ms_100k", "HNSW p95 at 100k, product defaults (ms)", "<=", 10.0),
+    ("load_rps", "sustained text searches/s, 20 clients", ">=", 60.0),
+    ("load_errors", "errors during the load test", "<=", 0),
+]
+
+
+def _get(data: dict, *keys, default=None):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def product_hnsw_point(hnsw: dict, dataset: str = "clustered_100k") -> tuple[dict | None, dict | None]:
+    """The sweep point measured at the product's m, ef_construction and GALLERY_HNSW_EF_SEARCH."""
+    from django.conf import settings
+
+    from gallery.models import HNSW_EF_CONSTRUCTION, HNSW_M
+
+    for config in _get(hnsw, dataset, "configs", default=[]):
+        if (config["m"], config["ef_construction"]) == (HNSW_M, HNSW_EF_CONSTRUCTION):
+            for point in config["sweep"]:
+                if point["ef_search"] == settings.GALLERY_HNSW_EF_SEARCH:
+                    return config, point
+    return None, None
+
+
+def summarise(results: dict) -> dict:
+    """The flat keys issue 7 asks for; None (with a note) where a phase did not produce them."""
+    phases, notes = results["phases"], results["notes"]
+    ingest, text, image, load = (phases.get(name, {}) for name in ("ingest", "text", "image", "load"))
+    _, hnsw_point = product_hnsw_point(phases.get("hnsw", {}))
+    production_load = (load.get("runs") or [{}])[0]
+    summary = {
+        "ingest_img_per_s": _get(ingest, "img_per_s", "product"),
+        "ingest_ratio_vs_batch32": ingest.get("ratio_vs_batch32"),
+        "ingest_ratio_vs_loop": ingest.get("ratio_vs_loop"),
+        "ingest_cosine_min": _get(ingest, "cosine_vs_fp32", "min"),
+        "text_p50_ms_100k": _get(text, "100k", "http", "p50_ms"),
+        "text_p95_ms_100k": _get(text, "100k", "http", "p95_ms"),
+        "image_p50_ms": _get(image, "http", "p50_ms"),
+        "hnsw_recall10_100k": _get(hnsw_point or {}, "recall10"),
+        "hnsw_p95_ms_100k": _get(hnsw_point or {}, "p95_ms"),
+        "load_rps": production_load.get("rps"),
+        "load_errors": production_load.get("errors"),
+    }
+    for key, value in summary.items():
+        if value is None:
+            phase = key.split("_")[0]
+            phase = {"text": "text", "image": "image", "hnsw": "hnsw", "load": "load"}.get(phase, "ingest")
+            notes.setdefault(key, notes.get(phase) or f"the {phase} phase was not run in this invocation")
+    return summary
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _met(value, comparison: str, target: float) -> str:
+    if value is None:
+        return "not run"
+    return "yes" if (value >= target if comparison == ">=" else value <= target) else "**no**"
+
+
+def markdown(document: dict) -> str:
+    machine, phases = document["machine"], document["phases"]
+    lines = [f"# artsearch benchmarks ({'quick' if document['quick'] else 'full'} run)", "",
+             f"Measured {document['date']} on {machine['cpu_model']}, {machine['cores']} cores "
+             f"({', '.join(machine['cpu_features'])}), {machine['memory_gb']} GB RAM; torch {machine['torch']}, "
+             f"PostgreSQL {document['postgres'].get('server_version', '?')} with shared_buffers "
+             f"{document['postgres'].get('shared_buffers', '?')}. CLIP runs with deterministic **untrained** "
+             "ViT-B-32 weights (same cost as trained ones; the vectors are not semantic). Load average per phase "
+             "(start → end) shows how busy the shared machine was: " + ", ".join(
+                 f"{name} {cond['load_before']:.1f}→{cond['load_after']:.1f}"
+                 for name, cond in document["conditions"].items()) + ".", "",
+             "## Goals (issue 7)", "", "| goal | measured | target | met |", "| --- | --- | --- | --- |"]
+    for key, label, comparison, target in GOALS:
+        value = document[key]
+        digits = 4 if "cosine" in key or "recall" in key else 1
+        met = _met(value, comparison, target)
+        lines.append(f"| {label} | {_fmt(value, digits)} | {comparison} {target:g} | {met} |")
+    lines += _ingest_md(phases.get("ingest")) + _text_md(phases.get("text")) + _image_md(phases.get("image"))
+    lines += _hnsw_md(phases.get("hnsw")) + _load_md(phases.get("load"))
+    if document["notes"]:
+        lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in document["notes"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _ingest_md(ingest: dict | None) -> list[str]:
+    if not ingest:
+        return []
+    lines = ["", "## 1. Bulk import, end to end", "",
+             f"{ingest['images']} images of `../shared/datasets/best-artworks` (256×256 JPEGs; the batch-32 "
+             f"baseline imports the first {ingest['batch32_images']}, the one-at-a-time loop the first "
+             f"{ingest['loop_images']}), read → decode → hash → thumbnail → embed → rows READY, "
+             f"into an emptied gallery, {ingest['rounds']} round(s) with the variants alternating. Product: "
+             f"`import_artworks --sync` ({ingest['precision']}, {ingest['torch_threads']} torch threads, encoding "
+             "overlapped with storing). Cosine of the product's vectors to the fp32 baseline's: "
+             f"min {ingest['cosine_vs_fp32']['min']:.5f}, median {ingest['cosine_vs_fp32']['median']:.5f} "
+             f"over {ingest['cosine_vs_fp32']['n']} images.", "",
+             "| variant | images/s (median) | per round | product ÷ variant (median of per-round ratios) |",
+             "| --- | --- | --- | --- |"]
+    ratios = {"product": 1.0, "batch32": ingest["ratio_vs_batch32"], "loop": ingest["ratio_vs_loop"]}
+    names = {"product": "product (pipelined, bf16 auto)", "batch32": "naive open_clip fp32, batch 32",
+             "loop": "tutorial loop, one image at a time, fp32"}
+    for name, rate in ingest["img_per_s"].items():
+        per_round = ", ".join(f"{value:.1f}" for value in ingest["rates"][name])
+        lines.append(f"| {names[name]} | {rate:.1f} | {per_round} | {_fmt(ratios[name], 2)} |")
+    return lines
+
+
+def _text_md(text: dict | None) -> list[str]:
+    if not text:
+        return []
+    server = text["server"]
+    lines = ["", "## 2. Text search latency over HTTP", "",
+             f"`GET /search/?q=…&k={text['k']}` (rendered HTML), one client on a keep-alive connection, "
+             f"{text['queries_per_size']} distinct queries per size, none repeated (no cache can help); gunicorn "
+             f"{server['workers']} workers × {server['threads']} threads, {server['torch_threads']} torch thread "
+             "each, DEBUG off. Rows are **synthetic** (clustered vectors, placeholder image, 50 works per synthetic "
+             "artist). “steps” are the search service's parts measured in-process (bench process, with the server's "
+             "torch threads).",
+             "", "| rows | page p50 | page p95 | page p99 | page, repeated queries p50 | JSON API p50 | JSON API p95 "
+             "| encode p50 | artwork_search p50 | of which more_by_artist p50 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for size in ("10k", "100k"):
+        entry = text.get(size)
+        if entry:
+            http, steps, api = entry["http"], entry["steps"], entry.get("api", {})
+            lines.append(f"| {size} | {_fmt(http['p50_ms'])} | {_fmt(http['p95_ms'])} | {_fmt(http['p99_ms'])} | "
+                         f"{_fmt(entry['http_repeat']['p50_ms'])} | {_fmt(api.get('p50_ms'))} | "
+                         f"{_fmt(api.get('p95_ms'))} | {_fmt(steps['encode']['p50_ms'])} | "
+                         f"{_fmt(steps['artwork_search']['p50_ms'])} | {_fmt(steps['more_by_artist']['p50_ms'])} |")
+    encoding = text["encoding"]
+    lines += ["", "Query encoding alone (the server's torch threads), one text at a time, open_clip's padded "
+                  "77-token `encode_text` against the product's short-token path (same run, alternating):", "",
+              "| precision | padded p50 ms | short p50 ms | short p95 ms | cosine short vs padded (min) |",
+              "| --- | --- | --- | --- | --- |"]
+    for precision in ("fp32", "bf16"):
+        entry = encoding[precision]
+        lines.append(f"| {precision} | {_fmt(entry['padded']['p50_ms'])} | {_fmt(entry['short']['p50_ms'])} | "
+                     f"{_fmt(entry['short']['p95_ms'])} | {entry['cosine_min']:.6f} |")
+    lines.append(f"\nSpeed-up of the product's bf16 short path over padded fp32: "
+                 f"{encoding['speedup_p50']['bf16']:.1f}× (fp32 short: {encoding['speedup_p50']['fp32']:.1f}×).")
+    return lines
+
+
+def _image_md(image: dict | None) -> list[str]:
+    if not image:
+        return []
+    http = image["http"]
+    return ["", "## 3. Image search latency over HTTP", "",
+            f"`POST /api/search?k=12` with a multipart 1000×1000 JPEG (1.0 MP, about {http['upload_kb']:.0f} KB), "
+            f"{http['n']} uploads cycling through 8 different pictures, against the 100k synthetic rows.", "",
+            "| p50 ms | p95 ms | p99 ms |", "| --- | --- | --- |",
+            f"| {_fmt(http['p50_ms'])} | {_fmt(http['p95_ms'])} | {_fmt(http['p99_ms'])} |",
+            *_steps_md(image.get("steps"))]
+
+
+def _steps_md(steps: dict | None) -> list[str]:
+    if not steps:
+        return []
+    return ["", "The search service's steps for the same uploads, in-process (p50 ms): " + ", ".join(
+        f"{name} {_fmt(step['p50_ms'])}" for name, step in steps.items()) + "."]
+
+
+def _hnsw_md(hnsw: dict | None) -> list[str]:
+    if not hnsw:
+        return []
+    lines = ["", "## 4. Vector index: HNSW against exact search", "",
+             "Raw `ORDER BY embedding <=> q LIMIT 10` on a table of its own, one client, prepared statements; "
+             "recall@10 against an exact numpy scan. Rows and queries are **synthetic**: “clustered” is a Gaussian "
+             "mixture around the 600 shared images' (untrained) embeddings with a 32-d spread per cluster; "
+             "“uniform” is random unit vectors, the structure-free worst case. Queries are never stored rows."]
+    for name, run in hnsw.items():
+        exact = run["exact"]
+        lines += ["", f"### {name} ({run['rows']:,} rows, {run['queries']} queries, table {run['table_mb']:.0f} MB)",
+                  "", f"Exact scan (index off): p50 {_fmt(exact['p50_ms'])} ms, p95 {_fmt(exact['p95_ms'])} ms, "
+                      f"recall {exact['recall10']:.3f} ({exact['n']} queries).", "",
+                  "| m | ef_construction | build s | index MB | ef_search | recall@10 | p50 ms | p95 ms |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for config in run["configs"]:
+            for point in config["sweep"]:
+                lines.append(f"| {config['m']} | {config['ef_construction']} | {config['build_s']:.0f} | "
+                             f"{config['index_mb']:.0f} | {point['ef_search']} | {point['recall10']:.3f} | "
+                             f"{_fmt(point['p50_ms'], 2)} | {_fmt(point['p95_ms'], 2)} |")
+    return lines
+
+
+def _load_md(load: dict | None) -> list[str]:
+    if not load:
+        return []
+    lines = ["", "## 5. Sustained load", "",
+             "20 closed-loop clients (threads in the bench process, keep-alive connections) send `GET /search/` "
+             f"with k={load['k']} and texts drawn at random from 4,500 distinct descriptions, against 100k "
+             "synthetic rows. The load generator shares the 2 cores with the server and PostgreSQL. The first "
+             "server configuration is the recommended production one.", "",
+             "| endpoint: gunicorn workers × threads | torch threads | searches/s | errors | p50 ms | p99 ms "
+             "| distinct queries sent |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    runs = [("page", run) for run in load["runs"]] + ([("JSON API", load["api"])] if load.get("api") else [])
+    for endpoint, run in runs:
+        server = run["server"]
+        lines.append(f"| {endpoint}: {server['workers']} × {server['threads']} | {server['torch_threads']} | "
+                     f"{run['rps']:.1f} | {run['errors']} | {_fmt(run['p50_ms'])} | {_fmt(run['p99_ms'])} | "
+                     f"{run['distinct_queries']} |")
+    return lines
+
+
+def write(results: dict, *, stem: Path, quick: bool, machine: dict, postgres: dict, conditions: dict) -> dict:
+    """Write <stem>.json and <stem>.md; returns the JSON document."""
+    summary = summarise(results)
+    document = {**summary, "machine": machine, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "quick": quick, "postgres": postgres, "conditions": conditions, "wall_s": results.get("wall_s"),
+                "notes": results["notes"], "phases": results["phases"]}
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".json").write_text(json.dumps(document, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(document))
+    return document

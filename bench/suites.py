@@ -1,0 +1,145 @@
+"""The benchmark phases with their sizes for `make bench` and `make bench-quick`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    quick: bool
+    var_dir: Path
+    dataset: Path
+    hnsw_1m: bool = False
+
+    def shared_images(self) -> list[Path]:
+        from gallery import datasets
+
+        return [image.path for image in datasets.iter_images(datasets.find_images_dir(self.dataset))]
+
+    def clustered(self):
+        """The clustered synthetic generator, centred on the product encoder's vectors of the shared images."""
+        from bench.vectors import ClusteredVectors, base_embeddings
+
+        return ClusteredVectors(base_embeddings(sorted(self.shared_images()), self.var_dir / "cache"))
+
+
+def run_hnsw(context: Context) -> dict:
+    from bench import hnsw
+    from bench.vectors import UniformVectors
+
+    if context.quick:
+        return {"clustered_100k": hnsw.run(generator=context.clustered(), count=100_000, n_queries=100,
+                                           configs=[(16, 64)], ef_values=[20, 40, 64, 100], exact_queries=5)}
+    ef_values = [10, 20, 40, 64, 100, 160, 250, 400]
+    runs = {
+        "clustered_100k": dict(generator=context.clustered(), count=100_000, n_queries=300,
+                               configs=[(16, 64), (16, 128), (24, 128)], ef_values=ef_values, exact_queries=30),
+        "uniform_100k": dict(generator=UniformVectors(), count=100_000, n_queries=300, configs=[(16, 64)],
+                             ef_values=ef_values, exact_queries=30),
+    }
+    if context.hnsw_1m:
+        runs["clustered_1m"] = dict(generator=context.clustered(), count=1_000_000, n_queries=200,
+                                    configs=[(16, 64)], ef_values=[40, 100, 200, 400], exact_queries=10)
+    return {name: hnsw.run(**options) for name, options in runs.items()}
+
+
+def run_ingest(context: Context) -> dict:
+    from bench import ingest
+
+    if context.quick:
+        return ingest.run(root=context.dataset, limit=128, batch32_limit=128, loop_limit=32, rounds=1)
+    return ingest.run(root=context.dataset, limit=600, batch32_limit=300, loop_limit=100, rounds=3)
+
+
+# Production web settings on this 2-core machine (see README "Benchmarks"): two gthread workers so one can encode
+# while the other renders, two threads each to overlap database waits, one torch thread per process so the two
+# workers don't fight over the cores.
+PRODUCTION_SERVER = {"workers": 2, "threads": 2, "torch_threads": 1}
+TEXT_K = 24
+
+
+def ensure_scale(context: Context, count: int) -> dict:
+    """The gallery holding exactly `count` synthetic rows (reloaded unless the last load left them)."""
+    import json
+
+    from bench import scale
+    from gallery.embeddings import get_encoder
+    from gallery.models import Artwork
+
+    marker = context.var_dir / "scale.json"
+    model_id = get_encoder().model_id
+    wanted = {"rows": count, "model_id": model_id, "generator": "clustered-v1"}
+    if marker.exists() and json.loads(marker.read_text()).get("wanted") == wanted:
+        if Artwork.objects.filter(status="ready", embedding_model=model_id).count() == count:
+            return {**json.loads(marker.read_text())["load"], "reused": True}
+    marker.unlink(missing_ok=True)
+    load = scale.load(generator=context.clustered(), count=count, model_id=model_id)
+    marker.write_text(json.dumps({"wanted": wanted, "load": load}))
+    return load
+
+
+def run_text(context: Context) -> dict:
+    from bench import breakdown, http_bench, queries, server
+
+    texts = queries.texts(4500, seed=1)
+    per_size = 40 if context.quick else 200
+    sizes = [10_000, 100_000]
+    with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
+        encoding = breakdown.text_encoding(texts[:10] if context.quick else texts[:40])
+    result: dict = {"k": TEXT_K, "server": PRODUCTION_SERVER, "queries_per_size": per_size, "encoding": encoding}
+    for number, size in enumerate(sizes):
+        measured = texts[number * 1000 : number * 1000 + per_size]  # distinct per size: no cache hit is possible
+        warmup = texts[3000 + number * 100 : 3000 + number * 100 + 30]
+        entry: dict = {"rows": ensure_scale(context, size)}
+        with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
+            entry["steps"] = breakdown.search_steps(measured[:20] if context.quick else measured[:50], k=TEXT_K)
+        with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port):
+            entry["http"] = http_bench.text_latency(host, port, measured, k=TEXT_K, warmup=warmup)
+            entry["http_repeat"] = http_bench.text_latency(host, port, measured[:50], k=TEXT_K, warmup=[])
+            # The same searches through the JSON API: the search stack without the HTML page around it.
+            api_texts = texts[2000 + number * 1000 : 2000 + number * 1000 + per_size]
+            entry["api"] = http_bench.text_latency(host, port, api_texts, k=TEXT_K, warmup=[], api=True)
+        logger.info("text search at %d rows: %s", size, entry["http"])
+        result[f"{size // 1000}k"] = entry
+    return result
+
+
+def run_image(context: Context) -> dict:
+    from bench import breakdown, http_bench, server
+
+    uploads = http_bench.megapixel_jpegs(sorted(context.shared_images())[::37], 8)
+    result: dict = {"rows": ensure_scale(context, 100_000), "server": PRODUCTION_SERVER}
+    with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
+        result["steps"] = breakdown.image_steps(uploads, k=12)
+    with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port):
+        result["http"] = http_bench.image_latency(host, port, uploads, rounds=1 if context.quick else 5, k=12)
+    logger.info("image search: %s", result["http"])
+    return result
+
+
+def run_load(context: Context) -> dict:
+    from bench import http_bench, queries, server
+
+    texts = queries.texts(4500, seed=2)
+    seconds = 15 if context.quick else 60
+    result: dict = {"rows": ensure_scale(context, 100_000), "k": TEXT_K, "runs": []}
+    configs = [PRODUCTION_SERVER] if context.quick else [
+        PRODUCTION_SERVER, {"workers": 1, "threads": 4, "torch_threads": 2}, {"workers": 3, "threads": 2,
+                                                                              "torch_threads": 1}]
+    for config in configs:
+        with server.gunicorn(context.var_dir, **config) as (host, port):
+            http_bench.load(host, port, texts, clients=20, seconds=5, k=TEXT_K, seed=99)  # warm-up, not reported
+            run = {"server": config, **http_bench.load(host, port, texts, clients=20, seconds=seconds, k=TEXT_K)}
+            logger.info("load %s: %s", config, run)
+            result["runs"].append(run)
+            if config is PRODUCTION_SERVER:  # the JSON API under the same load: the stack without the page
+                api = {"server": config, **http_bench.load(host, port, texts, clients=20, seconds=seconds, k=TEXT_K,
+                                                           seed=7, api=True)}
+                logger.info("load on the JSON API %s: %s", config, api)
+                result["api"] = api
+    return result
