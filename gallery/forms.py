@@ -10,6 +10,7 @@ from gallery.models import Artist
 from gallery.services.search import SearchFilters
 
 DEFAULT_K, MAX_K = 12, 48
+DATALIST_LIMIT = 200
 CENTURIES = [(str(c), f"{c + 1}th century") for c in range(13, 21)]  # "18" -> the 1800s, i.e. the 19th century
 
 
@@ -38,8 +39,9 @@ class SearchForm(forms.Form):
     k = forms.IntegerField(label="Results per page", min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K)
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     qid = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
-    artist = forms.ModelChoiceField(queryset=Artist.objects.all(), to_field_name="slug", required=False,
-                                    empty_label="Any artist")
+    # A text box, not a <select>: a collection with thousands of artists would make every search page huge.
+    artist = forms.CharField(max_length=200, required=False, help_text="A name, e.g. Claude Monet",
+                             widget=forms.TextInput(attrs={"list": "artist-names", "placeholder": "Any artist"}))
     genre = forms.ChoiceField(required=False)
     nationality = forms.ChoiceField(required=False)
     century = forms.ChoiceField(label="Period", choices=[("", "Any period")] + CENTURIES, required=False,
@@ -54,6 +56,21 @@ class SearchForm(forms.Form):
 
     def clean_k(self) -> int:
         return self.cleaned_data["k"] or DEFAULT_K
+
+    def clean_artist(self) -> Artist | None:
+        """An artist by slug (as links and the API pass it) or by name, in any case."""
+        value = self.cleaned_data["artist"].strip()
+        if not value:
+            return None
+        artist = Artist.objects.filter(slug=value).first() or Artist.objects.filter(name__iexact=value).first()
+        if artist is None:
+            raise ValidationError(f"Unknown artist “{value}”.")
+        return artist
+
+    def artist_names(self) -> list[str]:
+        """Suggestions for the artist box, offered only while the list stays short."""
+        names = list(Artist.objects.values_list("name", flat=True)[:DATALIST_LIMIT + 1])
+        return names if len(names) <= DATALIST_LIMIT else []
 
     def clean_image(self) -> images.CheckedImage | None:
         upload = self.cleaned_data.get("image")

@@ -74,6 +74,12 @@ def split_negation(text: str) -> tuple[str, str]:
     return positive.strip(), " ".join(n.strip() for n in negatives).strip()
 
 
+def _text_vector(encoder: Encoder, text: str) -> np.ndarray:
+    """A query text's vector, from the encoder's cache of recent queries when it keeps one."""
+    encode_query = getattr(encoder, "encode_query", None)
+    return encode_query(text) if encode_query is not None else encoder.encode_texts([text])[0]
+
+
 def query_vector(*, text: str = "", image: Image.Image | None = None, image_weight: float = 0.5,
                  encoder: Encoder | None = None) -> np.ndarray:
     """One unit vector for a description and/or an image: a weighted sum, minus any "not: ..." phrase."""
@@ -83,12 +89,12 @@ def query_vector(*, text: str = "", image: Image.Image | None = None, image_weig
     if image is not None:
         parts.append((image_weight if positive_text else 1.0, encoder.encode_images([image])[0]))
     if positive_text:
-        parts.append((1.0 - image_weight if image is not None else 1.0, encoder.encode_texts([positive_text])[0]))
+        parts.append((1.0 - image_weight if image is not None else 1.0, _text_vector(encoder, positive_text)))
     if not parts:
         raise EmptyQuery("Describe what you are looking for, or upload a picture.")
     vector = sum(weight * part for weight, part in parts)
     if negative_text:
-        vector = vector - NEGATIVE_WEIGHT * encoder.encode_texts([negative_text])[0]
+        vector = vector - NEGATIVE_WEIGHT * _text_vector(encoder, negative_text)
     norm = float(np.linalg.norm(vector))
     if norm < 1e-6:
         raise EmptyQuery("The query cancels itself out; remove the “not:” part or change the weight.")
@@ -104,7 +110,8 @@ def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int,
         # enough rows pass the filters, so a filtered search still fills its page.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true), "
                        "set_config('hnsw.iterative_scan', 'strict_order', true)", [str(min(ef_search, 1000))])
-        rows = list(queryset.nearest_to(vector).select_related("artist")[offset:offset + k])
+        # The distance is computed in SQL; loading each row's 512 floats as well would only cost time.
+        rows = list(queryset.nearest_to(vector).select_related("artist").defer("embedding")[offset:offset + k])
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 
 
@@ -136,7 +143,7 @@ def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None
         return
     ranked = (Artwork.objects.filter(artist_id__in=artist_ids).exclude(thumbnail="")
               .annotate(rank=Window(RowNumber(), partition_by=[F("artist_id")], order_by=[F("pk").asc()]))
-              .select_related("artist"))
+              .select_related("artist").defer("embedding"))
     by_artist: dict[int, list[Artwork]] = {}
     for artwork in ranked.filter(rank__lte=per_artist + 1):  # one spare in case the hit itself is among them
         by_artist.setdefault(artwork.artist_id, []).append(artwork)

@@ -81,6 +81,9 @@ def test_image_search_pages_with_get_links(client, collection):
 
 
 def test_filters_narrow_results(client, collection):
+    for artist in ("frida kahlo", "frida-kahlo"):  # a typed name or a slug
+        response = client.get(reverse("gallery:search"), {"q": "portrait", "artist": artist, "k": 12})
+        assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {"Frida Kahlo"}
     response = client.get(reverse("gallery:search"), {"q": "portrait", "genre": "Surrealism", "k": 12})
     assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {"Frida Kahlo"}
     response = client.get(reverse("gallery:search"), {"q": "portrait", "century": "18", "k": 12})
@@ -96,7 +99,7 @@ def test_bios_and_titles_are_escaped(client, collection):
     ({"q": "x", "k": "0"}, "greater than or equal to 1"),
     ({"q": "x", "k": "49"}, "less than or equal to 48"),
     ({"q": "x", "k": "many"}, "whole number"),
-    ({"q": "x", "artist": "nobody-by-that-name"}, "Select a valid choice"),
+    ({"q": "x", "artist": "nobody-by-that-name"}, "Unknown artist"),
     ({"q": "x", "genre": "Vaporwave"}, "Select a valid choice"),
     ({"q": "x", "year_from": "1900", "year_to": "1800"}, "must not be after"),
     ({"qid": "expired-or-made-up"}, "expired"),
