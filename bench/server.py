@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 logger = logging.getLogger(__name__)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn_conf.py"
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "artsearch" / "gunicorn_conf.py"
 
 
 def _free_port() -> int:
@@ -83,7 +83,7 @@ def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int) -
 def _wait_until_warm(process: subprocess.Popen, port: int, workers: int, log_path: Path) -> None:
     # gunicorn_conf.py logs "warm" once a worker has loaded CLIP and embedded a query.
     deadline = time.monotonic() + 180
-    while log_path.read_bytes().count(b"artsearch-bench: worker warm") < workers:
+    while log_path.read_bytes().count(b"artsearch: worker warm") < workers:
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"gunicorn did not start; see {log_path}")
         time.sleep(0.2)

@@ -1,4 +1,4 @@
-"""gunicorn settings of the benchmark server, and what production should copy: load CLIP before serving."""
+"""gunicorn settings for production (docker-compose) and the benchmarks: gthread workers that load CLIP before serving."""
 
 import logging
 
@@ -14,4 +14,4 @@ def post_worker_init(worker) -> None:
     from gallery.embeddings import encode_query_text
 
     encode_query_text("a warm-up query")
-    logging.getLogger("gunicorn.error").warning("artsearch-bench: worker warm")
+    logging.getLogger("gunicorn.error").warning("artsearch: worker warm (CLIP loaded)")
