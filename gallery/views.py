@@ -23,7 +23,7 @@ from gallery.services import search as search_service
 class ArtworkListView(ListView):
     """The gallery grid: every artwork, by artist then title."""
 
-    queryset = Artwork.objects.select_related("artist")
+    queryset = Artwork.objects.select_related("artist").defer("embedding")  # 2 KB a row the grid never shows
     paginate_by = settings.GALLERY_PAGE_SIZE
     template_name = "gallery/artwork_list.html"
 
@@ -36,7 +36,7 @@ class ArtworkDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         artwork = self.object
         context["more_by_artist"] = (Artwork.objects.filter(artist=artwork.artist).exclude(pk=artwork.pk)
-                                     .select_related("artist")[:8])
+                                     .select_related("artist").defer("embedding")[:8])
         try:
             context["similar_hits"] = search_service.artwork_similar_to(artwork=artwork, k=8)
         except WeightsUnavailable:
@@ -59,7 +59,7 @@ class ArtistDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["artworks"] = self.object.artworks.select_related("artist")
+        context["artworks"] = self.object.artworks.select_related("artist").defer("embedding")
         return context
 
 
