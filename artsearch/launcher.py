@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from artsearch.embedded import EmbeddedServices
+from artsearch.embedded import EmbeddedServices, stop_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -35,15 +35,12 @@ def _manage(*args: str, env: dict[str, str]) -> int:
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
+    for process in processes:  # all at once, so they shut down side by side
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 15
     for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=max(0.1, deadline - time.monotonic()))
 
 
 def run(args: argparse.Namespace, env: dict[str, str]) -> int:

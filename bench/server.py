@@ -7,7 +7,6 @@ import http.client
 import logging
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
+from artsearch.embedded import free_port, stop_process
+
 logger = logging.getLogger(__name__)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "artsearch" / "gunicorn_conf.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+GUNICORN_CONFIG = BASE_DIR / "artsearch" / "gunicorn_conf.py"
 
 
 def production_env(var_dir: Path, *, torch_threads: int) -> dict[str, str]:
@@ -59,7 +54,7 @@ def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int) -
     """Serve the product with gunicorn until the block ends; yields (host, port) once every worker is warm."""
     env = production_env(var_dir, torch_threads=torch_threads)
     collectstatic(env)
-    port = _free_port()
+    port = free_port()
     log_path = var_dir / f"gunicorn-{port}.log"
     command = [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", str(GUNICORN_CONFIG),
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
@@ -72,11 +67,7 @@ def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int) -
                     torch_threads)
         yield "127.0.0.1", port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=30)
     log_path.unlink()  # kept only when something went wrong
 
 

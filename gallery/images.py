@@ -65,8 +65,11 @@ def check_image(file) -> CheckedImage:
     if size > max_bytes:
         raise ValidationError(f"The file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.",
                               code="too_large")
-    sha256 = sha256_of(file)
-    if _contains_markup(file):
+    file.seek(0)
+    data = file.read()  # at most GALLERY_MAX_UPLOAD_BYTES: hash and scan it in one read
+    file.seek(0)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if _contains_markup(data):
         raise ValidationError("The file carries web page or script content besides an image; it is refused.",
                               code="polyglot")
     try:
@@ -100,14 +103,12 @@ def check_image(file) -> CheckedImage:
     return CheckedImage(image=image, format=fmt, sha256=sha256, width=width, height=height)
 
 
-def _contains_markup(file) -> bool:
+def _contains_markup(data: bytes) -> bool:
     """Whether the bytes hold HTML, SVG, script or PHP, as a polyglot file (an image that is also a page) does.
 
     The markers are long enough that compressed pixel data matches one by chance about once in a billion uploads.
     """
-    file.seek(0)
-    data = file.read().lower()
-    file.seek(0)
+    data = data.lower()
     return any(marker in data for marker in _MARKUP_MARKERS)
 
 

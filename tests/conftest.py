@@ -6,7 +6,6 @@ import contextlib
 import io
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from artsearch.embedded import free_port, stop_process  # noqa: F401  (free_port: re-exported to the tests)
 from gallery import embeddings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,12 +76,6 @@ def stored_files(tmp_path) -> list[Path]:
     return sorted(path for path in (tmp_path / "media").rglob("*") if path.is_file())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def database_url_for(name: str) -> str:
     """DATABASE_URL with the database name replaced (a subprocess must use pytest-django's test database)."""
     parts = urlsplit(os.environ["DATABASE_URL"])
@@ -124,6 +118,20 @@ def celery_broker(url: str):
 
 
 @pytest.fixture
+def embedded_artworks(artist, clip_encoder):
+    """make(n): n artworks of `artist`, stored by the ingest service and embedded by the real (untrained) encoder."""
+    from gallery.services import ingest
+
+    def make(count: int) -> list:
+        artworks = [ingest.artwork_create(artist=artist, title=f"Work {n}", image=image_upload(seed=n))
+                    for n in range(count)]
+        ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
+        return artworks
+
+    return make
+
+
+@pytest.fixture
 def artist(db):
     from tests.factories import ArtistFactory
 
@@ -159,12 +167,7 @@ def start_worker(transactional_db, tmp_path):
 
     yield start
     for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_process(process, timeout=20)
 
 
 @pytest.fixture

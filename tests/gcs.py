@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
 
+from artsearch.embedded import stop_process
 from tests.conftest import BASE_DIR, free_port, wait_for
 
 SETTINGS_FILE = BASE_DIR / "artsearch" / "settings.py"
@@ -70,11 +71,7 @@ def gcs_emulator(tmp_path_factory) -> Iterator[str]:
         assert process.poll() is None, (workdir / "emulator.log").read_text()
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import requests
 from django.core.management import call_command
 from django.urls import reverse
 
-from artsearch.embedded import EmbeddedPostgres, EmbeddedRedis
+from artsearch.embedded import EmbeddedPostgres, EmbeddedRedis, stop_process
 from gallery.models import Artwork
 from gallery.services import ingest
 from tests.conftest import BASE_DIR, celery_broker, free_port, image_upload, subprocess_env, wait_for
@@ -100,8 +100,7 @@ def web_on_private_postgres(tmp_path):
     try:
         yield postgres, f"http://127.0.0.1:{port}"
     finally:
-        web.terminate()
-        web.wait(timeout=20)
+        stop_process(web, timeout=20)
         log.close()
         postgres.stop()
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from gallery.models import Artwork
 from gallery.services import ingest
-from tests.conftest import image_upload, stored_files
+from tests.conftest import stored_files
 from tests.hostile_corpus import hostile_files
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,8 @@ IDS = [name for name, _, _ in CORPUS]
 
 
 @pytest.fixture
-def searchable(artist, clip_encoder):
-    artworks = [ingest.artwork_create(artist=artist, title=f"W{n}", image=image_upload(seed=n)) for n in range(3)]
-    ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
-    return artworks
+def searchable(embedded_artworks):
+    return embedded_artworks(3)
 
 
 @pytest.mark.parametrize("name, payload, accepted", CORPUS, ids=IDS)

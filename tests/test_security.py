@@ -12,10 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def searchable(artist, clip_encoder):
-    artworks = [ingest.artwork_create(artist=artist, title=f"W{n}", image=image_upload(seed=n)) for n in range(3)]
-    ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
-    return artworks
+def searchable(embedded_artworks):
+    return embedded_artworks(3)
 
 
 @pytest.fixture

@@ -3,17 +3,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from gallery.services import ingest
-from tests.conftest import image_upload
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collection(artist, clip_encoder):
-    artworks = [ingest.artwork_create(artist=artist, title=f"Work {n}", image=image_upload(seed=n)) for n in range(6)]
-    ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
-    return artworks
+def collection(embedded_artworks):
+    return embedded_artworks(6)
 
 
 def test_text_search(client, collection):

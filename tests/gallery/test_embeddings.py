@@ -10,7 +10,6 @@ import functools
 import hashlib
 import json
 import logging
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from artsearch.embedded import free_port
 from gallery import embeddings
 from gallery.embeddings import EMBEDDING_DIM, ClipEncoder, WeightsUnavailable
 
@@ -69,9 +69,7 @@ def unreachable_hub(monkeypatch, tmp_path):
     """Point huggingface_hub at a closed local port with an empty cache, so no test downloads or finds real weights."""
     import huggingface_hub.constants as hf
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed once the socket is: connection refused
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there: connection refused
     monkeypatch.setattr(hf, "ENDPOINT", endpoint)
     monkeypatch.setattr(hf, "HUGGINGFACE_CO_URL_TEMPLATE", endpoint + "/{repo_id}/resolve/{revision}/{filename}")
     monkeypatch.setattr(hf, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
