@@ -53,7 +53,7 @@ def text_encoding(texts: list[str], *, rounds: int = 3) -> dict:
 
 
 def search_steps(texts: list[str], *, k: int) -> dict:
-    """The search service's steps for each text: encode the query, nearest rows + their artists' other works."""
+    """The search service's steps for each text: encode the query, nearest rows, their artists' other works."""
     from gallery.embeddings import get_encoder
     from gallery.services import search
 

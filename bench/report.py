@@ -143,7 +143,7 @@ def _text_md(text: dict | None) -> list[str]:
              "artist). “steps” are the search service's parts measured in-process (bench process, with the server's "
              "torch threads).",
              "", "| rows | page p50 | page p95 | page p99 | page, repeated queries p50 | JSON API p50 | JSON API p95 "
-             "| encode p50 | artwork_search p50 | of which more_by_artist p50 |",
+             "| encode p50 | artwork_search p50 | more_by_artist p50 |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for size in ("10k", "100k"):
         entry = text.get(size)

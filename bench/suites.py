@@ -57,9 +57,10 @@ def run_ingest(context: Context) -> dict:
 
 
 # Production web settings on this 2-core machine (see README "Benchmarks"): two gthread workers so one can encode
-# while the other renders, two threads each to overlap database waits, one torch thread per process so the two
-# workers don't fight over the cores.
-PRODUCTION_SERVER = {"workers": 2, "threads": 2, "torch_threads": 1}
+# while the other renders, four threads each so that database waits overlap and the query batcher
+# (gallery/query_batching.py) has searches to batch under load, one torch thread per process so the two workers
+# don't fight over the cores.
+PRODUCTION_SERVER = {"workers": 2, "threads": 4, "torch_threads": 1}
 TEXT_K = 24
 
 
@@ -129,7 +130,7 @@ def run_load(context: Context) -> dict:
     seconds = 15 if context.quick else 60
     result: dict = {"rows": ensure_scale(context, 100_000), "k": TEXT_K, "runs": []}
     configs = [PRODUCTION_SERVER] if context.quick else [
-        PRODUCTION_SERVER, {"workers": 1, "threads": 4, "torch_threads": 2}, {"workers": 3, "threads": 2,
+        PRODUCTION_SERVER, {"workers": 2, "threads": 2, "torch_threads": 1}, {"workers": 3, "threads": 2,
                                                                               "torch_threads": 1}]
     for config in configs:
         with server.gunicorn(context.var_dir, **config) as (host, port):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from gallery.query_batching import QueryBatcher
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -205,6 +207,7 @@ class ClipEncoder:
         self._pil_steps, self._mean, self._std = _split_preprocess(preprocess)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         self._short_text = _supports_short_text(model)
+        self.query_batcher = QueryBatcher(self._encode_token_rows)
         self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query_tokens)
         if (dim := getattr(model.visual, "output_dim", EMBEDDING_DIM)) != EMBEDDING_DIM:
             raise ValueError(f"{model_name} embeds to {dim} dimensions; the vector columns hold {EMBEDDING_DIM}")
@@ -292,17 +295,27 @@ class ClipEncoder:
         return _unit_rows(rows)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One search text's unit vector (read-only), from an LRU cache keyed by its tokens ("Sea " = "sea")."""
+        """One search text's unit vector (read-only), from an LRU cache keyed by its tokens ("Sea " = "sea").
+
+        Misses go through the query batcher: texts searched at the same moment share one forward pass.
+        """
         tokens = self._tokenizer([text])[0]
         return self._query_vector(tuple(tokens[: int(tokens.argmax()) + 1].tolist()))
 
     def _encode_query_tokens(self, tokens: tuple[int, ...]) -> np.ndarray:
-        import torch
-
-        with torch.inference_mode():
-            vector = _unit_rows([self._encode_tokens(torch.tensor([tokens])).float().numpy()])[0]
+        vector = self.query_batcher.encode(tokens)
         vector.setflags(write=False)  # shared by every later hit of the cache
         return vector
+
+    def _encode_token_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """Unit vectors of texts given as tokens cut after end-of-text; zeros pad them, as the tokenizer does."""
+        import torch
+
+        batch = torch.zeros((len(token_rows), max(map(len, token_rows))), dtype=torch.long)
+        for row, tokens in enumerate(token_rows):
+            batch[row, : len(tokens)] = torch.tensor(tokens)
+        with torch.inference_mode():
+            return _unit_rows([self._encode_tokens(batch).float().numpy()])
 
     def _encode_tokens(self, tokens):
         """encode_text on the tokens up to the batch's last end-of-text instead of the 77-token padded context.

@@ -5,24 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from gallery import images
+from gallery import facets, images
 from gallery.models import Artist
 from gallery.services.search import SearchFilters
 
 DEFAULT_K, MAX_K = 12, 48
-DATALIST_LIMIT = 200
 CENTURIES = [(str(c), f"{c + 1}th century") for c in range(13, 21)]  # "18" -> the 1800s, i.e. the 19th century
-
-
-def _genre_choices() -> list[tuple[str, str]]:
-    genres = sorted({g for row in Artist.objects.values_list("genres", flat=True) for g in row})
-    return [("", "Any genre")] + [(g, g) for g in genres]
-
-
-def _nationality_choices() -> list[tuple[str, str]]:
-    values = sorted({n.strip() for row in Artist.objects.values_list("nationality", flat=True)
-                     for n in row.split(",") if n.strip()})
-    return [("", "Any nationality")] + [(n, n) for n in values]
 
 
 class SearchForm(forms.Form):
@@ -51,8 +39,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["genre"].choices = _genre_choices()
-        self.fields["nationality"].choices = _nationality_choices()
+        self.facets = facets.search_facets()
+        self.fields["genre"].choices = [("", "Any genre")] + [(g, g) for g in self.facets.genres]
+        self.fields["nationality"].choices = [("", "Any nationality")] + [(n, n) for n in self.facets.nationalities]
 
     def clean_k(self) -> int:
         return self.cleaned_data["k"] or DEFAULT_K
@@ -66,11 +55,6 @@ class SearchForm(forms.Form):
         if artist is None:
             raise ValidationError(f"Unknown artist “{value}”.")
         return artist
-
-    def artist_names(self) -> list[str]:
-        """Suggestions for the artist box, offered only while the list stays short."""
-        names = list(Artist.objects.values_list("name", flat=True)[:DATALIST_LIMIT + 1])
-        return names if len(names) <= DATALIST_LIMIT else []
 
     def clean_image(self) -> images.CheckedImage | None:
         upload = self.cleaned_data.get("image")

@@ -98,6 +98,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "gallery/search.html", context, status=400)
     except WeightsUnavailable as exc:
         return render(request, "gallery/search.html", {**context, "unavailable": str(exc)}, status=503)
+    search_service.attach_more_by_artist(result.hits)
     context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, result.qid))
     if not result.hits:
         context.update(_collection_state(get_encoder().model_id))
@@ -131,6 +132,7 @@ def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
     k, page = form.cleaned_data["k"] or 12, form.cleaned_data["page"] or 1
     hits = search_service.artwork_similar_to(artwork=artwork, k=k + 1, offset=(page - 1) * k)
     has_next = len(hits) > k and page * k < search_service.MAX_RESULTS_DEPTH
+    search_service.attach_more_by_artist(hits[:k])
     result = search_service.SearchPage(hits=hits[:k], page=page, k=k, has_next=has_next,
                                        query_label=f"works like “{artwork.title}”")
     return render(request, "gallery/similar.html", {"artwork": artwork, "result": result,

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
 from PIL import Image
 
 from gallery import images
@@ -101,17 +100,23 @@ def query_vector(*, text: str = "", image: Image.Image | None = None, image_weig
     return (vector / norm).astype(np.float32)
 
 
+# What a result card and the JSON API show of a hit; the 512-float vector and the bookkeeping columns are skipped.
+HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "artist_id", "artist__name", "artist__slug",
+              "artist__birth_year", "artist__death_year", "artist__genres", "artist__nationality", "artist__bio",
+              "artist__wikipedia_url")
+
+
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
     queryset = filters.apply(Artwork.objects.embedded_by(model_id)).exclude(pk__in=exclude_ids)
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # ef_search bounds how many rows one index scan yields; strict iterative scans keep going (in order) until
         # enough rows pass the filters, so a filtered search still fills its page.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true), "
                        "set_config('hnsw.iterative_scan', 'strict_order', true)", [str(min(ef_search, 1000))])
-        # The distance is computed in SQL; loading each row's 512 floats as well would only cost time.
-        rows = list(queryset.nearest_to(vector).select_related("artist").defer("embedding")[offset:offset + k])
+        rows = list(queryset.nearest_to(vector).select_related("artist").only(*HIT_FIELDS)[offset:offset + k])
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 
 
@@ -136,16 +141,28 @@ def artwork_near_duplicate(perceptual_hash: str, *, queryset: QuerySet | None = 
     return nearest if nearest is not None and nearest.hamming <= NEAR_DUPLICATE_MAX_BITS else None
 
 
+# Each artist's first works (by id) that have a thumbnail: one small index scan per artist of the page.
+_MORE_BY_ARTIST_SQL = """
+    SELECT work.id, work.artist_id, work.title, work.thumbnail
+    FROM unnest(%s::bigint[]) AS page_artist(id)
+    CROSS JOIN LATERAL (
+        SELECT id, artist_id, title, thumbnail FROM gallery_artwork
+        WHERE artist_id = page_artist.id AND thumbnail <> ''
+        ORDER BY id LIMIT %s
+    ) AS work"""
+
+
 def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None:
-    """Fill each hit's `more_by_artist` with other works of its artist, in one query for the whole page."""
-    artist_ids = {hit.artwork.artist_id for hit in hits}
+    """Fill each hit's `more_by_artist` with other works of its artist (id, title, thumbnail), in one query.
+
+    Searches leave it to the result pages that show it, so the JSON API does not pay for it.
+    """
+    artist_ids = sorted({hit.artwork.artist_id for hit in hits})
     if not artist_ids:
         return
-    ranked = (Artwork.objects.filter(artist_id__in=artist_ids).exclude(thumbnail="")
-              .annotate(rank=Window(RowNumber(), partition_by=[F("artist_id")], order_by=[F("pk").asc()]))
-              .select_related("artist").defer("embedding"))
     by_artist: dict[int, list[Artwork]] = {}
-    for artwork in ranked.filter(rank__lte=per_artist + 1):  # one spare in case the hit itself is among them
+    # One spare per artist in case the hit itself is among them.
+    for artwork in Artwork.objects.raw(_MORE_BY_ARTIST_SQL, [artist_ids, per_artist + 1]):
         by_artist.setdefault(artwork.artist_id, []).append(artwork)
     for hit in hits:
         others = [a for a in by_artist.get(hit.artwork.artist_id, []) if a.pk != hit.artwork.pk]
@@ -164,7 +181,6 @@ def artwork_search(*, vector: np.ndarray, k: int, offset: int = 0, filters: Sear
         # Later pages shift by one: the recognised work took a slot on the first page.
         shifted = offset - 1 if exact_match is not None else offset
         hits = _nearest(vector, filters=filters, offset=shifted, k=k, model_id=model_id, exclude_ids=exclude)
-    attach_more_by_artist(hits)
     return hits
 
 
@@ -175,9 +191,7 @@ def artwork_similar_to(*, artwork: Artwork, k: int, offset: int = 0, filters: Se
     if artwork.embedding is None or artwork.embedding_model != model_id:
         return []
     vector = np.asarray(artwork.embedding, dtype=np.float32)
-    hits = _nearest(vector, filters=filters, offset=offset, k=k, model_id=model_id, exclude_ids=(artwork.pk,))
-    attach_more_by_artist(hits)
-    return hits
+    return _nearest(vector, filters=filters, offset=offset, k=k, model_id=model_id, exclude_ids=(artwork.pk,))
 
 
 def _similarity(vector: np.ndarray, artwork: Artwork) -> float:

@@ -126,6 +126,7 @@ def test_more_by_artist_excludes_the_hit_itself(artist):
         work.thumbnail = f"thumbnails/{work.pk}.jpg"
         work.save()
     hits = search.artwork_search(vector=_unit(0), k=2, model_id=FixedEncoder.model_id)
+    search.attach_more_by_artist(hits)
     for hit in hits:
         assert len(hit.more_by_artist) == 4 and hit.artwork not in hit.more_by_artist
 
