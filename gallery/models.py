@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.text import slugify
 from pgvector.django import HnswIndex, VectorField
@@ -15,6 +16,18 @@ from gallery.querysets import ArtworkQuerySet
 # HNSW build parameters; see bench/README.md for the recall/latency measurements behind them.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
+
+
+def _perceptual_hash_half(first_digit: int) -> models.GeneratedField:
+    """16 hex digits of perceptual_hash as a signed 64-bit integer, kept by PostgreSQL beside the text.
+
+    Comparing an upload with every stored hash is then two XORs and two bit counts a row instead of parsing 32 hex
+    digits a row: about half the time at 100k rows (bench/README.md).
+    """
+    digits = f"substr(perceptual_hash, {first_digit}, 16)"
+    return models.GeneratedField(
+        expression=RawSQL(f"CASE WHEN perceptual_hash = '' THEN NULL ELSE ('x' || {digits})::bit(64)::bigint END", []),
+        output_field=models.BigIntegerField(null=True), db_persist=True)
 
 
 class TimeStampedModel(models.Model):
@@ -95,6 +108,8 @@ class Artwork(TimeStampedModel):
                                     error_messages={"unique": "This exact image file is already in the collection."})
     # pHash + dHash, 128 bits as 32 hex digits: finds reproductions of a work (resized, recompressed, cropped).
     perceptual_hash = models.CharField(max_length=32, blank=True, editable=False)
+    perceptual_hash_high = _perceptual_hash_half(1)
+    perceptual_hash_low = _perceptual_hash_half(17)
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True, editable=False)  # NULL until embedded
     embedding_model = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True,

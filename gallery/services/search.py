@@ -23,8 +23,9 @@ from gallery.services import query_cache
 NEAR_DUPLICATE_MAX_BITS = 30
 NEGATIVE_WEIGHT = 0.5  # how hard a "not: ..." phrase pushes away, relative to the positive query
 MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to cover offset + k
-# Bits that differ between the stored hash (hex) and the query's: XOR of two bit(128) values, then count.
-_HAMMING_SQL = """bit_count(('x' || "gallery_artwork"."perceptual_hash")::bit(128) # ('x' || %s)::bit(128))"""
+# Bits that differ between the stored hash and the query's, over its two 64-bit halves: XOR, then count.
+_HAMMING_SQL = """bit_count(("gallery_artwork"."perceptual_hash_high" # %s)::bit(64))
+                + bit_count(("gallery_artwork"."perceptual_hash_low" # %s)::bit(64))"""
 _NEGATION = re.compile(r"\bnot:\s*", re.IGNORECASE)
 
 
@@ -132,10 +133,16 @@ def artwork_in_collection(image: Image.Image, *, model_id: str,
     return artwork_near_duplicate(images.perceptual_hash(image), queryset=queryset)
 
 
+def _signed_64(hex_digits: str) -> int:
+    """16 hex digits as PostgreSQL's bigint reads them (two's complement), like the perceptual_hash_* columns."""
+    value = int(hex_digits, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
 def artwork_near_duplicate(perceptual_hash: str, *, queryset: QuerySet | None = None) -> Artwork | None:
     """The artwork whose perceptual hash is nearest to `perceptual_hash`, if within NEAR_DUPLICATE_MAX_BITS."""
     queryset = queryset if queryset is not None else Artwork.objects.all()
-    hamming = RawSQL(_HAMMING_SQL, [perceptual_hash])
+    hamming = RawSQL(_HAMMING_SQL, [_signed_64(perceptual_hash[:16]), _signed_64(perceptual_hash[16:])])
     nearest = (queryset.exclude(perceptual_hash="").annotate(hamming=hamming).order_by("hamming", "pk")
                .select_related("artist").first())
     return nearest if nearest is not None and nearest.hamming <= NEAR_DUPLICATE_MAX_BITS else None

@@ -203,3 +203,23 @@ def test_search_query_uses_the_hnsw_index_with_a_broad_filter(artist):
     queryset = search.SearchFilters(genre="Post-Impressionism").apply(
         Artwork.objects.embedded_by(FixedEncoder.model_id)).nearest_to(_unit(0))[:12]
     assert "artwork_embedding_hnsw" in queryset.explain()
+
+
+def _flip(hex_hash: str, bits: list[int]) -> str:
+    value = int(hex_hash, 16)
+    for bit in bits:
+        value ^= 1 << bit
+    return f"{value:032x}"
+
+
+def test_near_duplicate_counts_differing_bits_across_both_halves_and_the_sign_bits(artist):
+    """PostgreSQL keeps each half of the hash as a signed bigint; the distance must not care about the sign."""
+    stored = "f" * 16 + "8" + "0" * 15  # the high half is -1 as a bigint, the low half the most negative bigint
+    target, other = _bulk(artist, [_unit(0), _unit(1)])
+    Artwork.objects.filter(pk=target.pk).update(perceptual_hash=stored)
+    Artwork.objects.filter(pk=other.pk).update(perceptual_hash=_flip(stored, list(range(0, 128, 3))))  # 43 bits off
+    within = _flip(stored, [127, 64, 63, 0] + list(range(8, 34)))  # 30 bits: both sign bits, both ends, both halves
+    found = search.artwork_near_duplicate(within)
+    assert found == target and found.hamming == search.NEAR_DUPLICATE_MAX_BITS
+    assert search.artwork_near_duplicate(_flip(within, [40])) is None  # 31 bits: no longer a reproduction
+    assert search.artwork_near_duplicate(_flip(stored, list(range(0, 128, 3)))) == other
