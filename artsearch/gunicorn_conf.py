@@ -3,6 +3,9 @@
 import logging
 
 worker_class = "gthread"
+# On 2 cores (bench/README.md): two processes, four threads each so that concurrent searches share a text pass.
+workers = 2
+threads = 4
 timeout = 60
 keepalive = 5
 accesslog = None

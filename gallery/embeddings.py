@@ -6,6 +6,7 @@ import functools
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -370,9 +371,20 @@ def _unit_rows(chunks: list[np.ndarray]) -> np.ndarray:
     return rows
 
 
-@functools.cache
+_encoder_lock = threading.Lock()
+
+
 def get_encoder() -> Encoder:
-    """Build the encoder named by settings.GALLERY_ENCODER from the CLIP_* settings, once per process."""
+    """The encoder named by settings.GALLERY_ENCODER, built from the CLIP_* settings once per process.
+
+    Threads that ask while it is being built wait for it rather than building a second model (2 s and 600 MB).
+    """
+    with _encoder_lock:
+        return _build_encoder()
+
+
+@functools.cache
+def _build_encoder() -> Encoder:
     from django.conf import settings
     from django.utils.module_loading import import_string
 
@@ -384,6 +396,9 @@ def get_encoder() -> Encoder:
         precision=getattr(settings, "CLIP_PRECISION", "auto"),
         threads=getattr(settings, "CLIP_THREADS", None),
     )
+
+
+get_encoder.cache_clear = _build_encoder.cache_clear  # settings changed (tests): build anew on the next call
 
 
 def encode_query_text(text: str) -> np.ndarray:

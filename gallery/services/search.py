@@ -107,9 +107,16 @@ HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "artist_id", "ar
               "artist__wikipedia_url")
 
 
+def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: str,
+                     exclude_ids: tuple[int, ...] = ()) -> QuerySet:
+    """The rows of a search, nearest first, with what a result shows of them; slice it for a page."""
+    queryset = filters.apply(Artwork.objects.embedded_by(model_id)).exclude(pk__in=exclude_ids)
+    return queryset.nearest_to(vector).select_related("artist").only(*HIT_FIELDS)
+
+
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
-    queryset = filters.apply(Artwork.objects.embedded_by(model_id)).exclude(pk__in=exclude_ids)
+    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, exclude_ids=exclude_ids)
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -117,7 +124,7 @@ def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int,
         # enough rows pass the filters, so a filtered search still fills its page.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true), "
                        "set_config('hnsw.iterative_scan', 'strict_order', true)", [str(min(ef_search, 1000))])
-        rows = list(queryset.nearest_to(vector).select_related("artist").only(*HIT_FIELDS)[offset:offset + k])
+        rows = list(queryset[offset:offset + k])
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 
 

@@ -12,6 +12,8 @@ import json
 import logging
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -333,8 +335,26 @@ def clip_settings(request, monkeypatch):
         settings = request.getfixturevalue("settings")
     except pytest.FixtureLookupError:
         pytest.skip("management-command tests need pytest-django")
-    monkeypatch.setattr(embeddings, "get_encoder", functools.cache(embeddings.get_encoder.__wrapped__))
+    monkeypatch.setattr(embeddings, "_build_encoder", functools.cache(embeddings._build_encoder.__wrapped__))
     return settings
+
+
+class SlowToBuildEncoder:
+    """Takes a while to build, like CLIP, and counts how often it is built."""
+
+    built = 0
+
+    def __init__(self, **clip_settings):
+        type(self).built += 1
+        threading.Event().wait(0.3)
+        self.model_id, self.is_pretrained = "slow/1", False
+
+
+def test_threads_asking_at_once_share_one_encoder(clip_settings):
+    clip_settings.GALLERY_ENCODER = f"{__name__}.SlowToBuildEncoder"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        encoders = list(pool.map(lambda _: embeddings.get_encoder(), range(4)))
+    assert SlowToBuildEncoder.built == 1 and all(encoder is encoders[0] for encoder in encoders)
 
 
 def call_command(*args, **options) -> str:
