@@ -1,6 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from gallery.models import Artist, Artwork
 from gallery.services import ingest
@@ -54,10 +54,3 @@ def test_created_artwork_has_thumbnail_dimensions_and_pending_status(artist):
     assert max(artwork.thumbnail.width, artwork.thumbnail.height) <= 400
     assert len(artwork.perceptual_hash) == 32
 
-
-def test_vectors_are_stored_inside_their_rows(db):
-    """TOASTed vectors hide the cost of a full scan from the planner, which then skipped the HNSW index at 10k rows."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'gallery_artwork'::regclass "
-                       "AND attname = 'embedding'")
-        assert cursor.fetchone() == ("p",)  # PLAIN: never compressed, never out of line
