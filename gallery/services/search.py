@@ -131,6 +131,8 @@ def index_scan_settings(*, ef_search: int, unfiltered: bool) -> Iterator[None]:
             # the right plan; with them, sorting the few rows of a selective filter can be, so the planner decides.
             cursor.execute("SELECT set_config('enable_sort', 'off', true)")
         yield
+        if unfiltered:  # the request's later queries (more by this artist, for one) need their sorts
+            cursor.execute("RESET enable_sort")
 
 
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,

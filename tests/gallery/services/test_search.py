@@ -217,6 +217,9 @@ def test_unfiltered_search_keeps_the_index_when_the_planner_underrates_sorting_e
         assert "artwork_embedding_hnsw" not in queryset.explain()
         with search.index_scan_settings(ef_search=100, unfiltered=True):
             assert "artwork_embedding_hnsw" in queryset.explain()
+        # The rest of the request (one transaction) sorts again: "more by this artist" needs it.
+        cursor.execute("SHOW enable_sort")
+        assert cursor.fetchone() == ("on",)
 
 
 def _flip(hex_hash: str, bits: list[int]) -> str:
