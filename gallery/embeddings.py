@@ -401,9 +401,9 @@ def _build_encoder() -> Encoder:
 get_encoder.cache_clear = _build_encoder.cache_clear  # settings changed (tests): build anew on the next call
 
 
-def encode_query_text(text: str) -> np.ndarray:
-    """The unit vector of one search text from this process's encoder, cached when the encoder caches queries."""
-    encoder = get_encoder()
+def encode_query_text(text: str, *, encoder: Encoder | None = None) -> np.ndarray:
+    """The unit vector of one search text (this process's encoder by default), cached when the encoder caches queries."""
+    encoder = encoder or get_encoder()
     encode_query = getattr(encoder, "encode_query", None)
     return encode_query(text) if encode_query is not None else encoder.encode_texts([text])[0]
 

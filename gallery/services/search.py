@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 from PIL import Image
 
 from gallery import images
-from gallery.embeddings import Encoder, get_encoder
+from gallery.embeddings import Encoder, encode_query_text, get_encoder
 from gallery.models import Artist, Artwork
 from gallery.services import query_cache
 
@@ -76,12 +76,6 @@ def split_negation(text: str) -> tuple[str, str]:
     return positive.strip(), " ".join(n.strip() for n in negatives).strip()
 
 
-def _text_vector(encoder: Encoder, text: str) -> np.ndarray:
-    """A query text's vector, from the encoder's cache of recent queries when it keeps one."""
-    encode_query = getattr(encoder, "encode_query", None)
-    return encode_query(text) if encode_query is not None else encoder.encode_texts([text])[0]
-
-
 def query_vector(*, text: str = "", image: Image.Image | None = None, image_weight: float = 0.5,
                  encoder: Encoder | None = None) -> np.ndarray:
     """One unit vector for a description and/or an image: a weighted sum, minus any "not: ..." phrase."""
@@ -91,12 +85,13 @@ def query_vector(*, text: str = "", image: Image.Image | None = None, image_weig
     if image is not None:
         parts.append((image_weight if positive_text else 1.0, encoder.encode_images([image])[0]))
     if positive_text:
-        parts.append((1.0 - image_weight if image is not None else 1.0, _text_vector(encoder, positive_text)))
+        text_weight = 1.0 - image_weight if image is not None else 1.0
+        parts.append((text_weight, encode_query_text(positive_text, encoder=encoder)))
     if not parts:
         raise EmptyQuery("Describe what you are looking for, or upload a picture.")
     vector = sum(weight * part for weight, part in parts)
     if negative_text:
-        vector = vector - NEGATIVE_WEIGHT * _text_vector(encoder, negative_text)
+        vector = vector - NEGATIVE_WEIGHT * encode_query_text(negative_text, encoder=encoder)
     norm = float(np.linalg.norm(vector))
     if norm < 1e-6:
         raise EmptyQuery("The query cancels itself out; remove the “not:” part or change the weight.")
