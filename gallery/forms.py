@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 
 from gallery import facets, images
@@ -10,7 +11,7 @@ from gallery.models import Artist
 from gallery.services.search import SearchFilters
 
 DEFAULT_K, MAX_K = 12, 48
-CENTURIES = [(str(c), f"{c + 1}th century") for c in range(13, 21)]  # "18" -> the 1800s, i.e. the 19th century
+CENTURIES = [(str(c), f"{ordinal(c + 1)} century") for c in range(13, 21)]  # "18": the 1800s, the 19th century
 
 
 class SearchForm(forms.Form):

@@ -90,6 +90,12 @@ def test_filters_narrow_results(client, collection):
     assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {collection[1].artist.name}
 
 
+def test_period_filter_names_centuries_in_english(client):
+    html = client.get(reverse("gallery:search")).content.decode()
+    assert '<option value="13">14th century</option>' in html
+    assert '<option value="20">21st century</option>' in html and "21th" not in html
+
+
 def test_bios_and_titles_are_escaped(client, collection):
     html = client.get(reverse("gallery:search"), {"q": "x", "k": 14}).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
