@@ -6,11 +6,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
 from django.utils.text import slugify
 from pgvector.django import HnswIndex, VectorField
 
 from gallery.embeddings import EMBEDDING_DIM
+from gallery.links import page_path
 from gallery.querysets import ArtworkQuerySet
 
 # HNSW build parameters; see bench/README.md for the recall/latency measurements behind them.
@@ -70,7 +70,7 @@ class Artist(TimeStampedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("gallery:artist-detail", args=[self.slug])
+        return page_path("gallery:artist-detail", self.slug)
 
     @property
     def years(self) -> str:
@@ -133,4 +133,8 @@ class Artwork(TimeStampedModel):
         return f"{self.title} ({self.artist})"
 
     def get_absolute_url(self) -> str:
-        return reverse("gallery:artwork-detail", args=[self.pk])
+        return page_path("gallery:artwork-detail", self.pk)
+
+    def get_similar_url(self) -> str:
+        """The "more like this" page."""
+        return page_path("gallery:artwork-similar", self.pk)

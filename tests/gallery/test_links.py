@@ -1,0 +1,25 @@
+"""Remembered page paths must be exactly what reverse() gives, under every script prefix."""
+
+from django.urls import reverse, set_script_prefix
+
+from gallery.links import page_path
+from gallery.models import Artist, Artwork
+
+
+def test_page_paths_are_reverse_paths():
+    artist, artwork = Artist(name="Paul Klee", slug="paul-klee"), Artwork(pk=41)
+    for _ in range(2):  # computed, then remembered
+        assert artist.get_absolute_url() == reverse("gallery:artist-detail", args=["paul-klee"]) == "/artists/paul-klee/"
+        assert artwork.get_absolute_url() == reverse("gallery:artwork-detail", args=[41])
+        assert artwork.get_similar_url() == reverse("gallery:artwork-similar", args=[41])
+    assert Artwork(pk=42).get_absolute_url() != artwork.get_absolute_url()
+
+
+def test_a_site_served_under_a_prefix_gets_prefixed_paths():
+    plain = page_path("gallery:artwork-detail", 7)
+    set_script_prefix("/museum/")
+    try:
+        assert page_path("gallery:artwork-detail", 7) == "/museum" + plain
+    finally:
+        set_script_prefix("/")
+    assert page_path("gallery:artwork-detail", 7) == plain
