@@ -204,6 +204,7 @@ class ClipEncoder:
         # precisions share one vector space and switching CLIP_PRECISION must not re-queue every artwork.
         self._dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         self._model = model.to(self._dtype).eval()
+        self.text_prepacked = precision == "bf16" and _prepack_text(self._model)
         self._preprocess = preprocess
         self._pil_steps, self._mean, self._std = _split_preprocess(preprocess)
         self._tokenizer = open_clip.get_tokenizer(model_name)
@@ -353,6 +354,13 @@ def _split_preprocess(preprocess: Any) -> tuple[list | None, Any, Any]:
     mean = torch.tensor(normalize.mean, dtype=torch.float32)[:, None, None]
     std = torch.tensor(normalize.std, dtype=torch.float32)[:, None, None]
     return pil_steps, mean, std
+
+
+def _prepack_text(model: Any) -> bool:
+    """Lay the text MLP weights out once for oneDNN (gallery/prepacked.py): bf16 queries only, fp32 keeps MKL."""
+    from gallery.prepacked import prepack_text_mlp
+
+    return prepack_text_mlp(model)
 
 
 def _supports_short_text(model: Any) -> bool:

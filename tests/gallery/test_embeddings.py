@@ -325,6 +325,21 @@ def test_bf16_is_close_to_fp32_and_shares_its_identity(untrained, images):
     assert min_row_cosine(encoder.encode_texts(TEXTS), untrained.encode_texts(TEXTS)) >= 0.999
 
 
+def test_bf16_text_weights_are_prepacked_without_changing_the_vectors(untrained, images, monkeypatch):
+    from gallery.prepacked import PrepackedLinear
+
+    packed = ClipEncoder(pretrained="untrained", precision="bf16")
+    if not packed.text_prepacked:
+        pytest.skip("this torch build has no oneDNN prepacking for bf16 weights")
+    assert all(isinstance(block.mlp.c_fc, PrepackedLinear) for block in packed._model.transformer.resblocks)
+    assert not untrained.text_prepacked  # fp32 keeps MKL's layers
+    monkeypatch.setattr(embeddings, "_prepack_text", lambda model: False)
+    plain = ClipEncoder(pretrained="untrained", precision="bf16")
+    assert min_row_cosine(packed.encode_texts(QUERIES), plain.encode_texts(QUERIES)) >= 0.99999
+    assert packed.encode_query("a stormy sea at night") @ plain.encode_query("a stormy sea at night") >= 0.99999
+    np.testing.assert_array_equal(packed.encode_images(images), plain.encode_images(images))  # images untouched
+
+
 # --- Management commands. They need Django settings (pytest-django's `settings` fixture) but no database.
 
 
