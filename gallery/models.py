@@ -123,6 +123,10 @@ class Artwork(TimeStampedModel):
         indexes = [
             HnswIndex(name="artwork_embedding_hnsw", fields=["embedding"], m=HNSW_M,
                       ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["vector_cosine_ops"]),
+            # "More by this artist" (search.attach_more_by_artist) reads an artist's first few works from this
+            # index alone, instead of every work of the artist (hundreds for some) sorted on each results page.
+            models.Index(fields=["artist", "id"], include=["title", "thumbnail"], condition=~models.Q(thumbnail=""),
+                         name="artwork_more_by_artist"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="ready") | models.Q(embedding__isnull=False),

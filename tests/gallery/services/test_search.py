@@ -131,6 +131,20 @@ def test_more_by_artist_excludes_the_hit_itself(artist):
         assert len(hit.more_by_artist) == 4 and hit.artwork not in hit.more_by_artist
 
 
+def test_more_by_artist_reads_a_few_index_entries_not_every_work_of_the_artist(artist):
+    for number in range(20):  # the artist's works are a small part of the collection, as in a real one
+        _bulk(ArtistFactory(), [_unit(0)] * 100, start=1000 * (number + 1))
+    _bulk(artist, [_unit(0)] * 100)
+    Artwork.objects.update(thumbnail="thumbnails/x.jpg")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE gallery_artwork")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {search._MORE_BY_ARTIST_SQL}", [[artist.pk], 5])
+        plan = cursor.fetchone()[0][0]["Plan"]
+    scan = plan["Plans"][1]["Plans"][0]  # Nested Loop -> Limit -> the scan of the artist's works
+    assert scan["Index Name"] == "artwork_more_by_artist", scan
+    assert scan["Actual Rows"] == 5  # the first five in id order, not all 100 sorted
+
+
 def _real_images(count: int) -> list[Path]:
     folders = sorted((DATASET / "images").iterdir())
     return [sorted(folder.iterdir())[n // len(folders)] for n, folder in zip(range(count), folders * 3)]
