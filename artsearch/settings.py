@@ -125,7 +125,7 @@ elif STORAGE_BACKEND == "gcs":
     GS_PUBLIC_BUCKET = env.bool("GS_PUBLIC_BUCKET", default=False)  # readable by anyone: plain URLs, no signing
     GS_CREDENTIALS_FILE = env("GS_CREDENTIALS_FILE", default="")
     MEDIA_STORAGE = {
-        "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+        "BACKEND": "gallery.storage.CachedSignedUrlStorage",  # django-storages' GCS, reusing signed URLs
         "OPTIONS": {
             "bucket_name": GS_BUCKET_NAME,
             "project_id": env("GS_PROJECT_ID", default="") or None,

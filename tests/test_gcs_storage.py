@@ -9,6 +9,7 @@ import io
 import re
 import runpy
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,7 +31,7 @@ from tests.conftest import BASE_DIR, image_upload, make_image_bytes, stored_file
 from tests.dataset_fixtures import build_collection
 from tests.gcs import SERVICE_ACCOUNT_EMAIL, object_names, settings_with, write_service_account_key
 
-GCS_BACKEND = "storages.backends.gcloud.GoogleCloudStorage"
+GCS_BACKEND = "gallery.storage.CachedSignedUrlStorage"  # django-storages' GCS, reusing signed URLs
 
 
 def media_storage(settings_module: dict):
@@ -74,6 +75,22 @@ def test_signed_urls_carry_the_service_account_signature_and_expiry(tmp_path):
     assert query["X-Goog-Credential"].startswith(f"{SERVICE_ACCOUNT_EMAIL}/")
     assert query["X-Goog-Expires"] == "3600"
     assert re.fullmatch(r"[0-9a-f]{512}", query["X-Goog-Signature"])  # RSA-2048, hex
+
+
+def test_signed_urls_are_reused_for_half_their_lifetime_by_the_storage_that_signed_them(tmp_path):
+    key_file = write_service_account_key(tmp_path / "key.json")
+    config = settings_with(GS_BUCKET_NAME="art", GS_CREDENTIALS_FILE=str(key_file), GS_EXPIRATION_SECONDS="4")
+    storage = media_storage(config)
+    first = storage.url("artworks/ab/abc.jpg")
+    time.sleep(1.1)  # a new signature would carry a later X-Goog-Date (it counts seconds)
+    assert storage.url("artworks/ab/abc.jpg") == first
+    assert storage.url("artworks/cd/cde.jpg") != first
+    elsewhere = settings_with(GS_BUCKET_NAME="art", GS_CREDENTIALS_FILE=str(key_file), GS_EXPIRATION_SECONDS="4",
+                              GS_LOCATION="media")
+    assert "/art/media/artworks/ab/abc.jpg?" in media_storage(elsewhere).url("artworks/ab/abc.jpg")
+    time.sleep(1.0)  # past half of the 4 s lifetime: signed anew
+    renewed = storage.url("artworks/ab/abc.jpg")
+    assert renewed != first and renewed.split("?")[0] == first.split("?")[0]
 
 
 def test_a_public_bucket_gets_plain_urls(tmp_path):
