@@ -161,9 +161,16 @@ def artwork_near_duplicate(perceptual_hash: str, *, queryset: QuerySet | None = 
     """The artwork whose perceptual hash is nearest to `perceptual_hash`, if within NEAR_DUPLICATE_MAX_BITS."""
     queryset = queryset if queryset is not None else Artwork.objects.all()
     hamming = RawSQL(_HAMMING_SQL, [_signed_64(perceptual_hash[:16]), _signed_64(perceptual_hash[16:])])
-    nearest = (queryset.exclude(perceptual_hash="").annotate(hamming=hamming).order_by("hamming", "pk")
-               .select_related("artist").first())
-    return nearest if nearest is not None and nearest.hamming <= NEAR_DUPLICATE_MAX_BITS else None
+    # The nearest hash on the artworks table alone, then that one row with its artist: asking for the artist in the
+    # same query had PostgreSQL join every row to its artist before sorting (36 ms at 100k rows).
+    nearest = (queryset.exclude(perceptual_hash="").annotate(hamming=hamming)
+               .filter(hamming__lte=NEAR_DUPLICATE_MAX_BITS).order_by("hamming", "pk")
+               .values_list("pk", "hamming").first())
+    if nearest is None:
+        return None
+    artwork = Artwork.objects.select_related("artist").get(pk=nearest[0])
+    artwork.hamming = nearest[1]
+    return artwork
 
 
 # Each artist's first works (by id) that have a thumbnail: one small index scan per artist of the page.
