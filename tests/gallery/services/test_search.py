@@ -202,7 +202,9 @@ def test_an_unrelated_picture_is_not_claimed_to_be_in_the_collection(real_collec
 def test_similar_to_excludes_the_artwork_and_needs_a_current_vector(real_collection):
     target = Artwork.objects.get(pk=real_collection[0].pk)
     hits = search.artwork_similar_to(artwork=target, k=40)
-    assert len(hits) == 29 and target not in [hit.artwork for hit in hits]
+    # All 29 others, give or take: HNSW is approximate, and in about one run of four pgvector's randomly built graph
+    # of 30 rows leaves a row unreachable. The target itself (similarity 1.0) must never be among them.
+    assert 27 <= len(hits) <= 29 and target not in [hit.artwork for hit in hits]
     Artwork.objects.filter(pk=target.pk).update(embedding_model="some/older-model")
     target.refresh_from_db()
     assert search.artwork_similar_to(artwork=target, k=5) == []
