@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 CHROMIUM := /usr/bin/chromium
 LAUNCH := $(PY) -m artsearch.launcher
 
-.PHONY: run test manage lint bench bench-quick clean-data
+.PHONY: run test manage lint bench bench-quick bench-compare clean-data
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 # The same phases at smaller sizes in a few minutes: bench/results/quick.{json,md}.
 bench-quick: $(STAMP)
 	$(LAUNCH) bench --quick $(BENCH_ARGS)
+
+# This checkout against commit REF over HTTP, side by side in one run: bench/results/compare.{json,md}, ~6 min.
+bench-compare: $(STAMP)
+	$(LAUNCH) bench --compare $(REF)
 
 lint: $(STAMP)
 	$(PY) -m ruff check artsearch gallery tests bench manage.py

@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {PHASES}")
     parser.add_argument("--hnsw-1m", action="store_true", help="also measure the index at 1M rows (slow)")
     parser.add_argument("--out", type=Path, default=None, help="results file stem (default: latest, quick or partial)")
+    parser.add_argument("--compare", metavar="REF", help="instead of the phases: this checkout against commit REF "
+                        "over HTTP, side by side (bench/compare.py)")
     args = parser.parse_args(argv)
     phases = [phase.strip() for phase in args.only.split(",") if phase.strip()]
     if unknown := set(phases) - set(PHASES):
@@ -61,9 +63,18 @@ def _run(args: argparse.Namespace, phases: list[str]) -> int:
     _setup_django()
     from django.db import connections
 
-    from bench import machine, pgtune, report, suites
+    from bench import compare, machine, pgtune, report, suites
 
     context = suites.Context(quick=args.quick, var_dir=VAR_DIR, dataset=DATASET, hnsw_1m=args.hnsw_1m)
+    if args.compare:
+        suites.ensure_scale(context, 100_000)
+        result = compare.run(ref=args.compare, var_dir=VAR_DIR, dataset=DATASET)
+        description = machine.describe()
+        compare.write(result, args.out or RESULTS_DIR / "compare",
+                      machine=f"{description['cpu_model']}, {description['cores']} cores")
+        connections.close_all()
+        logger.info("wrote %s", args.out or RESULTS_DIR / "compare")
+        return 0
     results: dict = {"phases": {}, "notes": {}}
     conditions: dict = {}
     started = time.monotonic()

@@ -50,16 +50,19 @@ def collectstatic(env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int) -> Iterator[tuple[str, int]]:
-    """Serve the product with gunicorn until the block ends; yields (host, port) once every worker is warm."""
+def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int,
+             code_dir: Path = BASE_DIR) -> Iterator[tuple[str, int]]:
+    """Serve the product (or another checkout of it, `code_dir`) with gunicorn until the block ends; yields
+    (host, port) once every worker is warm."""
     env = production_env(var_dir, torch_threads=torch_threads)
     collectstatic(env)
     port = free_port()
     log_path = var_dir / f"gunicorn-{port}.log"
-    command = [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", str(GUNICORN_CONFIG),
+    config = code_dir / GUNICORN_CONFIG.relative_to(BASE_DIR)
+    command = [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", str(config),
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=code_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
         _wait_until_warm(process, port, workers, log_path)

@@ -1,0 +1,122 @@
+"""This checkout against an earlier commit, over HTTP in one run: `make bench-compare REF=<commit>`.
+
+The shared machine's speed drifts by 20 % and more between runs, so a change is judged against the code before it in
+the same run: both versions serve the same 100k synthetic rows side by side (production settings), and every text
+query, upload and load interval alternates between them. REF must work on this checkout's database schema (the
+migrations since REF only add things). Results: bench/results/compare.{json,md}.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import subprocess
+import time
+from pathlib import Path
+
+from bench import http_bench, queries, server
+from bench.stats import latency_summary, median, ratio
+
+logger = logging.getLogger(__name__)
+
+TEXTS, UPLOADS, LOAD_SECONDS, LOAD_ROUNDS = 200, 40, 30, 2
+
+
+@contextlib.contextmanager
+def _checkout(ref: str, var_dir: Path):
+    """A detached git worktree of `ref` under var_dir, removed afterwards."""
+    path = var_dir / "compare-ref"
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=server.BASE_DIR, capture_output=True)
+    subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=server.BASE_DIR, check=True,
+                   capture_output=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=server.BASE_DIR, check=True)
+
+
+def _alternating(clients: dict, samples: int, request) -> dict[str, list[float]]:
+    """Durations of `request(client, number)` for each version, the order swapped on every sample."""
+    durations: dict[str, list[float]] = {name: [] for name in clients}
+    for number in range(samples):
+        for name in (list(clients) if number % 2 else list(clients)[::-1]):
+            start = time.perf_counter()
+            request(clients[name], number)
+            durations[name].append(time.perf_counter() - start)
+    return durations
+
+
+def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
+    texts = queries.texts(4500, seed=1)
+    measured, warmup = texts[2000 : 2000 + TEXTS], texts[4000:4030]
+    uploads = http_bench.megapixel_jpegs(sorted(dataset.rglob("*.jpg"))[::37], 8)
+    settings = server_settings()
+    sha = subprocess.run(["git", "rev-parse", ref], cwd=server.BASE_DIR, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    with _checkout(sha, var_dir) as ref_dir, \
+            server.gunicorn(var_dir, code_dir=ref_dir, **settings) as (host, ref_port), \
+            server.gunicorn(var_dir, **settings) as (_, port):
+        ports = {"current": port, "ref": ref_port}
+        clients = {name: server.Client(host, number) for name, number in ports.items()}
+        for client in clients.values():
+            for text in warmup:
+                client.get(server.search_path(text, 24))
+
+        def text_search(client, number):
+            status, body = client.get(server.search_path(measured[number], 24))
+            if status != 200 or http_bench.RESULT_MARKER not in body:
+                raise RuntimeError(f"text search answered {status}")
+
+        def image_search(client, number):
+            body, content_type = server.multipart({"image": (f"u{number}.jpg", uploads[number % len(uploads)],
+                                                             "image/jpeg")})
+            status, _ = client.request("POST", "/api/search?k=12", body=body, headers={"Content-Type": content_type})
+            if status != 200:
+                raise RuntimeError(f"image search answered {status}")
+
+        text = _alternating(clients, TEXTS, text_search)
+        image = _alternating(clients, UPLOADS, image_search)
+        load: dict[str, list[dict]] = {name: [] for name in ports}
+        for round_ in range(LOAD_ROUNDS):
+            for name in (list(ports) if round_ % 2 else list(ports)[::-1]):
+                run_ = http_bench.load(host, ports[name], texts, clients=20, seconds=LOAD_SECONDS, k=24, seed=round_)
+                load[name].append({key: run_[key] for key in ("rps", "errors", "p50_ms", "p99_ms")})
+    result = {"ref": ref, "ref_sha": sha, "server": settings,
+              "text": {name: latency_summary(values) for name, values in text.items()},
+              "image": {name: latency_summary(values) for name, values in image.items()},
+              "load": load}
+    result["load_rps_median"] = {name: median([r["rps"] for r in runs]) for name, runs in load.items()}
+    result["ratios"] = {
+        "text_p50": ratio(result["text"]["ref"]["p50_ms"], result["text"]["current"]["p50_ms"]),
+        "image_p50": ratio(result["image"]["ref"]["p50_ms"], result["image"]["current"]["p50_ms"]),
+        "load_rps": ratio(result["load_rps_median"]["current"], result["load_rps_median"]["ref"]),
+    }
+    return result
+
+
+def server_settings() -> dict:
+    from bench.suites import PRODUCTION_SERVER
+
+    return dict(PRODUCTION_SERVER)
+
+
+def write(result: dict, stem: Path, *, machine: str) -> None:
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    text, image, load = result["text"], result["image"], result["load_rps_median"]
+    lines = [
+        f"# This checkout against {result['ref']} ({result['ref_sha'][:10]}), same run", "",
+        f"Measured {time.strftime('%Y-%m-%dT%H:%M:%S%z')} on {machine}. Both versions serve the same 100k synthetic "
+        "rows with the production settings; every sample alternates between them (`make bench-compare`).", "",
+        "| measure | ref | current | ref ÷ current (current ÷ ref for throughput) |", "| --- | --- | --- | --- |",
+        f"| text page p50 ms (k=24, {TEXTS} new queries) | {text['ref']['p50_ms']:.1f} | "
+        f"{text['current']['p50_ms']:.1f} | {result['ratios']['text_p50']:.2f} |",
+        f"| text page p95 ms | {text['ref']['p95_ms']:.1f} | {text['current']['p95_ms']:.1f} | |",
+        f"| image search p50 ms (1 MP upload, {UPLOADS}) | {image['ref']['p50_ms']:.1f} | "
+        f"{image['current']['p50_ms']:.1f} | {result['ratios']['image_p50']:.2f} |",
+        f"| searches/s, 20 clients, {LOAD_ROUNDS}×{LOAD_SECONDS} s each (median) | {load['ref']:.1f} | "
+        f"{load['current']:.1f} | {result['ratios']['load_rps']:.2f} |",
+        f"| load errors | {sum(r['errors'] for r in result['load']['ref'])} | "
+        f"{sum(r['errors'] for r in result['load']['current'])} | |",
+    ]
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
