@@ -25,8 +25,6 @@ from gallery.services import query_cache
 NEAR_DUPLICATE_MAX_BITS = 30
 NEGATIVE_WEIGHT = 0.5  # how hard a "not: ..." phrase pushes away, relative to the positive query
 MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to cover offset + k
-# Up to this many artworks an unfiltered search may compare every vector (exact, a few ms); beyond, it uses the index.
-EXACT_SEARCH_MAX_ROWS = 1000
 # Bits that differ between the stored hash and the query's, over its two 64-bit halves: XOR, then count.
 _HAMMING_SQL = """bit_count(("gallery_artwork"."perceptual_hash_high" # %s)::bit(64))
                 + bit_count(("gallery_artwork"."perceptual_hash_low" # %s)::bit(64))"""
@@ -120,17 +118,13 @@ def index_scan_settings(*, ef_search: int, unfiltered: bool) -> Iterator[None]:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # ef_search bounds how many rows one index scan yields; strict iterative scans keep going (in order) until
         # enough rows pass the filters, so a filtered search still fills its page.
-        # PostgreSQL leaves the reading of TOASTed vectors out of a full scan's cost, so it sorted every row of a 10k
-        # collection (19 ms) rather than use the index (under 1 ms). Without filters the index is the right plan once
-        # the collection is past EXACT_SEARCH_MAX_ROWS (by the planner's last count); below that, sorting every row
-        # is cheap and exact, where the approximate graph could miss a work. With filters, sorting the few rows of a
-        # selective filter can be right, so the planner decides.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                       "set_config('hnsw.iterative_scan', 'strict_order', true), "
-                       "set_config('enable_sort', CASE WHEN %s AND reltuples > %s THEN 'off' "
-                       "ELSE current_setting('enable_sort') END, true) "
-                       "FROM pg_class WHERE oid = %s::regclass",
-                       [str(min(ef_search, 1000)), unfiltered, EXACT_SEARCH_MAX_ROWS, Artwork._meta.db_table])
+                       "set_config('hnsw.iterative_scan', 'strict_order', true)", [str(min(ef_search, 1000))])
+        if unfiltered:
+            # PostgreSQL leaves the reading of TOASTed vectors out of a full scan's cost, so it sorted every row of
+            # a 10k collection (19 ms) rather than use the index (under 1 ms). Without filters the index is always
+            # the right plan; with them, sorting the few rows of a selective filter can be, so the planner decides.
+            cursor.execute("SELECT set_config('enable_sort', 'off', true)")
         yield
         if unfiltered:  # the request's later queries (more by this artist, for one) need their sorts
             cursor.execute("RESET enable_sort")
