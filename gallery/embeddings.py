@@ -357,10 +357,10 @@ def _split_preprocess(preprocess: Any) -> tuple[list | None, Any, Any]:
 
 
 def _prepack_text(model: Any) -> bool:
-    """Lay the text MLP weights out once for oneDNN (gallery/prepacked.py): bf16 queries only, fp32 keeps MKL."""
-    from gallery.prepacked import prepack_text_mlp
+    """Lay the text tower's weights out once for oneDNN (gallery/prepacked.py): bf16 queries only, fp32 keeps MKL."""
+    from gallery.prepacked import prepack_text_tower
 
-    return prepack_text_mlp(model)
+    return prepack_text_tower(model)
 
 
 def _supports_short_text(model: Any) -> bool:
