@@ -1,6 +1,7 @@
 """Remembered page paths must be exactly what reverse() gives, under every script prefix."""
 
-from django.urls import reverse, set_script_prefix
+import pytest
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from gallery.links import page_path
 from gallery.models import Artist, Artwork
@@ -23,3 +24,10 @@ def test_a_site_served_under_a_prefix_gets_prefixed_paths():
     finally:
         set_script_prefix("/")
     assert page_path("gallery:artwork-detail", 7) == plain
+
+
+def test_arguments_reverse_would_refuse_are_refused():
+    for view_name, argument in [("gallery:artist-detail", "Paul Klee"), ("gallery:artist-detail", "../admin"),
+                                ("gallery:artwork-detail", "not-a-number")]:
+        with pytest.raises(NoReverseMatch):
+            page_path(view_name, argument)
