@@ -68,9 +68,7 @@ def test_search_by_description_by_picture_and_more_like_this(collection, page, t
     page.get_by_test_id("search-submit").click()
     page.wait_for_url("**/search/?q=a+stormy+sea+at+night*")
     cards = page.get_by_test_id("result-card")
-    # The whole dozen, give or take one: the HNSW index is approximate, and in about one full run of eight its graph
-    # (beside the test database's rolled-back rows) left one of these 12 rows unreachable.
-    assert cards.count() in (11, 12)
+    assert cards.count() == 12  # the whole dozen: a collection this small is searched exactly
     first = cards.first.inner_text()
     assert "Similarity" in first and "Nationality" in first and "Wikipedia" in first
     assert page.locator(".result .bio").first.inner_text().strip()  # artist bios are on the cards

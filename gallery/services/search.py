@@ -25,6 +25,7 @@ from gallery.services import query_cache
 NEAR_DUPLICATE_MAX_BITS = 30
 NEGATIVE_WEIGHT = 0.5  # how hard a "not: ..." phrase pushes away, relative to the positive query
 MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to cover offset + k
+EXACT_SEARCH_MAX_ROWS = 1000  # up to this many searchable works, a search compares every vector (exact, a few ms)
 # Bits that differ between the stored hash and the query's, over its two 64-bit halves: XOR, then count.
 _HAMMING_SQL = """bit_count(("gallery_artwork"."perceptual_hash_high" # %s)::bit(64))
                 + bit_count(("gallery_artwork"."perceptual_hash_low" # %s)::bit(64))"""
@@ -112,29 +113,43 @@ def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: st
 
 
 @contextlib.contextmanager
-def index_scan_settings(*, ef_search: int, unfiltered: bool) -> Iterator[None]:
-    """A transaction (or the request's) in which vector searches use the HNSW index the way search results need."""
+def index_scan_settings(*, ef_search: int, unfiltered: bool, model_id: str) -> Iterator[None]:
+    """A transaction (or the request's) in which vector searches plan the way search results need."""
+    # A capped count (it stops at one past the limit) tells whether the collection is small.
+    searchable, params = (Artwork.objects.embedded_by(model_id).order_by().values("pk")[:EXACT_SEARCH_MAX_ROWS + 1]
+                          .query.sql_with_params())
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # ef_search bounds how many rows one index scan yields; strict iterative scans keep going (in order) until
         # enough rows pass the filters, so a filtered search still fills its page.
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                       "set_config('hnsw.iterative_scan', 'strict_order', true)", [str(min(ef_search, 1000))])
-        if unfiltered:
+                       "set_config('hnsw.iterative_scan', 'strict_order', true), "
+                       f"(SELECT count(*) FROM ({searchable}) AS searchable) <= %s",
+                       [str(min(ef_search, 1000)), *params, EXACT_SEARCH_MAX_ROWS])
+        exact = cursor.fetchone()[2]
+        if exact:
+            # Comparing every vector of a small collection takes a few ms and misses nothing, where pgvector's
+            # approximate graph of a few dozen rows sometimes leaves one unreachable.
+            setting = "enable_indexscan"
+        elif unfiltered:
             # PostgreSQL leaves the reading of TOASTed vectors out of a full scan's cost, so it sorted every row of
             # a 10k collection (19 ms) rather than use the index (under 1 ms). Without filters the index is always
             # the right plan; with them, sorting the few rows of a selective filter can be, so the planner decides.
-            cursor.execute("SELECT set_config('enable_sort', 'off', true)")
+            setting = "enable_sort"
+        else:
+            setting = ""
+        if setting:
+            cursor.execute(f"SELECT set_config('{setting}', 'off', true)")
         yield
-        if unfiltered:  # the request's later queries (more by this artist, for one) need their sorts
-            cursor.execute("RESET enable_sort")
+        if setting:  # the request's later queries (more by this artist, for one) need their sorts and indexes
+            cursor.execute(f"RESET {setting}")
 
 
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
     queryset = nearest_queryset(vector, filters=filters, model_id=model_id, exclude_ids=exclude_ids)
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
-    with index_scan_settings(ef_search=ef_search, unfiltered=not filters.active):
+    with index_scan_settings(ef_search=ef_search, unfiltered=not filters.active, model_id=model_id):
         rows = list(queryset[offset:offset + k])
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 

@@ -205,9 +205,9 @@ def test_an_unrelated_picture_is_not_claimed_to_be_in_the_collection(real_collec
 def test_similar_to_excludes_the_artwork_and_needs_a_current_vector(real_collection):
     target = Artwork.objects.get(pk=real_collection[0].pk)
     hits = search.artwork_similar_to(artwork=target, k=40)
-    # All 29 others, give or take: HNSW is approximate, and in about one run of four pgvector's randomly built graph
-    # of 30 rows leaves a row unreachable. The target itself (similarity 1.0) must never be among them.
-    assert 27 <= len(hits) <= 29 and target not in [hit.artwork for hit in hits]
+    # All 29 others: a collection this small is searched exactly (search.EXACT_SEARCH_MAX_ROWS), where pgvector's
+    # approximate graph of 30 rows left one of them unreachable in about one run of four.
+    assert len(hits) == 29 and target not in [hit.artwork for hit in hits]
     Artwork.objects.filter(pk=target.pk).update(embedding_model="some/older-model")
     target.refresh_from_db()
     assert search.artwork_similar_to(artwork=target, k=5) == []
@@ -222,7 +222,7 @@ def test_search_query_uses_the_hnsw_index(artist, filters):
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("ANALYZE gallery_artist")
     queryset = search.nearest_queryset(_unit(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
-    with search.index_scan_settings(ef_search=100, unfiltered=not filters.active):
+    with search.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
         assert "artwork_embedding_hnsw" in queryset.explain()
 
 
@@ -234,11 +234,31 @@ def test_unfiltered_search_keeps_the_index_when_the_planner_underrates_sorting_e
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("SET LOCAL cpu_operator_cost = 0.0000001")  # computing every distance looks free, as then
         assert "artwork_embedding_hnsw" not in queryset.explain()
-        with search.index_scan_settings(ef_search=100, unfiltered=True):
+        with search.index_scan_settings(ef_search=100, unfiltered=True, model_id=FixedEncoder.model_id):
             assert "artwork_embedding_hnsw" in queryset.explain()
         # The rest of the request (one transaction) sorts again: "more by this artist" needs it.
         cursor.execute("SHOW enable_sort")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.parametrize("filters", [search.SearchFilters(), search.SearchFilters(genre="Post-Impressionism")],
+                         ids=["no filter", "broad filter"])
+def test_a_small_collection_is_searched_exactly(artist, filters):
+    _bulk(artist, np.random.default_rng(4).standard_normal((search.EXACT_SEARCH_MAX_ROWS, EMBEDDING_DIM)))
+    # Rows of another model do not make the collection big: they are never searched.
+    _bulk(artist, np.random.default_rng(5).standard_normal((50, EMBEDDING_DIM)), model_id="some/older-model",
+          start=search.EXACT_SEARCH_MAX_ROWS)
+    queryset = search.nearest_queryset(_unit(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL random_page_cost = 0.01")  # as if the index were the cheaper plan
+        with search.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
+            assert "artwork_embedding_hnsw" not in queryset.explain()  # every vector compared: no work can be missed
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone() == ("on",)  # for the rest of the request
+        _bulk(artist, np.random.default_rng(6).standard_normal((1, EMBEDDING_DIM)), start=2000)  # one too many
+        with search.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
+            plan = queryset.explain()
+        assert filters.active or "artwork_embedding_hnsw" in plan
 
 
 def _flip(hex_hash: str, bits: list[int]) -> str:
