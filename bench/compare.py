@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import http_bench, queries, server
 from bench.stats import latency_summary, median, ratio
+from bench.suites import PRODUCTION_SERVER
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,16 @@ def _checkout(ref: str, var_dir: Path):
         subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=server.BASE_DIR, check=True)
 
 
+def _in_turn(names, number: int) -> list:
+    """`names` in order for odd samples and reversed for even ones, so neither version always goes first."""
+    return list(names) if number % 2 else list(names)[::-1]
+
+
 def _alternating(clients: dict, samples: int, request) -> dict[str, list[float]]:
     """Durations of `request(client, number)` for each version, the order swapped on every sample."""
     durations: dict[str, list[float]] = {name: [] for name in clients}
     for number in range(samples):
-        for name in (list(clients) if number % 2 else list(clients)[::-1]):
+        for name in _in_turn(clients, number):
             start = time.perf_counter()
             request(clients[name], number)
             durations[name].append(time.perf_counter() - start)
@@ -51,7 +57,9 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
     texts = queries.texts(4500, seed=1)
     measured, warmup = texts[2000 : 2000 + TEXTS], texts[4000:4030]
     uploads = http_bench.megapixel_jpegs(sorted(dataset.rglob("*.jpg"))[::37], 8)
-    settings = server_settings()
+    bodies = [server.multipart({"image": (f"u{number}.jpg", uploads[number % len(uploads)], "image/jpeg")})
+              for number in range(UPLOADS)]
+    settings = dict(PRODUCTION_SERVER)
     sha = subprocess.run(["git", "rev-parse", ref], cwd=server.BASE_DIR, check=True, capture_output=True,
                          text=True).stdout.strip()
     with _checkout(sha, var_dir) as ref_dir, \
@@ -65,21 +73,19 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
 
         def text_search(client, number):
             status, body = client.get(server.search_path(measured[number], 24))
-            if status != 200 or http_bench.RESULT_MARKER not in body:
-                raise RuntimeError(f"text search answered {status}")
+            http_bench.check_text_answer(measured[number], status, body)
 
         def image_search(client, number):
-            body, content_type = server.multipart({"image": (f"u{number}.jpg", uploads[number % len(uploads)],
-                                                             "image/jpeg")})
-            status, _ = client.request("POST", "/api/search?k=12", body=body, headers={"Content-Type": content_type})
-            if status != 200:
-                raise RuntimeError(f"image search answered {status}")
+            body, content_type = bodies[number]
+            status, answer = client.request("POST", "/api/search?k=12", body=body,
+                                            headers={"Content-Type": content_type})
+            http_bench.check_image_answer(status, answer)
 
         text = _alternating(clients, TEXTS, text_search)
         image = _alternating(clients, UPLOADS, image_search)
         load: dict[str, list[dict]] = {name: [] for name in ports}
         for round_ in range(LOAD_ROUNDS):
-            for name in (list(ports) if round_ % 2 else list(ports)[::-1]):
+            for name in _in_turn(ports, round_):
                 run_ = http_bench.load(host, ports[name], texts, clients=20, seconds=LOAD_SECONDS, k=24, seed=round_)
                 load[name].append({key: run_[key] for key in ("rps", "errors", "p50_ms", "p99_ms")})
     result = {"ref": ref, "ref_sha": sha, "server": settings,
@@ -93,12 +99,6 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
         "load_rps": ratio(result["load_rps_median"]["current"], result["load_rps_median"]["ref"]),
     }
     return result
-
-
-def server_settings() -> dict:
-    from bench.suites import PRODUCTION_SERVER
-
-    return dict(PRODUCTION_SERVER)
 
 
 def write(result: dict, stem: Path, *, machine: str) -> None:

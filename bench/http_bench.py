@@ -30,10 +30,19 @@ def text_latency(host: str, port: int, texts: list[str], *, k: int, warmup: list
         start = time.perf_counter()
         status, body = client.get(search_path(text, k, api=api))
         durations.append(time.perf_counter() - start)
-        if status != 200 or RESULT_MARKER not in body:
-            raise RuntimeError(f"search for {text!r} answered {status} without results")
+        check_text_answer(text, status, body)
     client.close()
     return latency_summary(durations)
+
+
+def check_text_answer(text: str, status: int, body: bytes) -> None:
+    if status != 200 or RESULT_MARKER not in body:
+        raise RuntimeError(f"search for {text!r} answered {status} without results")
+
+
+def check_image_answer(status: int, answer: bytes) -> None:
+    if status != 200 or not json.loads(answer)["results"]:
+        raise RuntimeError(f"image search answered {status}: {answer[:300]!r}")
 
 
 def megapixel_jpegs(sources: list[Path], count: int) -> list[bytes]:
@@ -59,8 +68,7 @@ def image_latency(host: str, port: int, uploads: list[bytes], *, rounds: int, k:
                                         headers={"Content-Type": content_type})
         if number >= 2:  # two warm-up uploads
             durations.append(time.perf_counter() - start)
-        if status != 200 or not json.loads(answer)["results"]:
-            raise RuntimeError(f"image search answered {status}: {answer[:300]!r}")
+        check_image_answer(status, answer)
     client.close()
     return {"megapixels": 1.0, "upload_kb": sum(map(len, uploads)) / len(uploads) / 1024, **latency_summary(durations)}
 
