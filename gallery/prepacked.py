@@ -3,7 +3,7 @@
 A search text is a handful of tokens, so each of its matrix products is small, and plain bf16 `linear` has oneDNN lay
 out the whole weight matrix again on every call. Laying the weights out once, as torch.compile's freezing pass does,
 takes a 10-token query from about 14.4 to 11.6 ms on one core (MLP and attention projections), without compiling
-anything. The image tower's large batches gain nothing from it (measured) and keep the plain layers.
+anything; the MLP's GELU then runs inside its first layer's call (8.6 to 8.2 ms on a quieter machine). The image tower's large batches gain nothing from it (measured) and keep the plain layers.
 
 Imported only where torch is loaded (gallery.embeddings imports it lazily).
 """
@@ -21,22 +21,26 @@ logger = logging.getLogger(__name__)
 ROWS_HINT = 16
 
 
-def _linear(x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    out = torch.ops.mkldnn._linear_pointwise(x.reshape(-1, x.shape[-1]), packed, bias, "none", [], "")
+def _linear(x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | None, gelu: str = "") -> torch.Tensor:
+    """x @ weight.T + bias, then GELU if `gelu` names its approximation ("none" or "tanh"), in one oneDNN call."""
+    activation, algorithm = ("gelu", gelu) if gelu else ("none", "")
+    out = torch.ops.mkldnn._linear_pointwise(x.reshape(-1, x.shape[-1]), packed, bias, activation, [], algorithm)
     return out.reshape(*x.shape[:-1], out.shape[-1])
 
 
 class PrepackedLinear(torch.nn.Module):
-    """Stands in for an nn.Linear at inference: same weight, bias and output, the weight laid out once for oneDNN."""
+    """Stands in for an nn.Linear at inference: same weight, bias and output, the weight laid out once for oneDNN.
+    With `gelu`, it also applies the nn.GELU that followed it (whose place then takes an nn.Identity)."""
 
-    def __init__(self, linear: torch.nn.Linear) -> None:
+    def __init__(self, linear: torch.nn.Linear, gelu: torch.nn.GELU | None = None) -> None:
         super().__init__()
         # Kept as they are: open_clip reads the weight's dtype, and state_dict() stays that of the model.
         self.weight, self.bias = linear.weight, linear.bias
         self.packed = torch.ops.mkldnn._reorder_linear_weight(linear.weight.detach(), ROWS_HINT)
+        self.gelu = gelu.approximate if gelu is not None else ""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _linear(x, self.packed, self.bias)
+        return _linear(x, self.packed, self.bias, self.gelu)
 
 
 class PrepackedSelfAttention(torch.nn.Module):
@@ -78,8 +82,14 @@ def prepack_text_tower(model: torch.nn.Module) -> bool:
         return False
     try:
         with torch.inference_mode():
-            replacements = [(block.mlp, name, PrepackedLinear(getattr(block.mlp, name)))
-                            for block in blocks for name in ("c_fc", "c_proj")]
+            replacements = []
+            for block in blocks:
+                # The MLP's exact or tanh GELU runs inside the first layer's call (0.45 ms less a query); others stay.
+                gelu = block.mlp.gelu if isinstance(block.mlp.gelu, torch.nn.GELU) else None
+                replacements += [(block.mlp, "c_fc", PrepackedLinear(block.mlp.c_fc, gelu)),
+                                 (block.mlp, "c_proj", PrepackedLinear(block.mlp.c_proj))]
+                if gelu is not None:
+                    replacements.append((block.mlp, "gelu", torch.nn.Identity()))
             replacements += [(block, "attn", PrepackedSelfAttention(block.attn))
                              for block in blocks if PrepackedSelfAttention.supports(block.attn)]
     except (AttributeError, RuntimeError, TypeError) as exc:  # a torch without these ops, or a dtype they refuse

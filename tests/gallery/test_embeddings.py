@@ -326,6 +326,8 @@ def test_bf16_is_close_to_fp32_and_shares_its_identity(untrained, images):
 
 
 def test_bf16_text_weights_are_prepacked_without_changing_the_vectors(untrained, images, monkeypatch):
+    import torch
+
     from gallery.prepacked import PrepackedLinear, PrepackedSelfAttention
 
     packed = ClipEncoder(pretrained="untrained", precision="bf16")
@@ -339,11 +341,13 @@ def test_bf16_text_weights_are_prepacked_without_changing_the_vectors(untrained,
     plain = ClipEncoder(pretrained="untrained", precision="bf16")
     assert packed._model.state_dict().keys() == plain._model.state_dict().keys()  # checkpoints still fit
     packed_texts, plain_texts = packed.encode_texts(QUERIES), plain.encode_texts(QUERIES)
-    # bf16 rounding only (the attention sums in another order): as near the fp32 vectors as the plain layers are.
-    assert min_row_cosine(packed_texts, plain_texts) >= 0.99995
+    # bf16 rounding only (attention sums in another order, GELU reads unrounded sums): as near the fp32 vectors as
+    # the plain layers are.
+    assert all(isinstance(block.mlp.gelu, torch.nn.Identity) for block in blocks)  # fused into c_fc
+    assert min_row_cosine(packed_texts, plain_texts) >= 0.9999
     fp32_texts = untrained.encode_texts(QUERIES)
     assert min_row_cosine(packed_texts, fp32_texts) >= min_row_cosine(plain_texts, fp32_texts) - 1e-5
-    assert packed.encode_query("a stormy sea at night") @ plain.encode_query("a stormy sea at night") >= 0.99999
+    assert packed.encode_query("a stormy sea at night") @ plain.encode_query("a stormy sea at night") >= 0.9999
     np.testing.assert_array_equal(packed.encode_images(images), plain.encode_images(images))  # images untouched
 
 
