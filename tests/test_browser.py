@@ -114,8 +114,14 @@ def test_empty_collection_explains_how_to_add_artworks(transactional_db, page):
     page.screenshot(path=ARTIFACTS / "empty.png", full_page=True)
 
 
-def test_admin_pages_satisfy_the_content_security_policy(collection, page, django_user_model):
-    django_user_model.objects.create_superuser("curator", "curator@example.org", "a-long-test-password")
+@pytest.fixture
+def curator(transactional_db, django_user_model):
+    # Made before `page`: code inside Playwright's sync API runs in a greenlet whose context gets a database
+    # connection of its own, which nothing closes (it kept the test database from being dropped).
+    return django_user_model.objects.create_superuser("curator", "curator@example.org", "a-long-test-password")
+
+
+def test_admin_pages_satisfy_the_content_security_policy(collection, curator, page):
     page.goto("/admin/")
     page.get_by_label("Username").fill("curator")
     page.get_by_label("Password").fill("a-long-test-password")
