@@ -3,7 +3,9 @@
 A search text is a handful of tokens, so each of its matrix products is small, and plain bf16 `linear` has oneDNN lay
 out the whole weight matrix again on every call. Laying the weights out once, as torch.compile's freezing pass does,
 takes a 10-token query from about 14.4 to 11.6 ms on one core (MLP and attention projections), without compiling
-anything; the MLP's GELU then runs inside its first layer's call (8.6 to 8.2 ms on a quieter machine). The image tower's large batches gain nothing from it (measured) and keep the plain layers.
+anything; the MLP's GELU then runs inside its first layer's call (8.6 to 8.2 ms on a quieter machine). The image
+tower keeps the plain layers: its import batches gain nothing from this (measured), and a prepacked copy of its
+weights for single-image searches would cost each process about 170 MB (bench/README.md).
 
 Imported only where torch is loaded (gallery.embeddings imports it lazily).
 """
