@@ -69,11 +69,10 @@ def _run(args: argparse.Namespace, phases: list[str]) -> int:
     if args.compare:
         suites.ensure_scale(context, 100_000)
         result = compare.run(ref=args.compare, var_dir=VAR_DIR, dataset=DATASET)
-        description = machine.describe()
-        compare.write(result, args.out or RESULTS_DIR / "compare",
-                      machine=f"{description['cpu_model']}, {description['cores']} cores")
+        description, stem = machine.describe(), args.out or RESULTS_DIR / "compare"
+        compare.write(result, stem, machine=f"{description['cpu_model']}, {description['cores']} cores")
         connections.close_all()
-        logger.info("wrote %s", args.out or RESULTS_DIR / "compare")
+        logger.info("wrote %s", stem)
         return 0
     results: dict = {"phases": {}, "notes": {}}
     conditions: dict = {}

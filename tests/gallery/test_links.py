@@ -1,4 +1,4 @@
-"""Remembered page paths must be exactly what reverse() gives, under every script prefix."""
+"""Page paths filled into a reversed pattern must be exactly what reverse() gives, under every script prefix."""
 
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
@@ -9,7 +9,7 @@ from gallery.models import Artist, Artwork
 
 def test_page_paths_are_reverse_paths():
     artist, artwork = Artist(name="Paul Klee", slug="paul-klee"), Artwork(pk=41)
-    for _ in range(2):  # computed, then remembered
+    for _ in range(2):  # the pattern reversed, then reused
         assert artist.get_absolute_url() == reverse("gallery:artist-detail", args=["paul-klee"]) == "/artists/paul-klee/"
         assert artwork.get_absolute_url() == reverse("gallery:artwork-detail", args=[41])
         assert artwork.get_similar_url() == reverse("gallery:artwork-similar", args=[41])
