@@ -9,8 +9,9 @@ import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
 
-# An HNSW build whose graph outgrows maintenance_work_mem slows down many times over; 100k 512-d rows need ~400 MB.
-BUILD_MEMORY = "2GB"
+# An HNSW build whose graph outgrows maintenance_work_mem slows down many times over; 100k 512-d rows need ~400 MB,
+# so the 1M-row run (--hnsw-1m) needs about 4 GB.
+BUILD_MEMORY = "5GB"
 
 
 def require_bench_database() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db import connection
 
 from gallery.models import Artist
 
@@ -24,13 +24,16 @@ class Facets:
     artist_names: tuple[str, ...]  # empty when there are more than DATALIST_LIMIT artists
 
 
+_FINGERPRINT_SQL = f"SELECT count(*), max(updated_at) FROM {Artist._meta.db_table}"
 _lock = threading.Lock()
 _cached: dict[tuple, Facets] = {}
 
 
 def search_facets() -> Facets:
     """The current facets, rebuilt only when the artists table changed since the last call in this process."""
-    fingerprint = tuple(Artist.objects.aggregate(count=Count("pk"), changed=Max("updated_at")).values())
+    with connection.cursor() as cursor:
+        cursor.execute(_FINGERPRINT_SQL)  # raw: building the aggregate through the ORM cost more than running it
+        fingerprint = cursor.fetchone()
     with _lock:
         facets = _cached.get(fingerprint)
     if facets is None:

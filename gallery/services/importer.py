@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -66,26 +66,18 @@ def _artist_for_folder(folder: str, artists: dict[str, Artist], report: ImportRe
     return artists[key]
 
 
-def _decode_and_encode(encoder: Encoder, paths: list[Path]) -> tuple[list[int | None], np.ndarray]:
-    """Decode the source files as the worker would decode the stored copies, and embed them (no database access)."""
-    decoded: list[Image.Image] = []
-    positions: list[int | None] = []
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                decoded.append(images.check_image(handle).image)
-            positions.append(len(decoded) - 1)
-        except (ValidationError, OSError):  # changed on disk since it was stored: the worker path reports it
-            positions.append(None)
-    return positions, encoder.encode_images(decoded)
+def _encoder_input(encoder: Encoder, image: Image.Image) -> Image.Image:
+    shrink = getattr(encoder, "shrink_for_encoding", None)  # any other Encoder gets the decoded image as it is
+    return shrink(image) if shrink is not None else image
 
 
 class _PipelinedEmbedder:
-    """`--sync` embedding that overlaps with storing: a thread decodes and encodes batch N while the caller stores
-    batch N+1 (torch and Pillow release the GIL).
+    """`--sync` embedding that overlaps with storing: a thread encodes batch N while the caller stores batch N+1
+    (torch releases the GIL).
 
-    The thread never touches the database: vectors are written by the calling thread, so an import inside a
-    transaction the caller holds open (as tests do) sees its own rows. At most MAX_IN_FLIGHT batches wait.
+    It encodes the images the caller decoded (and checked) when storing them, so every file is decoded once. The
+    thread never touches the database: vectors are written by the calling thread, so an import inside a transaction
+    the caller holds open (as tests do) sees its own rows. At most MAX_IN_FLIGHT batches wait.
     """
 
     MAX_IN_FLIGHT = 2
@@ -94,12 +86,11 @@ class _PipelinedEmbedder:
         self.encoder = get_encoder()
         self.report = report
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-embed")
-        self.in_flight: deque[tuple[list[int], list[Path], Future]] = deque()
+        self.in_flight: deque[tuple[list[int], Future]] = deque()
 
-    def submit(self, batch: list[tuple[int, Path]]) -> None:
-        ids, paths = [pk for pk, _ in batch], [path for _, path in batch]
-        self.in_flight.append((ids, paths, self.executor.submit(_decode_and_encode, self.encoder, paths)))
-        while len(self.in_flight) > self.MAX_IN_FLIGHT or (self.in_flight and self.in_flight[0][2].done()):
+    def submit(self, ids: list[int], decoded: list[Image.Image]) -> None:
+        self.in_flight.append((ids, self.executor.submit(self.encoder.encode_images, decoded)))
+        while len(self.in_flight) > self.MAX_IN_FLIGHT or (self.in_flight and self.in_flight[0][1].done()):
             self._store(*self.in_flight.popleft())
 
     def finish(self) -> None:
@@ -109,33 +100,56 @@ class _PipelinedEmbedder:
         finally:
             self.executor.shutdown(cancel_futures=True)
 
-    def _store(self, ids: list[int], paths: list[Path], future: Future) -> None:
-        positions, vectors = future.result()
-        readable = [(pk, position) for pk, position in zip(ids, positions) if position is not None]
-        for pk in set(ids) - {pk for pk, _ in readable}:  # rare: let the worker path decide what is wrong
-            self.report.embedded += ingest.artworks_embed(artwork_ids=[pk], encoder=self.encoder)["embedded"]
-        ingest.artworks_attach_vectors(artwork_ids=[pk for pk, _ in readable],
-                                       vectors=vectors[[position for _, position in readable]],
-                                       model_id=self.encoder.model_id)
-        self.report.embedded += len(readable)
+    def _store(self, ids: list[int], future: Future) -> None:
+        ingest.artworks_attach_vectors(artwork_ids=ids, vectors=future.result(), model_id=self.encoder.model_id)
+        self.report.embedded += len(ids)
 
 
-def _flush(batch: list[tuple[int, Path]], *, embedder: _PipelinedEmbedder | None) -> None:
-    if not batch:
-        return
-    if embedder is not None:
-        embedder.submit(batch)
-    else:
-        ingest.enqueue_embedding_on_commit([pk for pk, _ in batch])
-    batch.clear()
+@dataclass
+class _Batch:
+    """Prepared artworks waiting to be stored together, their open source files and, for `--sync`, the small images
+    their vectors will be computed from."""
+
+    prepared: list[ingest.PreparedArtwork] = field(default_factory=list)
+    encoder_inputs: list[Image.Image] = field(default_factory=list)
+    handles: list[BinaryIO] = field(default_factory=list)
+
+    def close(self) -> None:
+        for handle in self.handles:
+            handle.close()
+        self.prepared, self.encoder_inputs, self.handles = [], [], []
+
+
+def _store_batch(batch: _Batch, report: ImportReport, embedder: _PipelinedEmbedder | None) -> None:
+    """Store a batch in one transaction and hand it to the embedding; one at a time if another upload raced it."""
+    inputs = batch.encoder_inputs or [None] * len(batch.prepared)
+    try:
+        stored = list(zip(ingest.artworks_create_prepared(batch.prepared), inputs))
+    except ValidationError:  # someone stored one of these files meanwhile: keep the others
+        stored = []
+        for item, image in zip(batch.prepared, inputs):
+            try:
+                stored += [(artwork, image) for artwork in ingest.artworks_create_prepared([item])]
+            except ValidationError as exc:
+                report.failed.append((item.upload.file.name, " ".join(exc.messages)))
+    finally:
+        batch.close()
+    ids = [artwork.pk for artwork, _ in stored]
+    report.imported += len(ids)
+    report.artwork_ids += ids
+    if embedder is not None and ids:
+        embedder.submit(ids, [image for _, image in stored])
+    elif ids:
+        ingest.enqueue_embedding_on_commit(ids)
 
 
 def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | None = None, sync: bool = False,
                    progress: Callable[[Iterable, int], Iterable] = lambda items, total: items) -> ImportReport:
     """Import artists and images from `root`. Files already stored (same sha256) are skipped, so a rerun is a no-op.
 
-    Every image gets its own transaction: a bad file is reported and the rest go on. New artworks are embedded in
-    batches, by the worker (default) or in this process (`sync`, overlapping encoding with storing).
+    Each file is checked on its own: a bad file is reported and the rest go on. The good ones are stored in
+    batches, one transaction and one INSERT a batch, and embedded by the worker (default) or in this process
+    (`sync`, overlapping encoding with storing).
     """
     report = ImportReport()
     csv_path = artists_csv or root / "artists.csv"
@@ -145,30 +159,37 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
     if limit is not None:
         files = files[:limit]
     known = set(Artwork.objects.values_list("image_sha256", flat=True))
-    batch: list[tuple[int, Path]] = []
     embedder = _PipelinedEmbedder(report) if sync else None
+    batch = _Batch()
     try:
         for image_file in progress(files, len(files)):
-            with open(image_file.path, "rb") as handle:
-                sha256 = images.sha256_of(handle)
-                if sha256 in known:
-                    report.skipped += 1
-                    continue
-                artist = _artist_for_folder(image_file.folder, artists, report)
-                try:
-                    artwork = ingest.artwork_create(artist=artist, title=datasets.title_for(artist.name, image_file),
-                                                    image=File(handle, name=image_file.path.name), enqueue=False)
-                except ValidationError as exc:
-                    report.failed.append((str(image_file.path), " ".join(exc.messages)))
-                    continue
+            handle = open(image_file.path, "rb")
+            batch.handles.append(handle)  # closed with the batch: an error anywhere below cannot leak it
+            sha256 = images.sha256_of(handle)
+            if sha256 in known:
+                batch.handles.pop().close()
+                report.skipped += 1
+                continue
+            artist = _artist_for_folder(image_file.folder, artists, report)
+            artwork = Artwork(artist=artist, title=datasets.title_for(artist.name, image_file))
+            try:
+                # The artist was just looked up and the hash checked against `known`: no query per file for them.
+                prepared, decoded = ingest.artwork_prepare(
+                    artwork=artwork, image=File(handle, name=image_file.path.name), exclude=["artist", "image_sha256"])
+            except ValidationError as exc:
+                batch.handles.pop().close()
+                report.failed.append((str(image_file.path), " ".join(exc.messages)))
+                continue
             known.add(sha256)
-            report.imported += 1
-            report.artwork_ids.append(artwork.pk)
-            batch.append((artwork.pk, image_file.path))
-            if len(batch) >= ingest.EMBED_BATCH_SIZE:
-                _flush(batch, embedder=embedder)
-        _flush(batch, embedder=embedder)
+            batch.prepared.append(prepared)
+            if embedder is not None:
+                batch.encoder_inputs.append(_encoder_input(embedder.encoder, decoded))
+            if len(batch.prepared) >= ingest.EMBED_BATCH_SIZE:
+                _store_batch(batch, report, embedder)
+        if batch.prepared:
+            _store_batch(batch, report, embedder)
     finally:
+        batch.close()
         if embedder is not None:
             embedder.finish()
     return report

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -74,34 +77,72 @@ def _stored_file_names(artwork: Artwork) -> list[str]:
     return [name for name in row or () if name]
 
 
-def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Artwork:
-    """Validate `image`, store it with a thumbnail on `artwork` (new or existing) and queue its embedding.
+@dataclass
+class PreparedArtwork:
+    """An artwork whose image passed every check, with what is derived from it; nothing is stored yet."""
 
-    Raises ValidationError for an unreadable, oversized or duplicate image; then no row and no file is left behind.
+    artwork: Artwork
+    upload: File
+    extension: str
+    thumbnail: ContentFile
+
+
+def artwork_prepare(*, artwork: Artwork, image: File,
+                    exclude: Sequence[str] = ()) -> tuple[PreparedArtwork, Image.Image]:
+    """Check `image` and set on `artwork` what comes from it (hashes, size, a pending vector), then validate the row.
+
+    Returns the prepared artwork and the decoded image, which is not kept with it (a batch of full-size decodes
+    could take gigabytes). Raises ValidationError for an unreadable, oversized or duplicate image. `exclude` skips
+    the checks of fields the caller vouches for, e.g. an importer that has looked up the artist and the hash itself.
     """
     checked = images.check_image(image)
-    replaced = _stored_file_names(artwork)
     artwork.image_sha256 = checked.sha256
     artwork.perceptual_hash = images.perceptual_hash(checked.image)
     artwork.width, artwork.height = checked.width, checked.height
     artwork.embedding, artwork.embedding_model = None, ""
     artwork.status, artwork.failure_reason = Artwork.Status.PENDING, ""
-    artwork.full_clean(exclude=["image", "thumbnail"])  # the unique hash rejects a second copy of the same file
+    # The unique hash rejects a second copy. The one check constraint (a ready row has a vector) holds by
+    # construction for a pending row, so it costs no query here; the database still enforces it.
+    artwork.full_clean(exclude=["image", "thumbnail", *exclude], validate_constraints=False)
+    prepared = PreparedArtwork(artwork=artwork, upload=image, extension=checked.extension,
+                               thumbnail=images.make_thumbnail(checked.image))
+    return prepared, checked.image
 
+
+@contextlib.contextmanager
+def _files_stored(prepared: Sequence[PreparedArtwork]) -> Iterator[None]:
+    """Store each image and thumbnail, then run the block that writes the rows, in one transaction.
+
+    If anything fails, the files stored here are deleted again (unless a row uses them) and a lost race on the unique
+    hash is reported as the duplicate it is.
+    """
     saved: list[tuple[object, str]] = []
     try:
         with transaction.atomic():
-            artwork.image.save(f"upload.{checked.extension}", image, save=False)
-            saved.append((artwork.image.storage, artwork.image.name))
-            artwork.thumbnail.save("thumbnail.jpg", images.make_thumbnail(checked.image), save=False)
-            saved.append((artwork.thumbnail.storage, artwork.thumbnail.name))
-            artwork.save()
+            for item in prepared:
+                artwork = item.artwork
+                artwork.image.save(f"upload.{item.extension}", item.upload, save=False)
+                saved.append((artwork.image.storage, artwork.image.name))
+                artwork.thumbnail.save("thumbnail.jpg", item.thumbnail, save=False)
+                saved.append((artwork.thumbnail.storage, artwork.thumbnail.name))
+            yield
     except BaseException as exc:
         _delete_orphans(saved)
         if isinstance(exc, IntegrityError) and "image_sha256" in str(exc):
             # Lost a race with a simultaneous upload of the same file: the same answer full_clean gives.
             raise ValidationError({"image_sha256": Artwork._meta.get_field("image_sha256").error_messages["unique"]})
         raise
+
+
+def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Artwork:
+    """Validate `image`, store it with a thumbnail on `artwork` (new or existing) and queue its embedding.
+
+    Raises ValidationError for an unreadable, oversized or duplicate image; then no row and no file is left behind.
+    """
+    prepared, _ = artwork_prepare(artwork=artwork, image=image)
+    replaced = _stored_file_names(artwork)
+    with _files_stored([prepared]):
+        artwork.save()
     # The same file stored again has the same names (GCS overwrites them in place): those are not to be deleted.
     for name in set(replaced) - {artwork.image.name, artwork.thumbnail.name}:
         transaction.on_commit(partial(artwork.image.storage.delete, name))
@@ -114,6 +155,20 @@ def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Art
 def artwork_create(*, artist: Artist, title: str, image: File, enqueue: bool = True) -> Artwork:
     """Create an artwork from an uploaded image; a worker embeds it after commit."""
     return artwork_store(artwork=Artwork(artist=artist, title=title), image=image, enqueue=enqueue)
+
+
+def artworks_create_prepared(prepared: Sequence[PreparedArtwork]) -> list[Artwork]:
+    """Store new prepared artworks together: their files, then every row in one INSERT (bulk import).
+
+    All or nothing: on an error no row and no file of the batch is left, and a duplicate among them raises
+    ValidationError, as artwork_store does. Embedding is the caller's to queue.
+    """
+    artworks = [item.artwork for item in prepared]
+    if not artworks:
+        return []
+    with _files_stored(prepared):
+        Artwork.objects.bulk_create(artworks)
+    return artworks
 
 
 def artwork_mark_failed(*, artwork_id: int, reason: str) -> None:

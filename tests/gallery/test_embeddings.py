@@ -120,6 +120,17 @@ def test_batched_preprocessing_equals_open_clips_transform(untrained, images):
     assert torch.equal(untrained._pixels(images), expected)  # the same arithmetic, bit for bit
 
 
+def test_an_image_shrunk_for_encoding_gives_the_same_pixels(untrained, images):
+    import torch
+
+    wide = Image.fromarray(np.random.default_rng(3).integers(0, 256, (300, 700, 3), dtype=np.uint8))
+    originals = [*images, wide]
+    shrunk = [untrained.shrink_for_encoding(image) for image in originals]
+
+    assert {image.size for image in shrunk} == {(224, 224)}  # what the import keeps instead of the full decode
+    assert torch.equal(untrained._pixels(shrunk), untrained._pixels(originals))
+
+
 def test_batches_larger_than_one_chunk_keep_input_order(untrained, images, monkeypatch):
     monkeypatch.setattr(embeddings, "BATCH_SIZE", 3)
     chunked = untrained.encode_texts(TEXTS * 2)
@@ -276,6 +287,9 @@ def test_encode_query_matches_encode_texts_and_caches_by_tokens(untrained):
     again = untrained.encode_query("a stormy sea at night")  # same tokens: the tokenizer folds case and spaces
     assert again is vector
     assert untrained._query_vector.cache_info().hits == 1
+    tokenized = untrained._query_tokens.cache_info().misses
+    assert untrained.encode_query("a stormy sea at night") is vector
+    assert untrained._query_tokens.cache_info().misses == tokenized  # the very same text is not tokenized again
     with pytest.raises(ValueError):
         vector[0] = 0.0  # a cached vector is shared by every later hit, so nobody may change it
 

@@ -1,10 +1,15 @@
-"""The pipelined `--sync` import: vectors computed beside storing must be the ones the worker path would store."""
+"""The bulk import: batches stored together, and `--sync` vectors equal to the ones the worker path would store."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.files import File
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gallery import images
-from gallery.models import Artwork
+from gallery.models import Artist, Artwork
 from gallery.services import importer, ingest
 from tests.dataset_fixtures import build_collection
 
@@ -39,30 +44,44 @@ def test_sync_import_stores_the_vectors_the_worker_would(collection, clip_encode
     assert float(np.min(np.sum(stored * expected, axis=1))) >= 0.999  # bf16 batches may be split differently
 
 
-def test_a_source_file_changed_after_storing_falls_back_to_the_stored_copy(collection, clip_encoder, monkeypatch):
-    encode_in_thread = importer._decode_and_encode
+def test_each_batch_is_stored_with_one_insert(collection):
+    with CaptureQueriesContext(connection) as queries:
+        report = importer.dataset_import(root=collection)
 
-    def source_damaged_meanwhile(encoder, paths):
-        paths[0].write_bytes(b"not an image any more")  # the stored copy, written earlier, is intact
-        return encode_in_thread(encoder, paths)
-
-    monkeypatch.setattr(importer, "_decode_and_encode", source_damaged_meanwhile)
-    fallback = []
-    monkeypatch.setattr(ingest, "artworks_embed",
-                        lambda **kwargs: fallback.append(kwargs["artwork_ids"]) or {"embedded": 1})
-
-    report = importer.dataset_import(root=collection, sync=True)
-
-    assert report.imported == report.embedded == 40
-    assert len(fallback) == 2  # one damaged source per batch went through the worker path instead
-    assert Artwork.objects.filter(status=Artwork.Status.READY).count() == 38
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "gallery_artwork"')]
+    assert report.imported == 40 and len(inserts) == 2  # 32 + 8
+    assert Artwork.objects.count() == 40
 
 
-def test_an_encoder_failure_surfaces_and_leaves_rows_pending(collection, monkeypatch):
-    def broken(encoder, paths):
+def test_a_file_stored_meanwhile_by_someone_else_fails_alone(collection, settings):
+    raced = []
+
+    def upload_during_the_batch(items, total):
+        for number, item in enumerate(items):
+            if number == 10:  # the 4th file is prepared, its batch not stored yet: a curator uploads the same file
+                raced.append(str(item_paths[3]))
+                ingest.artwork_create(artist=Artist.objects.create(name="Curator's pick"), title="Same file",
+                                      image=File(item_paths[3].open("rb"), name="same.jpg"), enqueue=False)
+            item_paths.append(item.path)
+            yield item
+
+    item_paths = []
+    report = importer.dataset_import(root=collection, progress=upload_during_the_batch)
+
+    assert report.imported == 39 and [path for path, _ in report.failed] == raced
+    assert "already in the collection" in report.failed[0][1]
+    assert Artwork.objects.count() == 40
+    # Every stored file belongs to a row: the batch that failed left no orphan behind.
+    rows = {name for pair in Artwork.objects.values_list("image", "thumbnail") for name in pair}
+    media = Path(settings.MEDIA_ROOT)
+    assert {str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()} == rows
+
+
+def test_an_encoder_failure_surfaces_and_leaves_rows_pending(collection, clip_encoder, monkeypatch):
+    def broken(images):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(importer, "_decode_and_encode", broken)
+    monkeypatch.setattr(clip_encoder, "encode_images", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         importer.dataset_import(root=collection, sync=True)
     assert set(Artwork.objects.values_list("status", flat=True)) == {Artwork.Status.PENDING}
