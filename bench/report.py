@@ -102,7 +102,7 @@ def markdown(document: dict) -> str:
         met = _met(value, comparison, target)
         lines.append(f"| {label} | {_fmt(value, digits)} | {comparison} {target:g} | {met} |")
     lines += _ingest_md(phases.get("ingest")) + _text_md(phases.get("text")) + _image_md(phases.get("image"))
-    lines += _hnsw_md(phases.get("hnsw")) + _load_md(phases.get("load"))
+    lines += _hnsw_md({**phases.get("hnsw", {}), **phases.get("hnsw_1m", {})}) + _load_md(phases.get("load"))
     if document["notes"]:
         lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in document["notes"].items()]
     return "\n".join(lines) + "\n"
