@@ -2,8 +2,10 @@
 
 The shared machine's speed drifts by 20 % and more between runs, so a change is judged against the code before it in
 the same run: both versions serve the same 100k synthetic rows side by side (production settings), and every text
-query, upload and load interval alternates between them. REF must work on this checkout's database schema (the
-migrations since REF only add things). Results: bench/results/compare.{json,md}.
+query, upload and load interval alternates between them. Last, each version imports the same large originals
+(`import_artworks --sync` on shared images scaled to 2400×1800), in turn, into an emptied gallery; the next bench run
+loads the 100k rows again. REF must work on this checkout's database schema (the migrations since REF only add
+things). Results: bench/results/compare.{json,md}.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import contextlib
 import json
 import logging
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+from PIL import Image
 
 from bench import http_bench, queries, server
 from bench.stats import latency_summary, median, ratio
@@ -22,6 +27,21 @@ from bench.suites import PRODUCTION_SERVER
 logger = logging.getLogger(__name__)
 
 TEXTS, UPLOADS, LOAD_SECONDS, LOAD_ROUNDS = 200, 40, 30, 2
+LARGE_SIZE, LARGE_COUNT, IMPORT_ROUNDS = (2400, 1800), 64, 2  # 4.3 MP: a museum's web-size scan
+# Run with the checkout as working directory: `python -c` puts it first on sys.path, so its own code is imported.
+_IMPORT_SCRIPT = """
+import json, sys, time
+import django
+django.setup()
+from pathlib import Path
+from gallery.embeddings import get_encoder
+from gallery.services import importer
+assert importer.__file__.startswith(sys.argv[2]), importer.__file__
+get_encoder()  # the model load is not import throughput
+start = time.perf_counter()
+report = importer.dataset_import(root=Path(sys.argv[1]), sync=True)
+print(json.dumps({"imported": report.imported, "seconds": time.perf_counter() - start}))
+"""
 
 
 @contextlib.contextmanager
@@ -51,6 +71,31 @@ def _alternating(clients: dict, samples: int, request) -> dict[str, list[float]]
             request(clients[name], number)
             durations[name].append(time.perf_counter() - start)
     return durations
+
+
+def large_originals(dataset: Path, root: Path) -> Path:
+    """LARGE_COUNT shared images scaled up to LARGE_SIZE JPEGs (quality 90), in the Kaggle layout, under `root`."""
+    if not (root / "artists.csv").exists():
+        shared = sorted(dataset.rglob("*.jpg"))
+        for source in shared[:: max(1, len(shared) // LARGE_COUNT)][:LARGE_COUNT]:
+            target = root / "images" / source.parent.name / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            Image.open(source).convert("RGB").resize(LARGE_SIZE, Image.Resampling.BICUBIC).save(target, quality=90)
+        (root / "artists.csv").write_bytes((dataset / "artists.csv").read_bytes())
+    return root
+
+
+def _import_rate(code_dir: Path, root: Path) -> float:
+    """Images per second of one `--sync` import of `root` into an emptied gallery, run by the code in `code_dir`."""
+    from bench.ingest import reset_gallery
+
+    reset_gallery()
+    completed = subprocess.run([sys.executable, "-c", _IMPORT_SCRIPT, str(root), str(code_dir)], cwd=code_dir,
+                               capture_output=True, text=True)
+    if completed.returncode:
+        raise RuntimeError(f"the import with {code_dir} failed:\n{completed.stderr[-3000:]}")
+    answer = json.loads(completed.stdout.strip().splitlines()[-1])
+    return answer["imported"] / answer["seconds"]
 
 
 def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
@@ -88,7 +133,12 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
             for name in _in_turn(ports, round_):
                 run_ = http_bench.load(host, ports[name], texts, clients=20, seconds=LOAD_SECONDS, k=24, seed=round_)
                 load[name].append({key: run_[key] for key in ("rps", "errors", "p50_ms", "p99_ms")})
-    result = {"ref": ref, "ref_sha": sha, "server": settings,
+        large = large_originals(dataset, var_dir / "large-originals")
+        imports: dict[str, list[float]] = {"current": [], "ref": []}
+        for round_ in range(IMPORT_ROUNDS):
+            for name in _in_turn(ports, round_):
+                imports[name].append(_import_rate(server.BASE_DIR if name == "current" else ref_dir, large))
+    result = {"ref": ref, "ref_sha": sha, "server": settings, "large_import_img_per_s": imports,
               "text": {name: latency_summary(values) for name, values in text.items()},
               "image": {name: latency_summary(values) for name, values in image.items()},
               "load": load}
@@ -97,6 +147,7 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
         "text_p50": ratio(result["text"]["ref"]["p50_ms"], result["text"]["current"]["p50_ms"]),
         "image_p50": ratio(result["image"]["ref"]["p50_ms"], result["image"]["current"]["p50_ms"]),
         "load_rps": ratio(result["load_rps_median"]["current"], result["load_rps_median"]["ref"]),
+        "large_import": ratio(median(imports["current"]), median(imports["ref"])),
     }
     return result
 
@@ -104,6 +155,7 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
 def write(result: dict, stem: Path, *, machine: str) -> None:
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     text, image, load = result["text"], result["image"], result["load_rps_median"]
+    imports = result["large_import_img_per_s"]
     lines = [
         f"# This checkout against {result['ref']} ({result['ref_sha'][:10]}), same run", "",
         f"Measured {time.strftime('%Y-%m-%dT%H:%M:%S%z')} on {machine}. Both versions serve the same 100k synthetic "
@@ -118,5 +170,8 @@ def write(result: dict, stem: Path, *, machine: str) -> None:
         f"{load['current']:.1f} | {result['ratios']['load_rps']:.2f} |",
         f"| load errors | {sum(r['errors'] for r in result['load']['ref'])} | "
         f"{sum(r['errors'] for r in result['load']['current'])} | |",
+        f"| import of {LARGE_COUNT} large originals ({LARGE_SIZE[0]}×{LARGE_SIZE[1]}), images/s, "
+        f"{IMPORT_ROUNDS} rounds (median) | {median(imports['ref']):.1f} | {median(imports['current']):.1f} | "
+        f"{result['ratios']['large_import']:.2f} |",
     ]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

@@ -269,7 +269,7 @@ class ClipEncoder:
     def shrink_for_encoding(self, image: Image.Image) -> Image.Image:
         """The preprocessing's resize and crop alone: a small image that encodes to the same vector, bit for bit.
 
-        A bulk import keeps this instead of the full-size decode while its batch waits for the encoder.
+        A bulk import keeps this instead of the larger working copy while its batch waits for the encoder.
         """
         for step in self._pil_steps or ():
             image = step(image)
