@@ -21,6 +21,9 @@ from django.core.files.base import ContentFile
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # GIF and BMP: not for artwork reproductions
+# A JPEG that carries a second picture (a phone's Ultra HDR gain map, a camera's preview) is "MPO" to Pillow; its
+# first picture is the photo, and any browser shows that one.
+_FORMAT_ALIASES = {"MPO": "JPEG"}
 _MARKUP_MARKERS = (b"<script", b"<html", b"<svg", b"<?php", b"<!doctype", b"<iframe", b"javascript:")
 # Smallest short side of the working copy (or the thumbnail size, if larger): twice CLIP's 224-pixel input, so the
 # resizes after it still average several source pixels. It is reduced by a whole factor only (JPEG: 2, 4 or 8 while
@@ -85,7 +88,7 @@ def check_image(file) -> CheckedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(file)
-            fmt = image.format
+            fmt = _FORMAT_ALIASES.get(image.format, image.format)
             if fmt not in ALLOWED_FORMATS:
                 raise ValidationError(f"{fmt or 'This'} files are not accepted; upload a JPEG, PNG or WebP.",
                                       code="format")

@@ -77,3 +77,15 @@ def test_clip_vectors_of_the_working_copy_match_the_full_decode(clip_encoder):
     working = clip_encoder.encode_images([images.check_image(io.BytesIO(data)).image for data in uploads])
     full = clip_encoder.encode_images([_full_decode(data) for data in uploads])
     assert np.sum(working * full, axis=1).min() >= 0.999
+
+
+def test_a_phone_jpeg_with_a_second_picture_is_accepted_as_a_jpeg():
+    # Ultra HDR photos (a gain map after the photo) and some cameras' JPEGs hold two pictures: Pillow says "MPO".
+    photo = Image.open(io.BytesIO(make_image_bytes(size=(1200, 900), seed=8))).convert("RGB")
+    buffer = io.BytesIO()
+    photo.save(buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (300, 225), "grey")])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    checked = images.check_image(buffer)
+    assert (checked.format, checked.extension) == ("JPEG", "jpg")
+    assert (checked.width, checked.height) == (1200, 900) and checked.image.size == (600, 450)  # the photo, drafted
+    assert _differing_bits(images.perceptual_hash(checked.image), images.perceptual_hash(photo)) <= 8
