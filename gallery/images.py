@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -24,7 +25,10 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # GIF and BMP: 
 # A JPEG that carries a second picture (a phone's Ultra HDR gain map, a camera's preview) is "MPO" to Pillow; its
 # first picture is the photo, and any browser shows that one.
 _FORMAT_ALIASES = {"MPO": "JPEG"}
-_MARKUP_MARKERS = (b"<script", b"<html", b"<svg", b"<?php", b"<!doctype", b"<iframe", b"javascript:")
+# What a polyglot's page or script part contains, in lower case. The tags share the "<" that the regex engine scans
+# for, so one pass finds any of them: seven substring searches took four times as long (16 ms for a 4 MB photo).
+_MARKUP_TAG = re.compile(rb"<(?:script|html|svg|\?php|!doctype|iframe)")
+_SCRIPT_URL = b"javascript:"
 # Smallest short side of the working copy (or the thumbnail size, if larger): twice CLIP's 224-pixel input, so the
 # resizes after it still average several source pixels. It is reduced by a whole factor only (JPEG: 2, 4 or 8 while
 # decoding). On the shared images scaled up to 1-12 MP, CLIP vectors stayed at cosine >= 0.9999 to the full
@@ -126,7 +130,7 @@ def _contains_markup(data: bytes) -> bool:
     The markers are long enough that compressed pixel data matches one by chance about once in a billion uploads.
     """
     data = data.lower()
-    return any(marker in data for marker in _MARKUP_MARKERS)
+    return _MARKUP_TAG.search(data) is not None or _SCRIPT_URL in data
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -89,3 +89,19 @@ def test_a_phone_jpeg_with_a_second_picture_is_accepted_as_a_jpeg():
     assert (checked.format, checked.extension) == ("JPEG", "jpg")
     assert (checked.width, checked.height) == (1200, 900) and checked.image.size == (600, 450)  # the photo, drafted
     assert _differing_bits(images.perceptual_hash(checked.image), images.perceptual_hash(photo)) <= 8
+
+
+@pytest.mark.parametrize("marker", [b"<SCRIPT src=x>", b"<Html>", b"<svg onload=x>", b"<?PHP echo 1;", b"<!DocType html>",
+                                    b"<iframe src=x>", b"JavaScript:alert(1)"])
+def test_page_or_script_content_in_an_image_comment_is_refused(marker):
+    picture = Image.open(io.BytesIO(make_image_bytes(seed=9)))
+
+    def with_comment(comment: bytes) -> io.BytesIO:
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", comment=comment)
+        return buffer
+
+    with pytest.raises(ValidationError) as refused:
+        images.check_image(with_comment(b"made by " + marker))
+    assert refused.value.code == "polyglot"
+    images.check_image(with_comment(b"made by " + marker.replace(b"<", b"(").replace(b":", b"=")))  # harmless
