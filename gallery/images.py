@@ -2,8 +2,8 @@
 
 Pillow decides what a file is, never its name. The pixel limit is checked on the header, before decoding, so a
 decompression bomb costs nothing. Everything derived from the pixels (thumbnail, hashes, CLIP input) is made from a
-working copy whose short side stays at least WORKING_MIN_SIDE: a 12-megapixel photo is decoded at a quarter of its
-size, which is several times faster and changes nothing those need.
+working copy whose short side stays at least WORKING_MIN_SIDE: a 4000×3000 photo is decoded at a quarter of its
+width and height, several times faster, and none of those needs more.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ _ROTATED_ORIENTATIONS = {5, 6, 7, 8}  # EXIF orientations that turn the picture 
 
 @dataclass(frozen=True)
 class CheckedImage:
-    """A decoded, upright RGB working copy (short side >= WORKING_MIN_SIDE unless the original is smaller) and
-    facts about the original file, whose upright size is width x height."""
+    """A decoded, upright RGB working copy of the picture and facts about the original file.
+
+    The copy is the original reduced by a whole factor, as far as its short side stays at least WORKING_MIN_SIDE (or
+    the thumbnail size); width and height are the original's, upright.
+    """
 
     image: Image.Image
     format: str

@@ -92,8 +92,9 @@ def artwork_prepare(*, artwork: Artwork, image: File,
     """Check `image` and set on `artwork` what comes from it (hashes, size, a pending vector), then validate the row.
 
     Returns the prepared artwork and the decoded working copy (gallery.images), which is not kept with it: a batch
-    of them could take hundreds of megabytes. Raises ValidationError for an unreadable, oversized or duplicate image. `exclude` skips
-    the checks of fields the caller vouches for, e.g. an importer that has looked up the artist and the hash itself.
+    of them could take hundreds of megabytes. Raises ValidationError for an unreadable, oversized or duplicate
+    image. `exclude` skips the checks of fields the caller vouches for, e.g. an importer that has looked up the
+    artist and the hash itself.
     """
     checked = images.check_image(image)
     artwork.image_sha256 = checked.sha256
