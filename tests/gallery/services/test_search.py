@@ -127,8 +127,13 @@ def test_more_by_artist_excludes_the_hit_itself(artist):
         work.save()
     hits = search.artwork_search(vector=_unit(0), k=2, model_id=FixedEncoder.model_id)
     search.attach_more_by_artist(hits)
+    by_pk = {work.pk: work for work in works}
     for hit in hits:
-        assert len(hit.more_by_artist) == 4 and hit.artwork not in hit.more_by_artist
+        assert len(hit.more_by_artist) == 4 and hit.artwork.pk not in {item.pk for item in hit.more_by_artist}
+        for item in hit.more_by_artist:  # what the strip links to and shows is what the work's own page gives
+            work = by_pk[item.pk]
+            assert (item.title, item.url, item.thumbnail_url) == (work.title, work.get_absolute_url(),
+                                                                 work.thumbnail.url)
 
 
 def test_more_by_artist_reads_a_few_index_entries_not_every_work_of_the_artist(artist):
