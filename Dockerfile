@@ -20,6 +20,6 @@ RUN if [ "$FETCH_CLIP_WEIGHTS" = 1 ]; then \
       DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build CLIP_PRETRAINED=$CLIP_PRETRAINED \
       python manage.py fetch_clip_weights; fi
 
-RUN useradd --create-home artsearch && mkdir -p /app/var/media && chown -R artsearch /app/var
+RUN useradd --create-home artsearch && mkdir -p /app/var/media /app/var/clip && chown -R artsearch /app/var
 USER artsearch
 EXPOSE 8000

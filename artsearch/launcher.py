@@ -51,6 +51,9 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
         # import_artworks skips files already imported, so a restart with SAMPLE set costs one directory scan.
         if _manage("import_artworks", args.sample, env=env) != 0:
             return 1
+    # Loads CLIP once and prints which weights it uses; also builds the int8 query encoder before the first visitor.
+    if _manage("clip_status", env=env) != 0:
+        return 1
     worker = subprocess.Popen(
         [PYTHON, "-m", "celery", "-A", "artsearch", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1",
          "--schedule", str(BASE_DIR / "var" / "celerybeat-schedule")],
@@ -121,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         (BASE_DIR / "var").mkdir(exist_ok=True)
         var_dir = Path(tempfile.mkdtemp(prefix="test-", dir=BASE_DIR / "var"))
     handler = {"run": run, "test": test, "manage": manage, "bench": bench}[args.command]
-    # SIGTERM (from CI or a supervisor) unwinds like Ctrl-C, so the services we started are stopped.
+    # SIGTERM (from CI or a supervisor) unwinds like Ctrl-C, so the services we started are stopped. SIGINT is set
+    # too: a shell starts background jobs with it ignored, and Python then leaves it ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with EmbeddedServices(var_dir) as service_env:
             return handler(args, {**os.environ, **service_env})

@@ -161,16 +161,20 @@ def _text_md(text: dict | None) -> list[str]:
                          f"{_fmt(api.get('p95_ms'))} | {_fmt(steps['encode']['p50_ms'])} | "
                          f"{_fmt(steps['artwork_search']['p50_ms'])} | {_fmt(steps['more_by_artist']['p50_ms'])} |")
     encoding = text["encoding"]
-    lines += ["", "Query encoding alone (the server's torch threads), one text at a time, open_clip's padded "
-                  "77-token `encode_text` against the product's short-token path (same run, alternating):", "",
-              "| precision | padded p50 ms | short p50 ms | short p95 ms | cosine short vs padded (min) |",
+    lines += ["", "Query encoding alone (the server's torch threads), one text at a time: open_clip's padded "
+                  "77-token `encode_text` against the short-token path, and the int8 text tower that search queries "
+                  "use (`CLIP_QUERY_INT8`, ONNX Runtime; same run):", "",
+              "| precision | padded p50 ms | short p50 ms | short p95 ms | cosine to padded fp32 (min) |",
               "| --- | --- | --- | --- | --- |"]
-    for precision in ("fp32", "bf16"):
-        entry = encoding[precision]
-        lines.append(f"| {precision} | {_fmt(entry['padded']['p50_ms'])} | {_fmt(entry['short']['p50_ms'])} | "
-                     f"{_fmt(entry['short']['p95_ms'])} | {entry['cosine_min']:.6f} |")
-    lines.append(f"\nSpeed-up of the product's bf16 short path over padded fp32: "
-                 f"{encoding['speedup_p50']['bf16']:.1f}× (fp32 short: {encoding['speedup_p50']['fp32']:.1f}×).")
+    for precision in ("fp32", "bf16", "int8"):
+        entry = encoding.get(precision)
+        if entry:
+            padded = _fmt(entry["padded"]["p50_ms"]) if "padded" in entry else "—"
+            lines.append(f"| {precision} | {padded} | {_fmt(entry['short']['p50_ms'])} | "
+                         f"{_fmt(entry['short']['p95_ms'])} | {entry['cosine_min']:.6f} |")
+    speedups = encoding["speedup_p50"]
+    lines.append(f"\nSpeed-up over padded fp32: int8 queries {speedups.get('int8', float('nan')):.1f}×, "
+                 f"bf16 short {speedups['bf16']:.1f}×, fp32 short {speedups['fp32']:.1f}×.")
     return lines
 
 

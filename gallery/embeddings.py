@@ -35,6 +35,8 @@ QUERY_CACHE_SIZE = 1024
 # A single metadata request with this timeout decides whether the hub is reachable at all, instead of letting
 # huggingface_hub retry with backoff (about 45 s here for one missing file).
 HUB_PROBE_TIMEOUT_S = 3.0
+# Files derived from the weights (the int8 text tower); settings.CLIP_CACHE_DIR overrides it.
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "clip"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt", ".npz")
 
 FIX_HINT = (
@@ -173,6 +175,8 @@ class ClipEncoder:
         on_missing_weights: str = "error",
         precision: str = "fp32",
         threads: int | None = None,
+        query_int8: bool = False,
+        cache_dir: str | Path | None = None,
     ) -> None:
         if on_missing_weights not in ("error", "untrained"):
             raise ValueError(f"CLIP_ON_MISSING_WEIGHTS must be 'error' or 'untrained', not {on_missing_weights!r}")
@@ -186,6 +190,7 @@ class ClipEncoder:
         self.model_name = model_name
         self.precision = precision
         self.fallback_reason: str | None = None
+        self._weights = pretrained
         try:
             model, preprocess, self.model_id = self._load(model_name, pretrained)
             self.is_pretrained = pretrained != UNTRAINED
@@ -194,6 +199,7 @@ class ClipEncoder:
                 raise
             self.fallback_reason = str(exc)
             model, preprocess, self.model_id = self._load(model_name, UNTRAINED)
+            self._weights = UNTRAINED
             self.is_pretrained = False
             logger.warning(
                 "Falling back to UNTRAINED CLIP weights (%s): search results are NOT semantic. %s",
@@ -209,7 +215,14 @@ class ClipEncoder:
         self._pil_steps, self._mean, self._std = _split_preprocess(preprocess)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         self._short_text = _supports_short_text(model)
-        self.query_batcher = QueryBatcher(self._encode_token_rows)
+        # Search queries go through an int8 copy of the text tower when asked (gallery/query_int8.py), built on the
+        # first query so that processes which never search (Celery workers) never load it. It exports the
+        # short-token path, so a model without one keeps torch.
+        use_int8 = query_int8 and self._short_text
+        self._query_int8_path = _int8_path(cache_dir, self.model_id) if use_int8 else None
+        self._int8_tower = None
+        self.query_runtime = "onnxruntime-int8" if self._query_int8_path else f"torch-{precision}"
+        self.query_batcher = QueryBatcher(self._encode_query_rows)
         self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query_tokens)
         self._query_tokens = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._tokenize_query)
         if (dim := getattr(model.visual, "output_dim", EMBEDDING_DIM)) != EMBEDDING_DIM:
@@ -323,6 +336,30 @@ class ClipEncoder:
         vector.setflags(write=False)  # shared by every later hit of the cache
         return vector
 
+    def _encode_query_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """The query batcher's forward pass: the int8 text tower when it is on and could be built, else torch."""
+        if self._query_int8_path is not None and self._int8_tower is None:
+            self._int8_tower = self._open_int8_tower()
+        if self._int8_tower is not None:
+            return self._int8_tower.encode_rows(token_rows)
+        return self._encode_token_rows(token_rows)
+
+    def _open_int8_tower(self):
+        """Load (or build once) the int8 text tower; on failure, say so and keep the torch text tower."""
+        import torch
+
+        from gallery import query_int8
+
+        try:
+            return query_int8.load_or_build(self._query_int8_path, lambda: self._load(self.model_name, self._weights)[0],
+                                            threads=torch.get_num_threads())
+        except Exception:  # noqa: BLE001 - export, quantisation or ONNX Runtime: queries still work, only slower
+            logger.exception("The int8 text encoder could not be built or loaded (%s); search queries use torch "
+                             "at CLIP_PRECISION instead.", self._query_int8_path)
+            self._query_int8_path = None
+            self.query_runtime = f"torch-{self.precision}"
+            return None
+
     def _encode_token_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
         """Unit vectors of texts given as tokens cut after end-of-text; zeros pad them, as the tokenizer does."""
         import torch
@@ -339,22 +376,39 @@ class ClipEncoder:
         The text transformer is causal, so a position never attends to the padding after it: the pooled end-of-text
         features are the same (tests check cosine >= 0.9999) at a fraction of the cost, since queries are short.
         """
-        model = self._model
         if not self._short_text:
-            return model.encode_text(tokens)
-        import torch
-        from open_clip.transformer import text_global_pool
-
+            return self._model.encode_text(tokens)
         length = int(tokens.argmax(dim=-1).max()) + 1  # end-of-text has the highest token id
-        tokens = tokens[:, :length]
-        cast_dtype = model.transformer.get_cast_dtype()
-        x = model.token_embedding(tokens).to(cast_dtype) + model.positional_embedding[:length].to(cast_dtype)
-        x = model.transformer(x, attn_mask=model.attn_mask[:length, :length])
-        x = text_global_pool(model.ln_final(x), tokens, model.text_pool_type)
-        projection = model.text_projection
-        if projection is None:
-            return x
-        return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
+        return text_features(self._model, tokens[:, :length])
+
+
+def text_features(model: Any, tokens):
+    """open_clip's encode_text for token rows already cut after their end-of-text (all rows one length, zero-padded).
+
+    Also what gallery/query_int8.py exports, so both text encoders compute the same function.
+    """
+    import torch
+    from open_clip.transformer import text_global_pool
+
+    length = tokens.shape[1]
+    cast_dtype = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast_dtype) + model.positional_embedding[:length].to(cast_dtype)
+    x = model.transformer(x, attn_mask=model.attn_mask[:length, :length])
+    x = text_global_pool(model.ln_final(x), tokens, model.text_pool_type)
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
+
+
+def _int8_path(cache_dir: str | Path | None, model_id: str) -> Path | None:
+    from gallery import query_int8
+
+    try:
+        return query_int8.cache_path(Path(cache_dir or DEFAULT_CACHE_DIR), model_id)
+    except ImportError as exc:  # onnxruntime missing from this environment
+        logger.error("CLIP_QUERY_INT8 is on but ONNX Runtime is unavailable (%s); search queries use torch.", exc)
+        return None
 
 
 def _split_preprocess(preprocess: Any) -> tuple[list | None, Any, Any]:
@@ -417,6 +471,8 @@ def _build_encoder() -> Encoder:
         on_missing_weights=getattr(settings, "CLIP_ON_MISSING_WEIGHTS", "error"),
         precision=getattr(settings, "CLIP_PRECISION", "auto"),
         threads=getattr(settings, "CLIP_THREADS", None),
+        query_int8=getattr(settings, "CLIP_QUERY_INT8", False),
+        cache_dir=getattr(settings, "CLIP_CACHE_DIR", None),
     )
 
 

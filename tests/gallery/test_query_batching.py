@@ -90,7 +90,8 @@ def test_real_clip_queries_batched_together_match_one_at_a_time(clip_encoder):
     """The real text tower: vectors of queries that shared a pass equal those encoded alone."""
     clip_encoder._query_vector.cache_clear()  # noqa: SLF001 - every query must reach the batcher
     batcher = clip_encoder.query_batcher
-    alone = clip_encoder.encode_texts(QUERIES)
+    # Each query alone through the same forward pass the batcher uses (the int8 tower by default, else torch).
+    alone = np.vstack([clip_encoder._encode_query_rows([clip_encoder._tokenize_query(text)]) for text in QUERIES])  # noqa: SLF001
     sizes_before = len(batcher.batch_sizes)
     with ThreadPoolExecutor(max_workers=len(QUERIES)) as pool:
         with batcher._model_lock:  # noqa: SLF001 - hold the model so that every query queues for one pass
