@@ -59,3 +59,32 @@ def test_artist_names_are_suggested_only_while_the_list_is_short(client, monkeyp
     assert _artist_names(client.get(reverse("gallery:search")).content.decode()) == ["Claude Monet", "Frida Kahlo"]
     ArtistFactory(name="Hokusai")
     assert _artist_names(client.get(reverse("gallery:search")).content.decode()) == []
+
+
+@pytest.mark.parametrize("data", [{}, {"century": "18", "genre": "Impressionism"}, {"century": "1800", "genre": "x"}])
+def test_remembered_selects_render_exactly_what_django_renders(data):
+    from django import forms as django_forms
+
+    from gallery.forms import SearchForm, _select_html
+
+    ArtistFactory(name="Claude Monet", genres=["Impressionism"], nationality="French")
+    form = SearchForm(data)
+    form.is_valid()  # an invalid value adds aria-invalid and aria-describedby to the select
+    for name in ("genre", "nationality", "century"):
+        field = form[name]
+        plain = field.as_widget(widget=django_forms.Select(choices=field.field.choices))
+        assert str(field) == plain
+    hits = _select_html.cache_info().hits
+    assert str(SearchForm(data)["genre"]) == str(form["genre"]) and _select_html.cache_info().hits > hits
+
+
+def test_a_remembered_select_renders_values_it_cannot_remember_afresh():
+    from django import forms as django_forms
+
+    from gallery.forms import RememberedSelect, _select_html
+
+    choices = [("a", "A"), ("b", "B")]
+    size = _select_html.cache_info().currsize
+    html = RememberedSelect(choices=choices).render("letters", ["b"])  # a list is unhashable: not cached
+    assert html == django_forms.Select(choices=choices).render("letters", ["b"]) and 'value="b" selected' in html
+    assert _select_html.cache_info().currsize == size
