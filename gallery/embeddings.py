@@ -35,8 +35,6 @@ QUERY_CACHE_SIZE = 1024
 # A single metadata request with this timeout decides whether the hub is reachable at all, instead of letting
 # huggingface_hub retry with backoff (about 45 s here for one missing file).
 HUB_PROBE_TIMEOUT_S = 3.0
-# Files derived from the weights (the int8 text tower); settings.CLIP_CACHE_DIR overrides it.
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "clip"
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt", ".npz")
 
 FIX_HINT = (
@@ -178,6 +176,8 @@ class ClipEncoder:
         query_int8: bool = False,
         cache_dir: str | Path | None = None,
     ) -> None:
+        if query_int8 and cache_dir is None:
+            raise ValueError("query_int8 needs a cache_dir for the int8 text tower (setting CLIP_CACHE_DIR)")
         if on_missing_weights not in ("error", "untrained"):
             raise ValueError(f"CLIP_ON_MISSING_WEIGHTS must be 'error' or 'untrained', not {on_missing_weights!r}")
         precision = resolve_precision(precision)
@@ -221,7 +221,6 @@ class ClipEncoder:
         use_int8 = query_int8 and self._short_text
         self._query_int8_path = _int8_path(cache_dir, self.model_id) if use_int8 else None
         self._int8_tower = None
-        self.query_runtime = "onnxruntime-int8" if self._query_int8_path else f"torch-{precision}"
         self.query_batcher = QueryBatcher(self._encode_query_rows)
         self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._encode_query_tokens)
         self._query_tokens = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._tokenize_query)
@@ -277,7 +276,7 @@ class ClipEncoder:
             for start in range(0, len(images), BATCH_SIZE):
                 pixels = self._pixels(images[start : start + BATCH_SIZE])
                 rows.append(self._model.encode_image(pixels.to(self._dtype)).float().numpy())
-        return _unit_rows(rows)
+        return unit_rows(rows)
 
     def shrink_for_encoding(self, image: Image.Image) -> Image.Image:
         """The preprocessing's resize and crop alone: a small image that encodes to the same vector, bit for bit.
@@ -317,7 +316,7 @@ class ClipEncoder:
             for start in range(0, len(texts), BATCH_SIZE):
                 tokens = self._tokenizer(list(texts[start : start + BATCH_SIZE]))
                 rows.append(self._encode_tokens(tokens).float().numpy())
-        return _unit_rows(rows)
+        return unit_rows(rows)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One search text's unit vector (read-only), from an LRU cache keyed by its tokens ("Sea " = "sea").
@@ -335,6 +334,11 @@ class ClipEncoder:
         vector = self.query_batcher.encode(tokens)
         vector.setflags(write=False)  # shared by every later hit of the cache
         return vector
+
+    @property
+    def query_runtime(self) -> str:
+        """What encodes search queries: the int8 text tower while it is on and has not failed, else torch."""
+        return "onnxruntime-int8" if self._query_int8_path is not None else f"torch-{self.precision}"
 
     def _encode_query_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
         """The query batcher's forward pass: the int8 text tower when it is on and could be built, else torch."""
@@ -357,7 +361,6 @@ class ClipEncoder:
             logger.exception("The int8 text encoder could not be built or loaded (%s); search queries use torch "
                              "at CLIP_PRECISION instead.", self._query_int8_path)
             self._query_int8_path = None
-            self.query_runtime = f"torch-{self.precision}"
             return None
 
     def _encode_token_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
@@ -368,7 +371,7 @@ class ClipEncoder:
         for row, tokens in enumerate(token_rows):
             batch[row, : len(tokens)] = torch.tensor(tokens)
         with torch.inference_mode():
-            return _unit_rows([self._encode_tokens(batch).float().numpy()])
+            return unit_rows([self._encode_tokens(batch).float().numpy()])
 
     def _encode_tokens(self, tokens):
         """encode_text on the tokens up to the batch's last end-of-text instead of the 77-token padded context.
@@ -401,11 +404,11 @@ def text_features(model: Any, tokens):
     return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
 
 
-def _int8_path(cache_dir: str | Path | None, model_id: str) -> Path | None:
+def _int8_path(cache_dir: str | Path, model_id: str) -> Path | None:
     from gallery import query_int8
 
     try:
-        return query_int8.cache_path(Path(cache_dir or DEFAULT_CACHE_DIR), model_id)
+        return query_int8.cache_path(Path(cache_dir), model_id)
     except ImportError as exc:  # onnxruntime missing from this environment
         logger.error("CLIP_QUERY_INT8 is on but ONNX Runtime is unavailable (%s); search queries use torch.", exc)
         return None
@@ -438,7 +441,8 @@ def _supports_short_text(model: Any) -> bool:
             and getattr(model, "text_pool_type", None) == "argmax")
 
 
-def _unit_rows(chunks: list[np.ndarray]) -> np.ndarray:
+def unit_rows(chunks: list[np.ndarray]) -> np.ndarray:
+    """Chunks of embedding rows as one float32 array of unit-length rows (also the int8 text tower's output)."""
     # Normalised here, after the cast to float32, so bf16 rows are unit length at full precision too.
     if not chunks:
         return np.empty((0, EMBEDDING_DIM), dtype=np.float32)

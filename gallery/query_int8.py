@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from gallery.embeddings import text_features, unit_rows
+
 logger = logging.getLogger(__name__)
 
 # Bumped when the export or the quantisation changes, so that files built the old way are not reused.
@@ -67,8 +69,6 @@ def _locked(lock_path: Path) -> Iterator[None]:
 def _short_text_module(model: Any):
     """The text tower as a module of cut token rows (B, L), L up to end-of-text: what the export traces."""
     import torch
-
-    from gallery.embeddings import text_features
 
     class ShortText(torch.nn.Module):
         def __init__(self) -> None:
@@ -131,6 +131,5 @@ class Int8TextTower:
     def encode_rows(self, token_rows: Sequence[tuple[int, ...]]) -> np.ndarray:
         """Each row alone: activations are quantised over a call's whole input, so a query batched with others would
         get a slightly different vector, and the query cache would keep whichever came first."""
-        rows = [self._session.run(None, {"tokens": np.asarray([tokens], dtype=np.int64)})[0] for tokens in token_rows]
-        vectors = np.concatenate(rows).astype(np.float32, copy=False)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return unit_rows([self._session.run(None, {"tokens": np.asarray([tokens], dtype=np.int64)})[0]
+                          for tokens in token_rows])
