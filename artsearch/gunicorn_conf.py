@@ -1,5 +1,6 @@
 """gunicorn settings for production (docker-compose) and the benchmarks: gthread workers that load CLIP before serving."""
 
+import gc
 import logging
 
 worker_class = "gthread"
@@ -10,6 +11,31 @@ timeout = 60
 keepalive = 5
 accesslog = None
 backlog = 256
+# The master imports Django and loads CLIP once (when_ready, below) and the workers it forks share those pages:
+# about 840 MB less for two workers (bench/README.md, "Production settings"). Code changes need a restart, not HUP.
+preload_app = True
+
+
+def when_ready(server) -> None:
+    """Load CLIP in the master, before any worker is forked, so that the workers share its weights.
+
+    Only with one torch thread (CLIP_THREADS=1, the production setting): with more, loading runs OpenMP parallel
+    regions, and GNU OpenMP's thread pool does not survive fork, so each worker then loads its own copy instead.
+    """
+    from django.conf import settings
+
+    log = logging.getLogger("gunicorn.error")
+    if settings.CLIP_THREADS != 1:
+        log.warning("artsearch: each worker loads CLIP itself (shared only with CLIP_THREADS=1, not %s)",
+                    settings.CLIP_THREADS)
+        return
+    from gallery.embeddings import get_encoder
+
+    get_encoder()
+    # Keep what is loaded so far out of the workers' garbage collections: a collection writes to every object it
+    # visits, which would copy those pages into each worker.
+    gc.freeze()
+    log.warning("artsearch: CLIP loaded in the master, shared by the workers")
 
 
 def post_worker_init(worker) -> None:

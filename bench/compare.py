@@ -108,8 +108,8 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
     sha = subprocess.run(["git", "rev-parse", ref], cwd=server.BASE_DIR, check=True, capture_output=True,
                          text=True).stdout.strip()
     with _checkout(sha, var_dir) as ref_dir, \
-            server.gunicorn(var_dir, code_dir=ref_dir, **settings) as (host, ref_port), \
-            server.gunicorn(var_dir, **settings) as (_, port):
+            server.gunicorn(var_dir, code_dir=ref_dir, **settings) as (host, ref_port, _), \
+            server.gunicorn(var_dir, **settings) as (_, port, _):
         ports = {"current": port, "ref": ref_port}
         clients = {name: server.Client(host, number) for name, number in ports.items()}
         for client in clients.values():

@@ -61,6 +61,9 @@ def summarise(results: dict) -> dict:
         "hnsw_p95_ms_100k": _get(hnsw_point or {}, "p95_ms"),
         "load_rps": production_load.get("rps"),
         "load_errors": production_load.get("errors"),
+        # Beyond the keys: the most any import could reach here, and what the web server takes in memory.
+        "ingest_bound_ratio_vs_loop": ingest.get("overlap_bound_ratio_vs_loop"),
+        "load_memory_pss_mb": _get(load, "memory", "total_pss_mb"),
     }
     for key, value in summary.items():
         if value is None:
@@ -242,6 +245,13 @@ def _load_md(load: dict | None) -> list[str]:
         lines.append(f"| {endpoint}: {server['workers']} × {server['threads']} | {server['torch_threads']} | "
                      f"{run['rps']:.1f} | {run['errors']} | {_fmt(run['p50_ms'])} | {_fmt(run['p99_ms'])} | "
                      f"{run['distinct_queries']} |")
+    if memory := load.get("memory"):
+        server = load["runs"][0]["server"]
+        lines += ["", f"Memory of the recommended server ({server['workers']} × {server['threads']}) after these "
+                      "loads: each worker "
+                      + ", ".join(f"{rss:.0f}" for rss in memory["worker_rss_mb"])
+                      + f" MB resident (RSS, shared libraries counted in each), master and workers together "
+                      f"{memory['total_pss_mb']:.0f} MB (PSS, shared pages counted once)."]
     return lines
 
 

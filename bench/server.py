@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from artsearch.embedded import free_port, stop_process
@@ -49,11 +50,17 @@ def collectstatic(env: dict[str, str]) -> None:
                    check=True)
 
 
+class Served(NamedTuple):
+    host: str
+    port: int
+    pid: int  # gunicorn's master process; its children are the workers
+
+
 @contextlib.contextmanager
 def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int,
-             code_dir: Path = BASE_DIR) -> Iterator[tuple[str, int]]:
+             code_dir: Path = BASE_DIR) -> Iterator[Served]:
     """Serve the product (or another checkout of it, `code_dir`) with gunicorn until the block ends; yields
-    (host, port) once every worker is warm."""
+    (host, port, pid) once every worker is warm."""
     env = production_env(var_dir, torch_threads=torch_threads)
     collectstatic(env)
     port = free_port()
@@ -68,10 +75,25 @@ def gunicorn(var_dir: Path, *, workers: int, threads: int, torch_threads: int,
         _wait_until_warm(process, port, workers, log_path)
         logger.info("gunicorn on port %d: %d workers x %d threads, torch threads %d", port, workers, threads,
                     torch_threads)
-        yield "127.0.0.1", port
+        yield Served("127.0.0.1", port, process.pid)
     finally:
         stop_process(process, timeout=30)
     log_path.unlink()  # kept only when something went wrong
+
+
+def memory_mb(pid: int) -> dict:
+    """Resident memory of gunicorn's workers, each (RSS, counting the libraries they share), and of the master and
+    workers together (PSS: shared pages split between the processes that map them, so the sum is what they take)."""
+    workers = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def kilobytes(process: int, field: str) -> int:
+        for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        raise ValueError(f"no {field} in /proc/{process}/smaps_rollup")
+
+    return {"worker_rss_mb": [kilobytes(worker, "Rss") / 1024 for worker in workers],
+            "total_pss_mb": sum(kilobytes(process, "Pss") for process in [pid, *workers]) / 1024}
 
 
 def _wait_until_warm(process: subprocess.Popen, port: int, workers: int, log_path: Path) -> None:

@@ -104,7 +104,7 @@ def run_text(context: Context) -> dict:
         entry: dict = {"rows": ensure_scale(context, size)}
         with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
             entry["steps"] = breakdown.search_steps(measured[:20] if context.quick else measured[:50], k=TEXT_K)
-        with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port):
+        with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
             entry["http"] = http_bench.text_latency(host, port, measured, k=TEXT_K, warmup=warmup)
             # Warmed on the same keep-alive connection, so the same worker (and its query cache) answers.
             entry["http_repeat"] = http_bench.text_latency(host, port, measured[:50], k=TEXT_K, warmup=measured[:50])
@@ -123,7 +123,7 @@ def run_image(context: Context) -> dict:
     result: dict = {"rows": ensure_scale(context, 100_000), "server": PRODUCTION_SERVER}
     with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
         result["steps"] = breakdown.image_steps(uploads, k=12)
-    with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port):
+    with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
         result["http"] = http_bench.image_latency(host, port, uploads, rounds=1 if context.quick else 5, k=12)
     logger.info("image search: %s", result["http"])
     return result
@@ -139,7 +139,7 @@ def run_load(context: Context) -> dict:
         PRODUCTION_SERVER, {"workers": 2, "threads": 2, "torch_threads": 1}, {"workers": 3, "threads": 2,
                                                                               "torch_threads": 1}]
     for config in configs:
-        with server.gunicorn(context.var_dir, **config) as (host, port):
+        with server.gunicorn(context.var_dir, **config) as (host, port, pid):
             http_bench.load(host, port, texts, clients=20, seconds=5, k=TEXT_K, seed=99)  # warm-up, not reported
             run = {"server": config, **http_bench.load(host, port, texts, clients=20, seconds=seconds, k=TEXT_K)}
             logger.info("load %s: %s", config, run)
@@ -149,4 +149,5 @@ def run_load(context: Context) -> dict:
                                                            seed=7, api=True)}
                 logger.info("load on the JSON API %s: %s", config, api)
                 result["api"] = api
+                result["memory"] = server.memory_mb(pid)  # after both loads: every worker has served searches
     return result

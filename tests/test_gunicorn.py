@@ -1,0 +1,76 @@
+"""gunicorn as production runs it (artsearch/gunicorn_conf.py): the master loads CLIP, the workers it forks share it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+
+from tests.conftest import BASE_DIR, database_url_for, free_port, stop_process, subprocess_env, wait_for
+
+pytestmark = pytest.mark.slow
+
+# ViT-B-32's weights alone take about 300 MB in bf16; unshared, a worker shares almost nothing with its master.
+SHARED_WITH_MASTER_MIN_MB = 300
+
+
+def _shared_with_master_mb(pid: int) -> float:
+    """Memory the process still shares with the one that forked it: pages written before the fork, unchanged since."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Shared_Dirty:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no Shared_Dirty in /proc/{pid}/smaps_rollup")
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    """start(**env): the production gunicorn (two workers) on the test database; stopped after the test."""
+    env = subprocess_env(DATABASE_URL=database_url_for(connection.settings_dict["NAME"]),
+                         DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
+    started: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> tuple[subprocess.Popen, str]:
+        port = free_port()
+        log_path = tmp_path / f"gunicorn-{port}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", "artsearch/gunicorn_conf.py",
+                 "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
+                cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        started.append(process)
+        wait_for(lambda: log_path.read_bytes().count(b"worker warm") == 2 or process.poll() is not None,
+                 timeout=180, what="both gunicorn workers to load CLIP")
+        assert process.poll() is None, log_path.read_text()
+        return process, f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in started:
+        stop_process(process, timeout=30)
+
+
+def test_workers_forked_from_a_master_with_clip_share_it_and_search(gunicorn, embedded_artworks):
+    works = embedded_artworks(3)
+    process, base = gunicorn(CLIP_THREADS="1")
+
+    assert b"CLIP loaded in the master" in process.log_path.read_bytes()
+    workers = [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+    assert len(workers) == 2
+    # Each worker embedded a query after the fork (the "worker warm" lines); both answer searches with the stored works.
+    for _ in range(4):
+        response = requests.get(f"{base}/api/search", params={"q": "a stormy sea at night", "k": 3}, timeout=60)
+        assert response.status_code == 200
+        assert {hit["id"] for hit in response.json()["results"]} == {work.pk for work in works}
+    assert min(_shared_with_master_mb(pid) for pid in workers) >= SHARED_WITH_MASTER_MIN_MB
+
+
+def test_more_torch_threads_load_clip_in_each_worker(gunicorn):
+    # OpenMP's thread pool does not survive fork: with several torch threads, the master must not load CLIP.
+    process, base = gunicorn(CLIP_THREADS="2")
+
+    log = process.log_path.read_bytes()
+    assert b"CLIP loaded in the master" not in log
+    assert b"each worker loads CLIP itself" in log
+    assert requests.get(f"{base}/api/search", params={"q": "sunflowers"}, timeout=60).status_code == 200
