@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from artsearch.embedded import EmbeddedServices, stop_process
@@ -62,8 +64,9 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
     web = subprocess.Popen([PYTHON, str(BASE_DIR / "manage.py"), "runserver", args.addr, "--noreload"],
                            env=env, cwd=BASE_DIR, start_new_session=True)
     processes = [web, worker]
-    print(f"artsearch is serving on http://{args.addr}/ (admin: /admin/). Ctrl-C stops everything.", flush=True)
     try:
+        _warm_up(args.addr, web)
+        print(f"artsearch is serving on http://{args.addr}/ (admin: /admin/). Ctrl-C stops everything.", flush=True)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         logger.error("A child process exited; stopping the rest.")
@@ -72,6 +75,21 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
         return 0
     finally:
         _stop(processes)
+
+
+def _warm_up(addr: str, web: subprocess.Popen, timeout: float = 120) -> None:
+    """Search once: runserver loads CLIP on its first search (about 3 s), and that should not be a visitor's."""
+    deadline = time.monotonic() + timeout
+    while web.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{addr}/search/?q=warm-up", timeout=timeout):
+                return
+        except urllib.error.HTTPError as exc:  # it answered: its own log says what went wrong
+            logger.warning("The warm-up search answered %s.", exc.code)
+            return
+        except OSError:  # not listening yet
+            time.sleep(0.3)
+    logger.warning("The warm-up search did not succeed; the first visitor's search will load CLIP.")
 
 
 def test(args: argparse.Namespace, env: dict[str, str]) -> int:

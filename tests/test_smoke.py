@@ -28,7 +28,11 @@ def test_launcher_serves_the_home_page_and_stops_everything_on_ctrl_c(tmp_path):
             cwd=BASE_DIR, env=subprocess_env(DJANGO_MEDIA_ROOT=str(tmp_path / "media")),
             stdout=log, stderr=subprocess.STDOUT)
     try:
-        response = wait_for(lambda: _get(f"http://127.0.0.1:{port}/"), timeout=120, what="the web server")
+        wait_for(lambda: b"artsearch is serving" in log_path.read_bytes(), timeout=180, what="the launcher")
+        # The launcher searched once before announcing the server, so that loading CLIP is not a visitor's wait.
+        wait_for(lambda: b'"GET /search/?q=warm-up HTTP/1.1" 200' in log_path.read_bytes(), timeout=10,
+                 what="runserver to log the warm-up search")
+        response = _get(f"http://127.0.0.1:{port}/")
         assert response.status_code == 200
         assert "Gallery" in response.text
         assert "not semantic" in response.text  # untrained weights are announced on every page
