@@ -127,11 +127,11 @@ def overlap_bound(*, encoder_rate: float, storing_rate: float, shrink_seconds: f
 
     Encoding keeps every core busy (its torch threads scale almost linearly: 83 images/s on one thread, 168 on two,
     measured 2026-11-25), so it costs `cores / encoder_rate` core-seconds an image; the calling thread's storing and
-    shrinking cost their wall time on one core. Nothing can beat the sum of both spread over all the cores, nor
-    either half alone.
+    shrinking cost their wall time on one core. Nothing can beat the sum of both spread over all the cores, nor the
+    storing half alone on its one thread.
     """
     storing = 1 / storing_rate + shrink_seconds
-    return 1 / max(1 / encoder_rate + storing / cores, storing, 1 / encoder_rate)
+    return 1 / max(1 / encoder_rate + storing / cores, storing)
 
 
 def _torch_threads() -> int:
