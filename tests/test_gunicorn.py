@@ -74,3 +74,16 @@ def test_more_torch_threads_load_clip_in_each_worker(gunicorn):
     assert b"CLIP loaded in the master" not in log
     assert b"each worker loads CLIP itself" in log
     assert requests.get(f"{base}/api/search", params={"q": "sunflowers"}, timeout=60).status_code == 200
+
+
+def test_missing_weights_stop_gunicorn_before_it_serves_with_the_fix_in_its_log(tmp_path):
+    missing = tmp_path / "missing.pt"
+    env = subprocess_env(CLIP_PRETRAINED=str(missing), CLIP_ON_MISSING_WEIGHTS="error", CLIP_THREADS="1")
+    finished = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", "artsearch/gunicorn_conf.py",
+         "--bind", f"127.0.0.1:{free_port()}"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == 1
+    assert f"checkpoint file {missing} does not exist" in finished.stderr
+    assert "Fix: set CLIP_PRETRAINED" in finished.stderr
