@@ -14,6 +14,7 @@ pytestmark = pytest.mark.slow
 
 # ViT-B-32's weights alone take about 300 MB in bf16; unshared, a worker shares almost nothing with its master.
 SHARED_WITH_MASTER_MIN_MB = 300
+GUNICORN = [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", "artsearch/gunicorn_conf.py"]
 
 
 def _shared_with_master_mb(pid: int) -> float:
@@ -36,8 +37,7 @@ def gunicorn(transactional_db, tmp_path):
         log_path = tmp_path / f"gunicorn-{port}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", "artsearch/gunicorn_conf.py",
-                 "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
+                [*GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"],
                 cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
         process.log_path = log_path
         started.append(process)
@@ -58,7 +58,8 @@ def test_workers_forked_from_a_master_with_clip_share_it_and_search(gunicorn, em
     assert b"CLIP loaded in the master" in process.log_path.read_bytes()
     workers = [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
     assert len(workers) == 2
-    # Each worker embedded a query after the fork (the "worker warm" lines); both answer searches with the stored works.
+    # Each worker embedded a query after the fork (the "worker warm" lines); searches return the stored works
+    # (whichever worker answers them).
     for _ in range(4):
         response = requests.get(f"{base}/api/search", params={"q": "a stormy sea at night", "k": 3}, timeout=60)
         assert response.status_code == 200
@@ -79,10 +80,8 @@ def test_more_torch_threads_load_clip_in_each_worker(gunicorn):
 def test_missing_weights_stop_gunicorn_before_it_serves_with_the_fix_in_its_log(tmp_path):
     missing = tmp_path / "missing.pt"
     env = subprocess_env(CLIP_PRETRAINED=str(missing), CLIP_ON_MISSING_WEIGHTS="error", CLIP_THREADS="1")
-    finished = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "artsearch.wsgi", "--config", "artsearch/gunicorn_conf.py",
-         "--bind", f"127.0.0.1:{free_port()}"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    finished = subprocess.run([*GUNICORN, "--bind", f"127.0.0.1:{free_port()}"], cwd=BASE_DIR, env=env,
+                              capture_output=True, text=True, timeout=120)
 
     assert finished.returncode == 1
     assert f"checkpoint file {missing} does not exist" in finished.stderr
