@@ -13,6 +13,13 @@ COPY . .
 RUN DJANGO_DEBUG=False DJANGO_SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only \
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
 
+# The runtime user, and the one place the Hugging Face cache lives: the build bakes weights into it and the containers
+# read it (docker-compose mounts the hf-cache volume here; a new volume starts with the baked files).
+RUN useradd --create-home artsearch && mkdir -p /app/var/media /app/var/clip /app/var/hf-cache \
+    && chown -R artsearch /app/var
+ENV HF_HOME=/app/var/hf-cache
+USER artsearch
+
 # Bake the CLIP weights into the image so containers start offline: docker build --build-arg FETCH_CLIP_WEIGHTS=1
 ARG FETCH_CLIP_WEIGHTS=0
 ARG CLIP_PRETRAINED=laion2b_s34b_b79k
@@ -20,6 +27,4 @@ RUN if [ "$FETCH_CLIP_WEIGHTS" = 1 ]; then \
       DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build CLIP_PRETRAINED=$CLIP_PRETRAINED \
       python manage.py fetch_clip_weights; fi
 
-RUN useradd --create-home artsearch && mkdir -p /app/var/media /app/var/clip && chown -R artsearch /app/var
-USER artsearch
 EXPOSE 8000

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 CHROMIUM := /usr/bin/chromium
 LAUNCH := $(PY) -m artsearch.launcher
 
-.PHONY: run test manage lint bench bench-quick bench-compare clean-data
+.PHONY: run test test-fast manage lint bench bench-quick bench-compare clean-data
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(STAMP)
 
 test: $(STAMP) $(CHROMIUM)
 	$(LAUNCH) test $(PYTEST_ARGS)
+
+# The edit-test loop: everything not marked slow (no browser, Celery worker or web server processes).
+test-fast: $(STAMP)
+	$(LAUNCH) test -m "not slow" $(PYTEST_ARGS)
 
 manage: $(STAMP)
 	$(LAUNCH) manage $(ARGS)

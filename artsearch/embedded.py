@@ -8,8 +8,10 @@ a second launcher (say `make manage` beside `make run`) attaches to the running 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -23,14 +25,81 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def stop_process(process: subprocess.Popen, *, timeout: float) -> None:
-    """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds."""
-    if process.poll() is None:
-        process.terminate()
+    """Stop `process` and, when it leads its own process group (start_new_session=True), everything in that group.
+
+    SIGTERM goes to the process alone, so that a server stops its own children gracefully (gunicorn's master its
+    workers, celery its pool). Once it has exited, or after `timeout` seconds, whatever is left of its group gets
+    SIGKILL: children it orphaned by dying or hanging would otherwise run on for good.
+    """
+    group = _group_led_by(process)
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGTERM)
+        exited = _wait_unreaped(process, timeout)
+        if group is None and not exited:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
+    if group is not None and group_members(group):
+        # Safe while the leader is unreaped (its pid, hence the group id, cannot be reused) or the group has members.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+    process.wait()
+    if group is not None:
+        deadline = time.monotonic() + 5
+        while group_members(group) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def process_alive(pid: int) -> bool:
+    """Running or stopped: not gone and not a zombie (nothing here reaps orphans' zombies), from /proc (Linux)."""
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes (zombies left out) in process group `pgid`, from /proc (Linux)."""
+    members = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # exited meanwhile
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after its last ")".
+        state, _ppid, pgrp = stat[stat.rindex(")") + 2:].split(" ", 3)[:3]
+        if int(pgrp) == pgid and state not in "ZX":
+            members.append(int(entry.name))
+    return members
+
+
+def _group_led_by(process: subprocess.Popen) -> int | None:
+    """The process group `process` leads, or None when it runs in another's (ours, say: never signal that one)."""
+    if process.returncode is None:  # not reaped, so its pid is still its own
+        try:
+            return process.pid if os.getpgid(process.pid) == process.pid else None
+        except ProcessLookupError:
+            return None
+    # Reaped already (a test killed it): a group with its id can only be what it left behind, since the kernel does
+    # not hand out a pid while a group of that id lives.
+    return process.pid if group_members(process.pid) else None
+
+
+def _wait_unreaped(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until `process` exits, without reaping it (WNOWAIT) so that its group id stays ours; True if it did."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:  # reaped elsewhere (another thread's wait)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def free_port() -> int:

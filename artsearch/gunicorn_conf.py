@@ -1,7 +1,11 @@
 """gunicorn settings for production (docker-compose) and the benchmarks: gthread workers that load CLIP before serving."""
 
+import ctypes
 import gc
 import logging
+import os
+import signal
+import sys
 
 worker_class = "gthread"
 # On 2 cores (bench/README.md): two processes, four threads each so that concurrent searches share a text pass.
@@ -14,6 +18,7 @@ backlog = 256
 # The master imports Django and loads CLIP once (when_ready, below) and the workers it forks share those pages:
 # about 840 MB less for two workers (bench/README.md, "Production settings"). Code changes need a restart, not HUP.
 preload_app = True
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def when_ready(server) -> None:
@@ -29,7 +34,7 @@ def when_ready(server) -> None:
         log.warning("artsearch: each worker loads CLIP itself (shared only with CLIP_THREADS=1, not %s)",
                     settings.CLIP_THREADS)
         return
-    from gallery.embeddings import get_encoder
+    from gallery.clip import get_encoder
 
     get_encoder()
     # Keep what is loaded so far out of the workers' garbage collections: a collection writes to every object it
@@ -38,9 +43,29 @@ def when_ready(server) -> None:
     log.warning("artsearch: CLIP loaded in the master, shared by the workers")
 
 
+def post_fork(server, worker) -> None:
+    """Have the kernel SIGKILL this worker when the master dies.
+
+    gunicorn's own parent check runs between requests only: a worker stuck in one (or in its warm-up) would outlive
+    a killed master for good, holding the port. SIGKILL, not SIGTERM: with the master gone nothing would enforce the
+    graceful timeout, and a stuck thread keeps a terminating worker alive.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: no parent-death signal
+        return
+    if prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+             ctypes.c_ulong(0)) != 0:
+        logging.getLogger("gunicorn.error").warning("artsearch: prctl(PR_SET_PDEATHSIG) failed: %s",
+                                                    os.strerror(ctypes.get_errno()))
+        return
+    if os.getppid() != worker.ppid:  # the master died before prctl: no signal will come
+        sys.exit(0)
+
+
 def post_worker_init(worker) -> None:
     """Load the encoder and embed one query before the worker accepts requests, so no visitor pays for it."""
-    from gallery.embeddings import encode_query_text
+    from gallery.clip import encode_query_text
 
     encode_query_text("a warm-up query")
     logging.getLogger("gunicorn.error").warning("artsearch: worker warm (CLIP loaded)")

@@ -30,10 +30,37 @@ from artsearch.embedded import EmbeddedServices, stop_process
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 logger = logging.getLogger("artsearch.launcher")
+CHILD_STOP_TIMEOUT = 90  # for pytest or the benchmarks to stop their servers after an interrupt
+_received_signal: int | None = None
 
 
 def _manage(*args: str, env: dict[str, str]) -> int:
     return subprocess.call([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, cwd=BASE_DIR)
+
+
+def _call(command: list[str], *, env: dict[str, str]) -> int:
+    """subprocess.call, except that an interrupt gives the command time to stop what it started.
+
+    subprocess.call kills its child a quarter of a second after Ctrl-C: pytest or the benchmarks would then leave
+    their servers (each in a process group of its own, out of Ctrl-C's reach) running.
+    """
+    process = subprocess.Popen(command, env=env, cwd=BASE_DIR)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        if _received_signal != signal.SIGINT:  # Ctrl-C reaches the child too; a SIGTERM was ours alone
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=CHILD_STOP_TIMEOUT)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):  # it hangs, or a second Ctrl-C: stop waiting
+            stop_process(process, timeout=0)
+        raise
+
+
+def _interrupted(signum, frame) -> None:
+    global _received_signal
+    _received_signal = signum
+    raise KeyboardInterrupt
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -94,7 +121,7 @@ def _warm_up(addr: str, web: subprocess.Popen, timeout: float = 120) -> None:
 
 def test(args: argparse.Namespace, env: dict[str, str]) -> int:
     """Run pytest; "no tests collected" (exit 5) counts as a failure."""
-    code = subprocess.call([PYTHON, "-m", "pytest", *args.pytest_args], env=env, cwd=BASE_DIR)
+    code = _call([PYTHON, "-m", "pytest", *args.pytest_args], env=env)
     if code == 5:
         print("pytest collected no tests: treating that as a failure.", file=sys.stderr)
         return 1
@@ -111,7 +138,7 @@ def bench(args: argparse.Namespace, env: dict[str, str]) -> int:
     env = {**env, "DJANGO_MEDIA_ROOT": str(BASE_DIR / "var" / "bench" / "media")}  # it deletes what it writes
     if _manage("migrate", "--noinput", "-v", "0", env=env) != 0:
         return 1
-    return subprocess.call([PYTHON, "-m", "bench", *args.bench_args], env=env, cwd=BASE_DIR)
+    return _call([PYTHON, "-m", "bench", *args.bench_args], env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"run": run, "test": test, "manage": manage, "bench": bench}[args.command]
     # SIGTERM (from CI or a supervisor) unwinds like Ctrl-C, so the services we started are stopped. SIGINT is set
     # too: a shell starts background jobs with it ignored, and Python then leaves it ignored.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         with EmbeddedServices(var_dir) as service_env:
             return handler(args, {**os.environ, **service_env})

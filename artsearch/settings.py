@@ -10,6 +10,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from gallery.clip.config import DEFAULT_ENCODER
+from gallery.clip.config import DEFAULTS as CLIP_DEFAULTS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -47,7 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "gallery.middleware.DatabaseUnavailableMiddleware",
+    "gallery.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "artsearch.urls"
@@ -113,7 +116,7 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # development serves st
 GS_BUCKET_NAME = env("GS_BUCKET_NAME", default="")
 STORAGE_BACKEND = env("STORAGE_BACKEND", default="gcs" if GS_BUCKET_NAME else "local")
 if STORAGE_BACKEND == "local":
-    MEDIA_STORAGE = {"BACKEND": "gallery.local_storage.MediaFileSystemStorage"}  # FileSystemStorage, quicker URLs
+    MEDIA_STORAGE = {"BACKEND": "gallery.storage.local.MediaFileSystemStorage"}  # FileSystemStorage, quicker URLs
 elif STORAGE_BACKEND == "gcs":
     from google.oauth2 import service_account
 
@@ -125,7 +128,7 @@ elif STORAGE_BACKEND == "gcs":
     GS_PUBLIC_BUCKET = env.bool("GS_PUBLIC_BUCKET", default=False)  # readable by anyone: plain URLs, no signing
     GS_CREDENTIALS_FILE = env("GS_CREDENTIALS_FILE", default="")
     MEDIA_STORAGE = {
-        "BACKEND": "gallery.storage.CachedSignedUrlStorage",  # django-storages' GCS, reusing signed URLs
+        "BACKEND": "gallery.storage.gcs.CachedSignedUrlStorage",  # django-storages' GCS, reusing signed URLs
         "OPTIONS": {
             "bucket_name": GS_BUCKET_NAME,
             "project_id": env("GS_PROJECT_ID", default="") or None,
@@ -153,15 +156,17 @@ STORAGES = {
 }
 
 # --- Gallery.
-GALLERY_ENCODER = env("GALLERY_ENCODER", default="gallery.embeddings.ClipEncoder")
-CLIP_MODEL = env("CLIP_MODEL", default="ViT-B-32")
-CLIP_PRETRAINED = env("CLIP_PRETRAINED", default="laion2b_s34b_b79k")  # a tag, a checkpoint file path or "untrained"
+# The CLIP settings' defaults live in gallery/clip/config.py (ClipConfig), the one place every reader takes them from.
+GALLERY_ENCODER = env("GALLERY_ENCODER", default=DEFAULT_ENCODER)
+CLIP_MODEL = env("CLIP_MODEL", default=CLIP_DEFAULTS.model_name)
+CLIP_PRETRAINED = env("CLIP_PRETRAINED", default=CLIP_DEFAULTS.pretrained)  # a tag, a checkpoint file or "untrained"
+# Production fails loudly on missing weights; development falls back to untrained ones, with a banner on every page.
 CLIP_ON_MISSING_WEIGHTS = env("CLIP_ON_MISSING_WEIGHTS", default="untrained" if DEBUG else "error")
-CLIP_PRECISION = env("CLIP_PRECISION", default="auto")  # bf16 where the CPU has native bf16, else fp32
-CLIP_THREADS = env.int("CLIP_THREADS", default=None)
-# Search texts through an int8 copy of the text tower (ONNX Runtime): about 3 ms a query instead of 8-13, vectors at
-# cosine >= 0.999 to fp32 (bench/README.md). Built on a web process's first query, kept in CLIP_CACHE_DIR.
-CLIP_QUERY_INT8 = env.bool("CLIP_QUERY_INT8", default=True)
+CLIP_PRECISION = env("CLIP_PRECISION", default=CLIP_DEFAULTS.precision)
+CLIP_THREADS = env.int("CLIP_THREADS", default=CLIP_DEFAULTS.threads)
+# Search texts through an int8 copy of the text tower (ONNX Runtime), built on a web process's first query and kept in
+# CLIP_CACHE_DIR; its speed and fidelity are in bench/README.md.
+CLIP_QUERY_INT8 = env.bool("CLIP_QUERY_INT8", default=CLIP_DEFAULTS.query_int8)
 CLIP_CACHE_DIR = env.path("CLIP_CACHE_DIR", default=BASE_DIR / "var" / "clip")
 GALLERY_MAX_UPLOAD_BYTES = env.int("GALLERY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 GALLERY_MAX_IMAGE_PIXELS = env.int("GALLERY_MAX_IMAGE_PIXELS", default=50_000_000)

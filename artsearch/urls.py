@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-handler500 = "gallery.middleware.server_error"
+handler500 = "gallery.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

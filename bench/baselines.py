@@ -18,8 +18,8 @@ import numpy as np
 from django.core.files import File
 from PIL import Image
 
-from gallery import datasets
-from gallery.embeddings import UNTRAINED, ClipEncoder
+from gallery import kaggle
+from gallery.clip import UNTRAINED, ClipEncoder
 from gallery.models import Artwork
 from gallery.services import importer, ingest
 
@@ -51,18 +51,18 @@ class NaiveOpenClip:
 
 def _artists(root: Path):
     report = importer.ImportReport()
-    return importer.artists_upsert(records=datasets.read_artists_csv(root / "artists.csv"), report=report), report
+    return importer.artists_upsert(records=kaggle.read_artists_csv(root / "artists.csv"), report=report), report
 
 
 def _create(path: Path, folder: str, artists, report) -> Artwork:
     artist = importer._artist_for_folder(folder, artists, report)
-    image_file = datasets.ImageFile(path=path, folder=folder, number=datasets._number(path))
+    image_file = kaggle.ImageFile(path=path, folder=folder, number=kaggle._number(path))
     with open(path, "rb") as handle:
-        return ingest.artwork_create(artist=artist, title=datasets.title_for(artist.name, image_file),
+        return ingest.artwork_create(artist=artist, title=kaggle.title_for(artist.name, image_file),
                                      image=File(handle, name=path.name), enqueue=False)
 
 
-def import_batch32(root: Path, files: list[datasets.ImageFile], encoder: NaiveOpenClip) -> int:
+def import_batch32(root: Path, files: list[kaggle.ImageFile], encoder: NaiveOpenClip) -> int:
     """Rows first, then ingest.artworks_embed on every 32 new rows with the naive fp32 encoder."""
     artists, report = _artists(root)
     batch: list[int] = []
@@ -77,7 +77,7 @@ def import_batch32(root: Path, files: list[datasets.ImageFile], encoder: NaiveOp
     return embedded
 
 
-def import_one_at_a_time(root: Path, files: list[datasets.ImageFile], encoder: NaiveOpenClip) -> int:
+def import_one_at_a_time(root: Path, files: list[kaggle.ImageFile], encoder: NaiveOpenClip) -> int:
     """The tutorial loop: for each image, encode it alone in fp32 and store its row and vector."""
     import torch
 

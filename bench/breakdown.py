@@ -30,7 +30,7 @@ def text_encoding(texts: list[str], *, rounds: int = 3) -> dict:
     import torch
     from django.conf import settings
 
-    from gallery.embeddings import ClipEncoder
+    from gallery.clip import ClipEncoder
 
     result: dict = {}
     fp32_padded: dict[str, np.ndarray] = {}
@@ -71,20 +71,20 @@ def text_encoding(texts: list[str], *, rounds: int = 3) -> dict:
 
 def search_steps(texts: list[str], *, k: int) -> dict:
     """The search service's steps for each text: encode the query, nearest rows, their artists' other works."""
-    from gallery.embeddings import get_encoder
-    from gallery.services import search
+    from gallery.clip import get_encoder
+    from gallery.services import query_parsing, results, search
 
     encoder = get_encoder()
     steps: dict[str, list[float]] = {"encode": [], "artwork_search": [], "more_by_artist": []}
     for text in texts:
         start = time.perf_counter()
-        vector = search.query_vector(text=text, encoder=encoder)
+        vector = query_parsing.query_vector(text=text, encoder=encoder)
         steps["encode"].append(time.perf_counter() - start)
         start = time.perf_counter()
         hits = search.artwork_search(vector=vector, k=k + 1, model_id=encoder.model_id)
         steps["artwork_search"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        search.attach_more_by_artist(hits)
+        results.attach_more_by_artist(hits)
         steps["more_by_artist"].append(time.perf_counter() - start)
         if len(hits) != k + 1:
             raise RuntimeError(f"search for {text!r} found {len(hits)} rows, not {k + 1}")
@@ -96,8 +96,8 @@ def image_steps(uploads: list[bytes], *, k: int) -> dict:
     import io
 
     from gallery import images
-    from gallery.embeddings import get_encoder
-    from gallery.services import search
+    from gallery.clip import get_encoder
+    from gallery.services import query_parsing, recognition, search
 
     encoder = get_encoder()
     steps: dict[str, list[float]] = {"check_image": [], "encode": [], "artwork_in_collection": [],
@@ -107,10 +107,10 @@ def image_steps(uploads: list[bytes], *, k: int) -> dict:
         checked = images.check_image(io.BytesIO(upload))
         steps["check_image"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        vector = search.query_vector(image=checked.image, encoder=encoder)
+        vector = query_parsing.query_vector(image=checked.image, encoder=encoder)
         steps["encode"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        search.artwork_in_collection(checked.image, model_id=encoder.model_id)
+        recognition.artwork_in_collection(checked.image, model_id=encoder.model_id)
         steps["artwork_in_collection"].append(time.perf_counter() - start)
         start = time.perf_counter()
         search.artwork_search(vector=vector, k=k + 1, model_id=encoder.model_id)

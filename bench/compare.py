@@ -34,7 +34,7 @@ import json, sys, time
 import django
 django.setup()
 from pathlib import Path
-from gallery.embeddings import get_encoder
+from gallery.clip import get_encoder
 from gallery.services import importer
 assert importer.__file__.startswith(sys.argv[2]), importer.__file__
 get_encoder()  # the model load is not import throughput

@@ -18,7 +18,7 @@ from PIL import Image
 
 from bench import baselines, db
 from bench.stats import median, ratio
-from gallery import datasets
+from gallery import kaggle
 from gallery.models import Artist, Artwork
 from gallery.services import importer
 
@@ -47,9 +47,9 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
 
     The slower baselines import the first N of the same file list (it takes one image per artist in turn).
     """
-    from gallery.embeddings import get_encoder
+    from gallery.clip import get_encoder
 
-    files = list(datasets.iter_images(datasets.find_images_dir(root)))[:limit]
+    files = list(kaggle.iter_images(kaggle.find_images_dir(root)))[:limit]
     encoder = get_encoder()  # loaded before timing: process start-up is not import throughput
     naive = baselines.NaiveOpenClip()
     variants = {

@@ -16,9 +16,9 @@ class Context:
     dataset: Path
 
     def shared_images(self) -> list[Path]:
-        from gallery import datasets
+        from gallery import kaggle
 
-        return [image.path for image in datasets.iter_images(datasets.find_images_dir(self.dataset))]
+        return [image.path for image in kaggle.iter_images(kaggle.find_images_dir(self.dataset))]
 
     def clustered(self):
         """The clustered synthetic generator, centred on the product encoder's vectors of the shared images."""
@@ -74,7 +74,7 @@ def ensure_scale(context: Context, count: int) -> dict:
     import json
 
     from bench import scale
-    from gallery.embeddings import get_encoder
+    from gallery.clip import get_encoder
     from gallery.models import Artwork
 
     marker = context.var_dir / "scale.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gallery.embeddings import EMBEDDING_DIM
+from gallery.clip import EMBEDDING_DIM
 
 LATENT_DIM = 32  # the spread of one cluster lies mostly in a subspace this wide
 TARGET_COSINE = 0.9  # typical cosine of a row to its cluster centre
@@ -32,7 +32,7 @@ def base_embeddings(images: list[Path], cache_dir: Path) -> np.ndarray:
     """The product encoder's vectors of the shared images, computed once and cached per model under `cache_dir`."""
     from PIL import Image
 
-    from gallery.embeddings import get_encoder
+    from gallery.clip import get_encoder
 
     encoder = get_encoder()
     cache = cache_dir / f"base-{encoder.model_id.replace('/', '_')}-{len(images)}.npy"

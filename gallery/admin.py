@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from gallery import images
 from gallery.models import Artist, Artwork
-from gallery.services import ingest, search
+from gallery.services import ingest, recognition
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -57,11 +57,13 @@ class ArtworkAdminForm(forms.ModelForm):
         model = Artwork
         fields = ["artist", "title", "image"]
 
+    checked_image: images.CheckedImage | None = None
+
     def clean_image(self):
-        """Check a newly uploaded file here, so a bad or duplicate image is an error on the form."""
+        """Check a newly uploaded file here, once, so a bad or duplicate image is an error on the form."""
         image = self.cleaned_data["image"]
         if image and "image" in self.changed_data:
-            checked = images.check_image(image)
+            checked = self.checked_image = images.check_image(image)
             duplicate = Artwork.objects.filter(image_sha256=checked.sha256).exclude(pk=self.instance.pk).first()
             if duplicate:
                 raise ValidationError(f"This exact image is already in the collection: “{duplicate}” (#{duplicate.pk}).")
@@ -97,8 +99,8 @@ class ArtworkAdmin(admin.ModelAdmin):
         if "image" not in form.changed_data:
             obj.save()
             return
-        ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"])
-        twin = search.artwork_near_duplicate(obj.perceptual_hash, queryset=Artwork.objects.exclude(pk=obj.pk))
+        ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"], checked=form.checked_image)
+        twin = recognition.artwork_twin(artwork=obj)
         if twin is not None:
             self.message_user(request, format_html(
                 'This image looks like a reproduction of <a href="{}">{}</a>, already in the collection. '

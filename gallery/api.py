@@ -6,11 +6,13 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gallery.embeddings import WeightsUnavailable, get_encoder
+from gallery.clip import WeightsUnavailable, get_encoder
 from gallery.forms import KForm, SearchForm
 from gallery.models import Artwork
 from gallery.ratelimits import limit
 from gallery.services import search as search_service
+from gallery.services.query_parsing import EmptyQuery
+from gallery.services.results import SearchPage
 
 
 def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonResponse:
@@ -40,7 +42,7 @@ def _artwork_json(request: HttpRequest, artwork: Artwork) -> dict:
     }
 
 
-def _page_json(request: HttpRequest, result: search_service.SearchPage) -> JsonResponse:
+def _page_json(request: HttpRequest, result: SearchPage) -> JsonResponse:
     encoder = get_encoder()
     return JsonResponse({
         "query": result.query_label,
@@ -65,14 +67,11 @@ def search(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return _error("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items()), fields=fields)
-    cleaned = form.cleaned_data
     upload = request.FILES.get("image")
     try:
-        result = search_service.search_page(
-            text=cleaned["q"], image=cleaned["image"], image_label=upload.name[:80] if upload else "",
-            image_weight=cleaned["image_weight"], filters=cleaned["filters"], k=cleaned["k"],
-            page=cleaned["page"], qid=cleaned["qid"])
-    except (search_service.EmptyQuery, search_service.QueryExpired) as exc:
+        result = search_service.search_page(query=form.search_query(image_label=upload.name[:80] if upload else ""),
+                                            k=form.cleaned_data["k"], page=form.cleaned_data["page"])
+    except (EmptyQuery, search_service.QueryExpired) as exc:
         return _error(str(exc))
     except WeightsUnavailable as exc:
         return _error(str(exc), status=503)
@@ -89,11 +88,8 @@ def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
     form = KForm(request.GET)
     if not form.is_valid():
         return _error("; ".join(f"{n}: {' '.join(e)}" for n, e in form.errors.items()))
-    k, page = form.cleaned_data["k"] or 12, form.cleaned_data["page"] or 1
     try:
-        hits = search_service.artwork_similar_to(artwork=artwork, k=k + 1, offset=(page - 1) * k)
+        result = search_service.similar_page(artwork=artwork, k=form.cleaned_data["k"], page=form.cleaned_data["page"])
     except WeightsUnavailable as exc:
         return _error(str(exc), status=503)
-    result = search_service.SearchPage(hits=hits[:k], page=page, k=k, has_next=len(hits) > k,
-                                       query_label=f"works like “{artwork.title}”")
     return _page_json(request, result)

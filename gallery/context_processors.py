@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from gallery.embeddings import WeightsUnavailable, get_encoder
+from gallery.clip import WeightsUnavailable, get_encoder
 
 logger = logging.getLogger(__name__)
 

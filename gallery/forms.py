@@ -8,11 +8,12 @@ from django import forms
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 
-from gallery import facets, images
+from gallery import images
 from gallery.models import Artist
-from gallery.services.search import SearchFilters
+from gallery.querysets import SearchFilters
+from gallery.services import facets
+from gallery.services.search import DEFAULT_K, MAX_K, SearchQuery
 
-DEFAULT_K, MAX_K = 12, 48
 CENTURIES = [(str(c), f"{ordinal(c + 1)} century") for c in range(13, 21)]  # "18": the 1800s, the 19th century
 
 
@@ -20,7 +21,7 @@ class RememberedSelect(forms.Select):
     """A <select> whose HTML is kept per name, value, attributes and options, which repeat on every search page.
 
     Django renders each option through its own template: the genre, nationality and period lists of a search page
-    took 1.6 ms of it. The HTML is Django's own, aria attributes and all; the cache is bounded, so made-up values
+    took a measurable part of its time (bench/README.md). The HTML is Django's own, aria attributes and all; the cache is bounded, so made-up values
     in a query string only evict each other.
     """
 
@@ -98,12 +99,24 @@ class SearchForm(forms.Form):
         cleaned["page"] = cleaned.get("page") or 1
         return cleaned
 
+    def search_query(self, *, image_label: str = "") -> SearchQuery:
+        """The valid form as the search service's query."""
+        cleaned = self.cleaned_data
+        return SearchQuery(text=cleaned["q"], image=cleaned["image"], image_label=image_label,
+                           image_weight=cleaned["image_weight"], filters=cleaned["filters"], qid=cleaned["qid"])
+
 
 class KForm(forms.Form):
     """Just k and page, for "more like this"."""
 
     k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
     page = forms.IntegerField(min_value=1, required=False)
+
+    def clean_k(self) -> int:
+        return self.cleaned_data["k"] or DEFAULT_K
+
+    def clean_page(self) -> int:
+        return self.cleaned_data["page"] or 1
 
 
 class ArtworkUploadForm(forms.Form):

@@ -1,18 +1,11 @@
-"""Media files on the local filesystem (the default), with a cheaper url().
+"""Deprecated: the local media storage moved to gallery.storage.local. Kept for one release for settings that name
+gallery.local_storage.MediaFileSystemStorage."""
 
-A results page asks for about 150 image URLs. Django's FileSystemStorage.url() joins each with urljoin() (about 4 µs
-a call, 1.2 ms of the page); the names this storage hands out (no scheme, no "..", quoted) need only be appended to
-MEDIA_URL, which always ends with "/".
-"""
+import warnings
 
-from __future__ import annotations
+from gallery.storage.local import MediaFileSystemStorage
 
-from django.core.files.storage import FileSystemStorage
-from django.utils.encoding import filepath_to_uri
+__all__ = ["MediaFileSystemStorage"]
 
-
-class MediaFileSystemStorage(FileSystemStorage):
-    def url(self, name: str | None) -> str:
-        if self.base_url is None:
-            raise ValueError("This file is not accessible via a URL.")
-        return self.base_url + filepath_to_uri(name or "").lstrip("/")
+warnings.warn("gallery.local_storage is deprecated and will be removed in the next release: use "
+              "gallery.storage.local.MediaFileSystemStorage.", FutureWarning, stacklevel=2)

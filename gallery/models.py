@@ -9,8 +9,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
 from pgvector.django import HnswIndex, VectorField
 
-from gallery.embeddings import EMBEDDING_DIM
-from gallery.links import page_path
+from gallery.clip import EMBEDDING_DIM
+from gallery.page_paths import page_path
 from gallery.querysets import ArtworkQuerySet
 
 # HNSW build parameters; see bench/README.md for the recall/latency measurements behind them.

@@ -6,18 +6,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.generic import DetailView, ListView
 
-from gallery.embeddings import WeightsUnavailable, get_encoder
+from gallery.clip import WeightsUnavailable, get_encoder
 from gallery.forms import ArtworkUploadForm, KForm, SearchForm
 from gallery.models import Artist, Artwork
 from gallery.ratelimits import limit
-from gallery.services import ingest
+from gallery.services import ingest, recognition, results
 from gallery.services import search as search_service
+from gallery.services.query_parsing import EmptyQuery
 
 
 class ArtworkListView(ListView):
@@ -54,12 +57,18 @@ class ArtistListView(ListView):
 
 
 class ArtistDetailView(DetailView):
+    """An artist and their works, paged like the gallery grid."""
+
     model = Artist
     template_name = "gallery/artist_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["artworks"] = self.object.artworks.select_related("artist").defer("embedding")
+        works = self.object.artworks.select_related("artist").defer("embedding").order_by("title", "pk")
+        paginator = Paginator(works, settings.GALLERY_PAGE_SIZE)
+        page_obj = paginator.get_page(self.request.GET.get("page"))
+        context.update(artworks=page_obj.object_list, page_obj=page_obj, paginator=paginator,
+                       is_paginated=page_obj.has_other_pages())
         return context
 
 
@@ -89,16 +98,14 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, "gallery/search.html", context, status=400)
     cleaned = form.cleaned_data
     try:
-        result = search_service.search_page(
-            text=cleaned["q"], image=cleaned["image"], image_label=_upload_name(request), k=cleaned["k"],
-            image_weight=cleaned["image_weight"], filters=cleaned["filters"], page=cleaned["page"],
-            qid=cleaned["qid"])
-    except (search_service.EmptyQuery, search_service.QueryExpired) as exc:
+        result = search_service.search_page(query=form.search_query(image_label=_upload_name(request)),
+                                            k=cleaned["k"], page=cleaned["page"])
+    except (EmptyQuery, search_service.QueryExpired) as exc:
         form.add_error(None, str(exc))
         return render(request, "gallery/search.html", context, status=400)
     except WeightsUnavailable as exc:
         return render(request, "gallery/search.html", {**context, "unavailable": str(exc)}, status=503)
-    search_service.attach_more_by_artist(result.hits)
+    results.attach_more_by_artist(result.hits)
     context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, result.qid))
     if not result.hits:
         context.update(_collection_state(get_encoder().model_id))
@@ -129,14 +136,14 @@ def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
     form = KForm(request.GET)
     if not form.is_valid():
         return render(request, "gallery/similar.html", {"artwork": artwork, "form": form}, status=400)
-    k, page = form.cleaned_data["k"] or 12, form.cleaned_data["page"] or 1
-    hits = search_service.artwork_similar_to(artwork=artwork, k=k + 1, offset=(page - 1) * k)
-    has_next = len(hits) > k and page * k < search_service.MAX_RESULTS_DEPTH
-    search_service.attach_more_by_artist(hits[:k])
-    result = search_service.SearchPage(hits=hits[:k], page=page, k=k, has_next=has_next,
-                                       query_label=f"works like “{artwork.title}”")
+    try:
+        result = search_service.similar_page(artwork=artwork, k=form.cleaned_data["k"],
+                                             page=form.cleaned_data["page"])
+    except WeightsUnavailable as exc:
+        return render(request, "gallery/similar.html", {"artwork": artwork, "unavailable": str(exc)}, status=503)
+    results.attach_more_by_artist(result.hits)
     return render(request, "gallery/similar.html", {"artwork": artwork, "result": result,
-                                                    "page_query": f"k={k}"})
+                                                    "page_query": f"k={result.k}"})
 
 
 @staff_member_required
@@ -150,6 +157,10 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("image", exc.messages)  # full_clean reports a duplicate under image_sha256
         else:
             messages.success(request, f"“{artwork.title}” was added; it becomes searchable once it is processed.")
+            if twin := recognition.artwork_twin(artwork=artwork):
+                messages.warning(request, format_html(
+                    'It looks like a reproduction of <a href="{}">{}</a>, already in the collection.',
+                    twin.get_absolute_url(), twin))
             return redirect(artwork)
     status = 400 if request.method == "POST" else 200
     return render(request, "gallery/artwork_upload.html", {"form": form}, status=status)

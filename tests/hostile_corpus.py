@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from tests.conftest import make_image_bytes
+from tests.helpers import make_image_bytes
 
 
 def _png(image: Image.Image) -> bytes:

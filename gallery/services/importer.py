@@ -15,10 +15,10 @@ from django.core.files import File
 from django.db import transaction
 from PIL import Image
 
-from gallery import datasets, images
-from gallery.embeddings import Encoder, get_encoder
+from gallery import images, kaggle
+from gallery.clip import get_encoder
 from gallery.models import Artist, Artwork
-from gallery.services import ingest
+from gallery.services import ingest, recognition
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +32,18 @@ class ImportReport:
     artists_updated: int = 0
     embedded: int = 0
     artwork_ids: list[int] = field(default_factory=list)
+    near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, the stored work it looks like)
 
 
 @transaction.atomic
-def artists_upsert(*, records: Iterable[datasets.ArtistRecord], report: ImportReport) -> dict[str, Artist]:
-    """Create or update artists from CSV records; returns every artist keyed by datasets.name_key(name)."""
-    by_key = {datasets.name_key(artist.name): artist for artist in Artist.objects.all()}
+def artists_upsert(*, records: Iterable[kaggle.ArtistRecord], report: ImportReport) -> dict[str, Artist]:
+    """Create or update artists from CSV records; returns every artist keyed by kaggle.name_key(name)."""
+    by_key = {kaggle.name_key(artist.name): artist for artist in Artist.objects.all()}
     for record in records:
         values = {"name": record.name, "birth_year": record.birth_year, "death_year": record.death_year,
                   "genres": record.genres, "nationality": record.nationality, "bio": record.bio,
                   "wikipedia_url": record.wikipedia_url}
-        artist = by_key.get(datasets.name_key(record.name))
+        artist = by_key.get(kaggle.name_key(record.name))
         if artist is None:
             artist = Artist(**values)
             artist.full_clean()
@@ -54,21 +55,16 @@ def artists_upsert(*, records: Iterable[datasets.ArtistRecord], report: ImportRe
             artist.full_clean()
             artist.save()
             report.artists_updated += 1
-        by_key[datasets.name_key(record.name)] = artist
+        by_key[kaggle.name_key(record.name)] = artist
     return by_key
 
 
 def _artist_for_folder(folder: str, artists: dict[str, Artist], report: ImportReport) -> Artist:
-    key = datasets.name_key(folder)
+    key = kaggle.name_key(folder)
     if key not in artists:  # a folder the CSV does not describe: the artist gets a name and nothing else
         artists[key] = Artist.objects.create(name=folder.replace("_", " "))
         report.artists_created += 1
     return artists[key]
-
-
-def _encoder_input(encoder: Encoder, image: Image.Image) -> Image.Image:
-    shrink = getattr(encoder, "shrink_for_encoding", None)  # any other Encoder gets the decoded image as it is
-    return shrink(image) if shrink is not None else image
 
 
 class _PipelinedEmbedder:
@@ -153,9 +149,9 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
     """
     report = ImportReport()
     csv_path = artists_csv or root / "artists.csv"
-    records = datasets.read_artists_csv(csv_path) if csv_path.exists() else []
+    records = kaggle.read_artists_csv(csv_path) if csv_path.exists() else []
     artists = artists_upsert(records=records, report=report)
-    files = list(datasets.iter_images(datasets.find_images_dir(root)))
+    files = list(kaggle.iter_images(kaggle.find_images_dir(root)))
     if limit is not None:
         files = files[:limit]
     known = set(Artwork.objects.values_list("image_sha256", flat=True))
@@ -171,7 +167,7 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
                 report.skipped += 1
                 continue
             artist = _artist_for_folder(image_file.folder, artists, report)
-            artwork = Artwork(artist=artist, title=datasets.title_for(artist.name, image_file))
+            artwork = Artwork(artist=artist, title=kaggle.title_for(artist.name, image_file))
             try:
                 # The artist was just looked up and the hash checked against `known`: no query per file for them.
                 prepared, decoded = ingest.artwork_prepare(
@@ -181,9 +177,11 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
                 report.failed.append((str(image_file.path), " ".join(exc.messages)))
                 continue
             known.add(sha256)
+            if twin := recognition.artwork_near_duplicate(artwork.perceptual_hash):
+                report.near_duplicates.append((str(image_file.path), f"{twin} (#{twin.pk})"))
             batch.prepared.append(prepared)
             if embedder is not None:
-                batch.encoder_inputs.append(_encoder_input(embedder.encoder, decoded))
+                batch.encoder_inputs.append(embedder.encoder.shrink_for_encoding(decoded))
             if len(batch.prepared) >= ingest.EMBED_BATCH_SIZE:
                 _store_batch(batch, report, embedder)
         if batch.prepared:

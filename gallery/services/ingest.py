@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from gallery import images
-from gallery.embeddings import EMBEDDING_DIM, Encoder, get_encoder
+from gallery.clip import EMBEDDING_DIM, BaseEncoder, get_encoder
 from gallery.models import Artist, Artwork
 from gallery.tasks import artworks_embed as artworks_embed_task
 
@@ -87,16 +88,16 @@ class PreparedArtwork:
     thumbnail: ContentFile
 
 
-def artwork_prepare(*, artwork: Artwork, image: File,
-                    exclude: Sequence[str] = ()) -> tuple[PreparedArtwork, Image.Image]:
+def artwork_prepare(*, artwork: Artwork, image: File, exclude: Sequence[str] = (),
+                    checked: images.CheckedImage | None = None) -> tuple[PreparedArtwork, Image.Image]:
     """Check `image` and set on `artwork` what comes from it (hashes, size, a pending vector), then validate the row.
 
     Returns the prepared artwork and the decoded working copy (gallery.images), which is not kept with it: a batch
     of them could take hundreds of megabytes. Raises ValidationError for an unreadable, oversized or duplicate
     image. `exclude` skips the checks of fields the caller vouches for, e.g. an importer that has looked up the
-    artist and the hash itself.
+    artist and the hash itself; `checked` is the result of images.check_image(image) when a form already ran it.
     """
-    checked = images.check_image(image)
+    checked = checked or images.check_image(image)
     artwork.image_sha256 = checked.sha256
     artwork.perceptual_hash = images.perceptual_hash(checked.image)
     artwork.width, artwork.height = checked.width, checked.height
@@ -135,12 +136,14 @@ def _files_stored(prepared: Sequence[PreparedArtwork]) -> Iterator[None]:
         raise
 
 
-def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True) -> Artwork:
+def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True,
+                  checked: images.CheckedImage | None = None) -> Artwork:
     """Validate `image`, store it with a thumbnail on `artwork` (new or existing) and queue its embedding.
 
     Raises ValidationError for an unreadable, oversized or duplicate image; then no row and no file is left behind.
+    `checked`: images.check_image(image), when the caller's form has already run it.
     """
-    prepared, _ = artwork_prepare(artwork=artwork, image=image)
+    prepared, _ = artwork_prepare(artwork=artwork, image=image, checked=checked)
     replaced = _stored_file_names(artwork)
     with _files_stored([prepared]):
         artwork.save()
@@ -179,11 +182,17 @@ def artwork_mark_failed(*, artwork_id: int, reason: str) -> None:
 
 
 def _load_for_encoding(artwork: Artwork) -> Image.Image:
+    """The stored image's working copy. Storage errors propagate (the task retries them); a file that no longer
+    decodes raises ValueError. Upload limits are not applied again (images.open_for_encoding)."""
     with artwork.image.open("rb") as fp:
-        return images.check_image(fp).image
+        data = io.BytesIO(fp.read())  # read first: a network error while reading is transient, not damage
+    try:
+        return images.open_for_encoding(data)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"The stored image is damaged and cannot be decoded ({exc}).") from exc
 
 
-def artworks_embed(*, artwork_ids: Iterable[int], encoder: Encoder | None = None) -> dict[str, int]:
+def artworks_embed(*, artwork_ids: Iterable[int], encoder: BaseEncoder | None = None) -> dict[str, int]:
     """Embed the given artworks in one batch. Idempotent: rows already embedded by this encoder are skipped.
 
     An unreadable image marks only its own row failed. Returns counts: embedded, skipped, failed.
@@ -201,11 +210,11 @@ def artworks_embed(*, artwork_ids: Iterable[int], encoder: Encoder | None = None
     for artwork in artworks:
         try:
             loaded.append((artwork, _load_for_encoding(artwork)))
-        except ValidationError as exc:
-            artwork_mark_failed(artwork_id=artwork.pk, reason=" ".join(exc.messages))
-            counts["failed"] += 1
         except FileNotFoundError:
             artwork_mark_failed(artwork_id=artwork.pk, reason=f"The image file {artwork.image.name} is missing.")
+            counts["failed"] += 1
+        except ValueError as exc:
+            artwork_mark_failed(artwork_id=artwork.pk, reason=str(exc))
             counts["failed"] += 1
     if not loaded:
         return counts

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from gallery.models import Artwork
 from gallery.services import ingest
-from tests.conftest import image_upload, stored_files
+from tests.helpers import image_upload, reproduction_upload, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -86,19 +86,22 @@ def test_reembed_action_marks_rows_pending_and_queues_them(admin_client, artwork
 
 
 def test_admin_flags_a_near_duplicate_upload(admin_client, artwork, django_capture_on_commit_callbacks):
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    with artwork.image.open("rb") as handle:
-        picture = Image.open(handle).convert("RGB")
-    buffer = io.BytesIO()
-    picture.resize((300, 225)).save(buffer, "JPEG", quality=75)  # same work, another reproduction
     with django_capture_on_commit_callbacks():
         response = admin_client.post(reverse("admin:gallery_artwork_add"), follow=True, data={
-            "artist": artwork.artist.pk, "title": "Reproduction",
-            "image": SimpleUploadedFile("repro.jpg", buffer.getvalue())})
+            "artist": artwork.artist.pk, "title": "Reproduction", "image": reproduction_upload(artwork)})
     html = response.content.decode()
     assert "looks like a reproduction of" in html and "Starry Night" in html
     assert Artwork.objects.count() == 2  # a warning, not a refusal: the curator decides
+
+
+def test_admin_checks_an_uploaded_image_once(admin_client, artist, monkeypatch, django_capture_on_commit_callbacks):
+    from gallery import images
+
+    checks = []
+    check_image = images.check_image
+    monkeypatch.setattr(images, "check_image", lambda file: checks.append(file) or check_image(file))  # counts only
+    with django_capture_on_commit_callbacks():
+        response = admin_client.post(reverse("admin:gallery_artwork_add"), data={
+            "artist": artist.pk, "title": "Irises", "image": image_upload(seed=11)})
+    assert response.status_code == 302 and Artwork.objects.get().image_sha256
+    assert len(checks) == 1  # the form's check; save_model stores what it checked

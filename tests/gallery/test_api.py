@@ -7,11 +7,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collection(embedded_artworks):
+def six_embedded_artworks(embedded_artworks):
     return embedded_artworks(6)
 
 
-def test_text_search(client, collection):
+def test_text_search(client, six_embedded_artworks):
     body = client.get("/api/search", {"q": "a stormy sea", "k": 3}).json()
     assert len(body["results"]) == 3 and body["has_next"] is True
     assert body["semantic"] is False and body["model"] == "ViT-B-32/untrained-seed0"
@@ -22,17 +22,17 @@ def test_text_search(client, collection):
     assert similarities == sorted(similarities, reverse=True)
 
 
-def test_image_search_by_multipart_post(client, collection):
-    with collection[4].image.open("rb") as handle:
+def test_image_search_by_multipart_post(client, six_embedded_artworks):
+    with six_embedded_artworks[4].image.open("rb") as handle:
         upload = SimpleUploadedFile("q.jpg", handle.read())
     body = client.post("/api/search", {"image": upload, "k": 2}).json()
-    assert body["results"][0]["id"] == collection[4].pk and body["results"][0]["in_collection"] is True
+    assert body["results"][0]["id"] == six_embedded_artworks[4].pk and body["results"][0]["in_collection"] is True
     assert body["results"][0]["similarity"] == pytest.approx(1.0, abs=1e-3)
 
 
-def test_similar(client, collection):
-    body = client.get(f"/api/artworks/{collection[0].pk}/similar", {"k": 10}).json()
-    assert len(body["results"]) == 5 and collection[0].pk not in [r["id"] for r in body["results"]]
+def test_similar(client, six_embedded_artworks):
+    body = client.get(f"/api/artworks/{six_embedded_artworks[0].pk}/similar", {"k": 10}).json()
+    assert len(body["results"]) == 5 and six_embedded_artworks[0].pk not in [r["id"] for r in body["results"]]
 
 
 @pytest.mark.parametrize("method, url, data, status, message", [
@@ -43,13 +43,30 @@ def test_similar(client, collection):
     ("get", "/api/artworks/999999/similar", {}, 404, "No artwork"),
     ("delete", "/api/search", {}, 405, None),
 ])
-def test_errors_are_json_4xx(client, collection, method, url, data, status, message):
+def test_errors_are_json_4xx(client, six_embedded_artworks, method, url, data, status, message):
     response = getattr(client, method)(url, data)
     assert response.status_code == status
     if message:
         assert message in response.json()["error"]
 
 
-def test_similar_with_bad_k_is_a_json_400(client, collection):
-    response = client.get(f"/api/artworks/{collection[0].pk}/similar", {"k": "0"})
+def test_similar_with_bad_k_is_a_json_400(client, six_embedded_artworks):
+    response = client.get(f"/api/artworks/{six_embedded_artworks[0].pk}/similar", {"k": "0"})
     assert response.status_code == 400 and "greater than or equal to 1" in response.json()["error"]
+
+
+def test_similar_without_weights_is_a_json_503(client, six_embedded_artworks, encoder_without_weights):
+    response = client.get(f"/api/artworks/{six_embedded_artworks[0].pk}/similar")
+    assert response.status_code == 503 and "CLIP_PRETRAINED" in response.json()["error"]
+
+
+def test_similar_pages_like_the_html_page(client, embedded_artworks, settings):
+    from gallery.services.search import DEFAULT_K
+
+    works = embedded_artworks(DEFAULT_K + 3)
+    first = client.get(f"/api/artworks/{works[0].pk}/similar").json()  # no k: the form's default, not a literal
+    assert first["k"] == DEFAULT_K and len(first["results"]) == DEFAULT_K and first["has_next"] is True
+    second = client.get(f"/api/artworks/{works[0].pk}/similar", {"page": 2}).json()
+    assert len(second["results"]) == 2 and second["has_next"] is False
+    html = client.get(f"/artworks/{works[0].pk}/similar/").context["result"]
+    assert html.k == DEFAULT_K and [hit.artwork.pk for hit in html.hits] == [r["id"] for r in first["results"]]

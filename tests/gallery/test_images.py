@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gallery import images
-from tests.conftest import make_image_bytes
+from tests.helpers import make_image_bytes
 
 
 def test_perceptual_hash_is_imagehash_phash_then_dhash():

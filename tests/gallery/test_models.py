@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 
 from gallery.models import Artist, Artwork
 from gallery.services import ingest
-from tests.conftest import image_upload
+from tests.helpers import image_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from gallery.embeddings import EMBEDDING_DIM
+from gallery.clip import EMBEDDING_DIM
 from gallery.models import Artwork
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from gallery import tasks
 from gallery.models import Artwork
 from gallery.services import ingest
-from tests.conftest import image_upload
+from tests.helpers import image_upload
 
 pytestmark = pytest.mark.django_db
 

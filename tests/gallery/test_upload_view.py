@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from gallery.models import Artwork
-from tests.conftest import image_upload, stored_files
+from tests.helpers import image_upload, reproduction_upload, stored_files
 
 pytestmark = pytest.mark.django_db
 URL = reverse("gallery:artwork-upload")
@@ -38,3 +38,15 @@ def test_a_duplicate_is_a_form_error(admin_client, artist):
     response = admin_client.post(URL, {"artist": artist.pk, "title": "Again", "image": image_upload(seed=6)})
     assert response.status_code == 400 and "already in the collection" in response.content.decode()
     assert Artwork.objects.count() == 1
+
+
+def test_a_near_duplicate_is_stored_with_a_warning(admin_client, artist, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        admin_client.post(URL, {"artist": artist.pk, "title": "Original", "image": image_upload(seed=7)})
+    original = Artwork.objects.get()
+    with django_capture_on_commit_callbacks():
+        response = admin_client.post(URL, {"artist": artist.pk, "title": "Copy", "image": reproduction_upload(original)},
+                                     follow=True)
+    html = response.content.decode()
+    assert "looks like a reproduction of" in html and original.get_absolute_url() in html
+    assert Artwork.objects.count() == 2  # a warning, not a refusal: the curator decides

@@ -10,13 +10,14 @@ from PIL import Image
 
 from gallery.models import Artwork
 from gallery.services import ingest
-from tests.conftest import image_upload, make_image_bytes, stored_files
+from tests.helpers import image_upload, make_image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collection(artist, clip_encoder):
+def two_artist_works(artist, clip_encoder):
+    """14 embedded works, alternately by Frida Kahlo and by `artist`."""
     from tests.factories import ArtistFactory
 
     other = ArtistFactory(name="Frida Kahlo", nationality="Mexican", genres=["Primitivism", "Surrealism"],
@@ -31,7 +32,11 @@ def cards(response) -> int:
     return response.content.decode().count('data-testid="result-card"')
 
 
-def test_text_search_renders_result_cards_with_artist_facts(client, collection):
+def grid_cards(response) -> int:
+    return response.content.decode().count('data-testid="grid-card"')
+
+
+def test_text_search_renders_result_cards_with_artist_facts(client, two_artist_works):
     response = client.get(reverse("gallery:search"), {"q": "a stormy sea at night", "k": 5})
     assert response.status_code == 200
     html = response.content.decode()
@@ -40,7 +45,7 @@ def test_text_search_renders_result_cards_with_artist_facts(client, collection):
     assert "not semantic" in html  # the untrained-weights banner
 
 
-def test_text_search_pages_do_not_overlap(client, collection):
+def test_text_search_pages_do_not_overlap(client, two_artist_works):
     first = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6})
     second = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6, "page": 2})
     ids = lambda r: {hit.artwork.pk for hit in r.context["result"].hits}  # noqa: E731
@@ -48,15 +53,15 @@ def test_text_search_pages_do_not_overlap(client, collection):
     assert 'rel="next"' in first.content.decode()
 
 
-def test_posting_a_description_redirects_to_a_shareable_get_url(client, collection):
+def test_posting_a_description_redirects_to_a_shareable_get_url(client, two_artist_works):
     response = client.post(reverse("gallery:search"), {"q": "a stormy sea", "k": "6", "genre": ""})
     assert response.status_code == 302
     assert response["Location"] == "/search/?q=a+stormy+sea&k=6"
 
 
-def test_image_search_recognises_a_stored_work_and_stores_nothing(client, collection, tmp_path):
+def test_image_search_recognises_a_stored_work_and_stores_nothing(client, two_artist_works, tmp_path):
     files_before = stored_files(tmp_path)
-    target = collection[3]
+    target = two_artist_works[3]
     with target.image.open("rb") as handle:
         picture = Image.open(handle).convert("RGB")
     buffer = io.BytesIO()
@@ -70,7 +75,7 @@ def test_image_search_recognises_a_stored_work_and_stores_nothing(client, collec
     assert Artwork.objects.count() == 14 and stored_files(tmp_path) == files_before
 
 
-def test_image_search_pages_with_get_links(client, collection):
+def test_image_search_pages_with_get_links(client, two_artist_works):
     response = client.post(reverse("gallery:search"), {"image": image_upload(seed=99), "k": 5})
     page_query = response.context["page_query"]
     assert "qid=" in page_query
@@ -80,14 +85,14 @@ def test_image_search_pages_with_get_links(client, collection):
     assert not first_ids & {hit.artwork.pk for hit in second.context["result"].hits}
 
 
-def test_filters_narrow_results(client, collection):
+def test_filters_narrow_results(client, two_artist_works):
     for artist in ("frida kahlo", "frida-kahlo"):  # a typed name or a slug
         response = client.get(reverse("gallery:search"), {"q": "portrait", "artist": artist, "k": 12})
         assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {"Frida Kahlo"}
     response = client.get(reverse("gallery:search"), {"q": "portrait", "genre": "Surrealism", "k": 12})
     assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {"Frida Kahlo"}
     response = client.get(reverse("gallery:search"), {"q": "portrait", "century": "18", "k": 12})
-    assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {collection[1].artist.name}
+    assert {hit.artwork.artist.name for hit in response.context["result"].hits} == {two_artist_works[1].artist.name}
 
 
 def test_period_filter_names_centuries_in_english(client):
@@ -96,7 +101,7 @@ def test_period_filter_names_centuries_in_english(client):
     assert '<option value="20">21st century</option>' in html and "21th" not in html
 
 
-def test_bios_and_titles_are_escaped(client, collection):
+def test_bios_and_titles_are_escaped(client, two_artist_works):
     html = client.get(reverse("gallery:search"), {"q": "x", "k": 14}).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
 
@@ -110,7 +115,7 @@ def test_bios_and_titles_are_escaped(client, collection):
     ({"q": "x", "year_from": "1900", "year_to": "1800"}, "must not be after"),
     ({"qid": "expired-or-made-up"}, "expired"),
 ])
-def test_bad_search_input_is_a_clear_400(client, collection, params, message):
+def test_bad_search_input_is_a_clear_400(client, two_artist_works, params, message):
     response = client.get(reverse("gallery:search"), params)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -128,7 +133,7 @@ def _png_bomb() -> bytes:
     ("truncated.jpg", make_image_bytes(seed=1)[:1500], "damaged"),
     ("bomb.png", None, "megapixels"),
 ])
-def test_bad_uploads_are_a_form_error_not_a_500(client, collection, tmp_path, name, payload, message):
+def test_bad_uploads_are_a_form_error_not_a_500(client, two_artist_works, tmp_path, name, payload, message):
     payload = _png_bomb() if payload is None else payload
     files_before = stored_files(tmp_path)
     response = client.post(reverse("gallery:search"), {"image": SimpleUploadedFile(name, payload)})
@@ -137,13 +142,13 @@ def test_bad_uploads_are_a_form_error_not_a_500(client, collection, tmp_path, na
     assert stored_files(tmp_path) == files_before
 
 
-def test_oversized_upload_is_refused(client, collection, settings):
+def test_oversized_upload_is_refused(client, two_artist_works, settings):
     settings.GALLERY_MAX_UPLOAD_BYTES = 2000
     response = client.post(reverse("gallery:search"), {"image": image_upload(seed=1)})
     assert response.status_code == 400 and "the limit is" in response.content.decode()
 
 
-def test_empty_submit_explains_what_to_do(client, collection):
+def test_empty_submit_explains_what_to_do(client, two_artist_works):
     assert "Describe it" in client.get(reverse("gallery:search")).content.decode()
     response = client.post(reverse("gallery:search"), {"q": ""})
     assert response.status_code == 400 and "upload a picture" in response.content.decode()
@@ -160,16 +165,16 @@ def test_unembedded_collection_is_explained(client, artist):
     assert "No artwork is searchable yet" in response.content.decode()
 
 
-def test_pending_and_failed_artworks_never_appear(client, collection):
-    Artwork.objects.filter(pk=collection[0].pk).update(status=Artwork.Status.FAILED)
-    Artwork.objects.filter(pk=collection[1].pk).update(status=Artwork.Status.PENDING)
+def test_pending_and_failed_artworks_never_appear(client, two_artist_works):
+    Artwork.objects.filter(pk=two_artist_works[0].pk).update(status=Artwork.Status.FAILED)
+    Artwork.objects.filter(pk=two_artist_works[1].pk).update(status=Artwork.Status.PENDING)
     response = client.get(reverse("gallery:search"), {"q": "x", "k": 48})
     shown = {hit.artwork.pk for hit in response.context["result"].hits}
-    assert len(shown) == 12 and collection[0].pk not in shown and collection[1].pk not in shown
+    assert len(shown) == 12 and two_artist_works[0].pk not in shown and two_artist_works[1].pk not in shown
 
 
-def test_artwork_page_shows_more_like_this_and_more_by_artist(client, collection):
-    target = collection[2]
+def test_artwork_page_shows_more_like_this_and_more_by_artist(client, two_artist_works):
+    target = two_artist_works[2]
     response = client.get(target.get_absolute_url())
     assert response.status_code == 200
     similar = response.context["similar_hits"]
@@ -177,16 +182,47 @@ def test_artwork_page_shows_more_like_this_and_more_by_artist(client, collection
     assert len(response.context["more_by_artist"]) == 6
 
 
-def test_similar_page(client, collection):
-    response = client.get(reverse("gallery:artwork-similar", args=[collection[0].pk]), {"k": 5})
+def test_similar_page(client, two_artist_works):
+    response = client.get(reverse("gallery:artwork-similar", args=[two_artist_works[0].pk]), {"k": 5})
     assert response.status_code == 200 and cards(response) == 5
-    assert client.get(reverse("gallery:artwork-similar", args=[collection[0].pk]), {"k": "x"}).status_code == 400
+    assert client.get(reverse("gallery:artwork-similar", args=[two_artist_works[0].pk]), {"k": "x"}).status_code == 400
     assert client.get(reverse("gallery:artwork-similar", args=[999999])).status_code == 404
 
 
-def test_browse_pages(client, collection):
-    assert cards(client.get("/")) == 0 and client.get("/").status_code == 200
+def test_browse_pages(client, two_artist_works):
+    gallery = client.get("/")
+    assert gallery.status_code == 200 and grid_cards(gallery) == 14 and cards(gallery) == 0
+    assert "14 artworks in the collection" in gallery.content.decode()
     artists = client.get(reverse("gallery:artist-list"))
     assert re.search(r"Frida Kahlo.*?7 works", artists.content.decode(), re.S)
-    artist_page = client.get(collection[0].artist.get_absolute_url())
+    artist_page = client.get(two_artist_works[0].artist.get_absolute_url())
     assert artist_page.status_code == 200 and len(artist_page.context["artworks"]) == 7
+
+
+def test_artist_pages_are_paginated_like_the_grid(client, two_artist_works, settings):
+    settings.GALLERY_PAGE_SIZE = 3
+    url = two_artist_works[0].artist.get_absolute_url()  # Frida Kahlo: 7 works
+    pages = [client.get(url, {"page": page}) for page in (1, 2, 3)]
+    assert [grid_cards(page) for page in pages] == [3, 3, 1]
+    shown = [artwork.pk for page in pages for artwork in page.context["artworks"]]
+    assert len(set(shown)) == 7  # no work twice, none left out
+    html = pages[0].content.decode()
+    assert "Works (7)" in html and "Page 1 of 3" in html and 'rel="next"' in html
+    assert client.get(url, {"page": "999"}).context["page_obj"].number == 3  # past the end: the last page
+
+
+def test_results_are_numbered_by_rank_across_pages(client, two_artist_works):
+    first = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6}).content.decode()
+    second = client.get(reverse("gallery:search"), {"q": "sunflowers", "k": 6, "page": 2}).content.decode()
+    assert '<ol class="results" start="1">' in first and '<ol class="results" start="7">' in second
+    similar = client.get(reverse("gallery:artwork-similar", args=[two_artist_works[0].pk]), {"k": 4, "page": 3})
+    assert '<ol class="results" start="9">' in similar.content.decode()
+
+
+def test_more_like_this_without_weights_is_a_clear_503(client, two_artist_works, encoder_without_weights):
+    response = client.get(reverse("gallery:artwork-similar", args=[two_artist_works[0].pk]))
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Search is unavailable" in html and "missing-clip.pt" in html and "CLIP_PRETRAINED" in html
+    page = client.get(two_artist_works[0].get_absolute_url())  # the artwork page itself still works
+    assert page.status_code == 200 and "Search is unavailable" in page.content.decode()

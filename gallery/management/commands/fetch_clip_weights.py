@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gallery.embeddings import WeightsUnavailable, fetch_weights, weights_source
+from gallery.clip import ClipConfig, WeightsUnavailable
+from gallery.clip.weights import fetch_weights, weights_source
 
 
 class Command(BaseCommand):
@@ -19,8 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Fetch the tag's checkpoint (idempotent: a cached copy is reused) and print its local path."""
-        model_name = options["model"] or getattr(settings, "CLIP_MODEL", "ViT-B-32")
-        pretrained = options["pretrained"] or getattr(settings, "CLIP_PRETRAINED", "laion2b_s34b_b79k")
+        config = ClipConfig.from_settings()
+        model_name = options["model"] or config.model_name
+        pretrained = options["pretrained"] or config.pretrained
         source = weights_source(model_name, pretrained)
         if source == "untrained":
             raise CommandError("CLIP_PRETRAINED is 'untrained': there is nothing to fetch. Pass --pretrained TAG.")

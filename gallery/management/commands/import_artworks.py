@@ -15,7 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from gallery import datasets
+from gallery import kaggle
 from gallery.services import importer
 
 
@@ -28,11 +28,11 @@ def download_dataset(target: Path) -> None:
         api.authenticate()
     except (Exception, SystemExit) as exc:  # the client calls sys.exit() when no credentials are configured
         raise CommandError(f"Kaggle credentials are not configured ({exc}). Set KAGGLE_API_TOKEN, or download "
-                           f"{datasets.KAGGLE_DATASET} by hand and pass its folder.") from None
+                           f"{kaggle.KAGGLE_DATASET} by hand and pass its folder.") from None
     try:
-        api.dataset_download_files(datasets.KAGGLE_DATASET, path=str(target), unzip=True, quiet=False)
+        api.dataset_download_files(kaggle.KAGGLE_DATASET, path=str(target), unzip=True, quiet=False)
     except Exception as exc:
-        raise CommandError(f"Could not download {datasets.KAGGLE_DATASET} from Kaggle: {exc}") from None
+        raise CommandError(f"Could not download {kaggle.KAGGLE_DATASET} from Kaggle: {exc}") from None
 
 
 class Command(BaseCommand):
@@ -52,11 +52,11 @@ class Command(BaseCommand):
             path.mkdir(parents=True, exist_ok=True)
             download_dataset(path)
         try:
-            images_dir = datasets.find_images_dir(path)
+            images_dir = kaggle.find_images_dir(path)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
         if dry_run:
-            files = list(datasets.iter_images(images_dir))[:limit]
+            files = list(kaggle.iter_images(images_dir))[:limit]
             self.stdout.write(f"Would consider {len(files)} image files in {images_dir} (already imported ones are "
                               "skipped).")
             return
@@ -76,6 +76,12 @@ class Command(BaseCommand):
             f"{report.artists_updated} updated."))
         for file, reason in report.failed if verbosity > 0 else []:
             self.stdout.write(self.style.WARNING(f"  failed: {file}: {reason}"))
+        if report.near_duplicates:
+            self.stdout.write(self.style.WARNING(
+                f"{len(report.near_duplicates)} imported picture(s) look like reproductions of works already in the "
+                "collection (both are kept; delete one in the admin if they are the same work):"))
+        for file, twin in report.near_duplicates if verbosity > 0 else []:
+            self.stdout.write(self.style.WARNING(f"  near-duplicate: {file} looks like {twin}"))
 
 
 def _progress_bar(items, total: int, *, disable: bool, stream):

@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from gallery.embeddings import active_model_id
+from gallery.clip import active_model_id
 from gallery.models import Artwork
 from gallery.services import ingest
 

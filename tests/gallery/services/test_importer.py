@@ -12,28 +12,30 @@ from gallery import images
 from gallery.models import Artist, Artwork
 from gallery.services import importer, ingest
 from tests.dataset_fixtures import build_collection
+from tests.helpers import reproduction_upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collection(tmp_path):
+def kaggle_folder_of_40(tmp_path):
+    """A Kaggle-layout folder of 40 shared images by four artists."""
     # 40 images: more than one 32-image batch, so two batches are in flight at once.
     return build_collection(tmp_path / "collection", folders={"Claude_Monet": 12, "Edgar_Degas": 12, "Raphael": 12,
                                                               "Titian": 4})
 
 
 def worker_path_vectors(encoder, artworks) -> np.ndarray:
-    """What ingest.artworks_embed computes: the stored copy, decoded by check_image, encoded in one batch."""
+    """What ingest.artworks_embed computes: the stored copy, decoded for encoding, encoded in one batch."""
     decoded = []
     for artwork in artworks:
         with artwork.image.open("rb") as handle:
-            decoded.append(images.check_image(handle).image)
+            decoded.append(images.open_for_encoding(handle))
     return encoder.encode_images(decoded)
 
 
-def test_sync_import_stores_the_vectors_the_worker_would(collection, clip_encoder):
-    report = importer.dataset_import(root=collection, sync=True)
+def test_sync_import_stores_the_vectors_the_worker_would(kaggle_folder_of_40, clip_encoder):
+    report = importer.dataset_import(root=kaggle_folder_of_40, sync=True)
 
     assert report.imported == report.embedded == 40
     artworks = list(Artwork.objects.order_by("pk"))
@@ -44,16 +46,16 @@ def test_sync_import_stores_the_vectors_the_worker_would(collection, clip_encode
     assert float(np.min(np.sum(stored * expected, axis=1))) >= 0.999  # bf16 batches may be split differently
 
 
-def test_each_batch_is_stored_with_one_insert(collection):
+def test_each_batch_is_stored_with_one_insert(kaggle_folder_of_40):
     with CaptureQueriesContext(connection) as queries:
-        report = importer.dataset_import(root=collection)
+        report = importer.dataset_import(root=kaggle_folder_of_40)
 
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "gallery_artwork"')]
     assert report.imported == 40 and len(inserts) == 2  # 32 + 8
     assert Artwork.objects.count() == 40
 
 
-def test_a_file_stored_meanwhile_by_someone_else_fails_alone(collection, settings):
+def test_a_file_stored_meanwhile_by_someone_else_fails_alone(kaggle_folder_of_40, settings):
     raced = []
 
     def upload_during_the_batch(items, total):
@@ -66,7 +68,7 @@ def test_a_file_stored_meanwhile_by_someone_else_fails_alone(collection, setting
             yield item
 
     item_paths = []
-    report = importer.dataset_import(root=collection, progress=upload_during_the_batch)
+    report = importer.dataset_import(root=kaggle_folder_of_40, progress=upload_during_the_batch)
 
     assert report.imported == 39 and [path for path, _ in report.failed] == raced
     assert "already in the collection" in report.failed[0][1]
@@ -77,11 +79,23 @@ def test_a_file_stored_meanwhile_by_someone_else_fails_alone(collection, setting
     assert {str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()} == rows
 
 
-def test_an_encoder_failure_surfaces_and_leaves_rows_pending(collection, clip_encoder, monkeypatch):
+def test_an_encoder_failure_surfaces_and_leaves_rows_pending(kaggle_folder_of_40, clip_encoder, monkeypatch):
     def broken(images):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(clip_encoder, "encode_images", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
-        importer.dataset_import(root=collection, sync=True)
+        importer.dataset_import(root=kaggle_folder_of_40, sync=True)
     assert set(Artwork.objects.values_list("status", flat=True)) == {Artwork.Status.PENDING}
+
+
+def test_pictures_that_look_like_stored_works_are_reported(kaggle_folder_of_40, tmp_path):
+    importer.dataset_import(root=kaggle_folder_of_40, limit=4)
+    original = Artwork.objects.order_by("pk").first()
+    folder = tmp_path / "more" / "images" / "Claude_Monet"
+    folder.mkdir(parents=True)
+    (folder / "Claude_Monet_900.jpg").write_bytes(reproduction_upload(original).read())
+    report = importer.dataset_import(root=tmp_path / "more")
+    assert report.imported == 1 and len(report.near_duplicates) == 1  # kept, and reported
+    file, twin = report.near_duplicates[0]
+    assert file.endswith("Claude_Monet_900.jpg") and f"#{original.pk}" in twin

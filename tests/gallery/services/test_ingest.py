@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gallery.embeddings import EMBEDDING_DIM
+from gallery.clip import EMBEDDING_DIM
 from gallery.models import Artwork
 from gallery.services import ingest
-from tests.conftest import celery_broker, image_upload, make_image_bytes, stored_files
+from tests.helpers import celery_broker, image_upload, make_image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,19 @@ def test_a_damaged_stored_file_fails_only_its_own_row(artist, clip_encoder):
     bad.refresh_from_db()
     assert bad.status == Artwork.Status.FAILED and "damaged" in bad.failure_reason
     assert Artwork.objects.get(pk=good.pk).status == Artwork.Status.READY
+
+
+def test_reembedding_does_not_apply_todays_upload_limits_to_stored_files(artist, clip_encoder, settings):
+    stored = [ingest.artwork_create(artist=artist, title=f"Accepted {n}", image=image_upload(seed=n, size=(900, 700)))
+              for n in range(2)]
+    # Limits lowered after these were accepted: too many bytes, too many pixels, and a scan for markup.
+    settings.GALLERY_MAX_UPLOAD_BYTES = 1000
+    settings.GALLERY_MAX_IMAGE_PIXELS = 100_000
+    counts = ingest.artworks_embed(artwork_ids=[a.pk for a in stored], encoder=clip_encoder)
+    assert counts == {"embedded": 2, "skipped": 0, "failed": 0}
+    assert {a.status for a in Artwork.objects.all()} == {Artwork.Status.READY}
+    with pytest.raises(ValidationError):  # new uploads do meet the new limits
+        ingest.artwork_create(artist=artist, title="New", image=image_upload(seed=9, size=(900, 700)))
 
 
 def test_a_missing_file_fails_with_a_reason(artist, clip_encoder):

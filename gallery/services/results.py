@@ -1,0 +1,77 @@
+"""What a search returns: hits, pages of hits, and the "more by this artist" strips the result pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from gallery.models import Artwork
+from gallery.page_paths import page_path
+
+
+@dataclass(frozen=True)
+class StripItem:
+    """One thumbnail of a result's "more by this artist" strip: all the strip shows of another work."""
+
+    pk: int
+    title: str
+    url: str
+    thumbnail_url: str
+
+
+@dataclass
+class SearchHit:
+    artwork: Artwork
+    similarity: float
+    in_collection: bool = False  # the query image is a reproduction of this very work
+    more_by_artist: list[StripItem] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    page: int
+    k: int
+    has_next: bool
+    qid: str = ""  # for image searches: lets GET links page through the same query
+    query_label: str = ""  # what was searched for, in words
+
+    @property
+    def first_rank(self) -> int:
+        """The rank of the page's first hit in the whole result list (1 on the first page)."""
+        return (self.page - 1) * self.k + 1
+
+
+# Each artist's first works (by id) that have a thumbnail: one small index scan per artist of the page.
+_MORE_BY_ARTIST_SQL = """
+    SELECT work.id, work.artist_id, work.title, work.thumbnail
+    FROM unnest(%s::bigint[]) AS page_artist(id)
+    CROSS JOIN LATERAL (
+        SELECT id, artist_id, title, thumbnail FROM gallery_artwork
+        WHERE artist_id = page_artist.id AND thumbnail <> ''
+        ORDER BY id LIMIT %s
+    ) AS work"""
+
+
+def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None:
+    """Fill each hit's `more_by_artist` with other works of its artist (id, title, thumbnail), in one query.
+
+    Searches leave it to the result pages that show it, so the JSON API does not pay for it. The rows become plain
+    StripItems, not model instances, which is quicker to build and to render (bench/README.md).
+    """
+    artist_ids = sorted({hit.artwork.artist_id for hit in hits})
+    if not artist_ids:
+        return
+    by_artist: dict[int, list[tuple[int, str, str]]] = {}
+    with connection.cursor() as cursor:
+        # One spare per artist in case the hit itself is among them.
+        cursor.execute(_MORE_BY_ARTIST_SQL, [artist_ids, per_artist + 1])
+        for pk, artist_id, title, thumbnail in cursor.fetchall():
+            by_artist.setdefault(artist_id, []).append((pk, title, thumbnail))
+    thumbnails = Artwork._meta.get_field("thumbnail").storage
+    for hit in hits:
+        others = [row for row in by_artist.get(hit.artwork.artist_id, []) if row[0] != hit.artwork.pk]
+        hit.more_by_artist = [StripItem(pk=pk, title=title, url=page_path("gallery:artwork-detail", pk),
+                                        thumbnail_url=thumbnails.url(thumbnail))
+                              for pk, title, thumbnail in others[:per_artist]]

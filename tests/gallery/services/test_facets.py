@@ -1,0 +1,90 @@
+"""The search form's genre, nationality and artist-name lists follow the artists table, though they are cached."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from gallery.services import facets
+from tests.factories import ArtistFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _options(html: str, select_name: str) -> list[str]:
+    select = re.search(rf'<select name="{select_name}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"', select)
+
+
+def _artist_names(html: str) -> list[str]:
+    datalist = re.search(r'<datalist id="artist-names">(.*?)</datalist>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]+)"', datalist)
+
+
+def test_search_form_offers_what_the_artists_have_and_follows_every_change(client):
+    monet = ArtistFactory(name="Claude Monet", genres=["Impressionism"], nationality="French")
+    ArtistFactory(name="Frida Kahlo", genres=["Primitivism", "Surrealism"], nationality="Mexican,German")
+    page = client.get(reverse("gallery:search")).content.decode()
+    assert _options(page, "genre") == ["Impressionism", "Primitivism", "Surrealism"]
+    assert _options(page, "nationality") == ["French", "German", "Mexican"]
+    assert _artist_names(page) == ["Claude Monet", "Frida Kahlo"]
+
+    ArtistFactory(name="Hokusai", genres=["Ukiyo-e"], nationality="Japanese")  # added
+    monet.genres = ["Impressionism", "Plein air"]  # edited
+    monet.save()
+    page = client.get(reverse("gallery:search")).content.decode()
+    assert _options(page, "genre") == ["Impressionism", "Plein air", "Primitivism", "Surrealism", "Ukiyo-e"]
+    assert "Japanese" in _options(page, "nationality")
+
+    monet.delete()  # deleted: its genres and name go with it
+    page = client.get(reverse("gallery:search")).content.decode()
+    assert _options(page, "genre") == ["Primitivism", "Surrealism", "Ukiyo-e"]
+    assert _artist_names(page) == ["Frida Kahlo", "Hokusai"]
+
+
+def test_a_new_genre_is_a_valid_filter_at_once(client):
+    ArtistFactory(name="Claude Monet", genres=["Impressionism"])
+    client.get(reverse("gallery:search"))  # the lists are now cached
+    ArtistFactory(name="Hokusai", genres=["Ukiyo-e"])
+    response = client.get(reverse("gallery:search"), {"q": "a wave", "genre": "Ukiyo-e"})
+    assert response.status_code == 200 and "Select a valid choice" not in response.content.decode()
+
+
+def test_artist_names_are_suggested_only_while_the_list_is_short(client, monkeypatch):
+    monkeypatch.setattr(facets, "DATALIST_LIMIT", 2)
+    ArtistFactory(name="Claude Monet")
+    ArtistFactory(name="Frida Kahlo")
+    assert _artist_names(client.get(reverse("gallery:search")).content.decode()) == ["Claude Monet", "Frida Kahlo"]
+    ArtistFactory(name="Hokusai")
+    assert _artist_names(client.get(reverse("gallery:search")).content.decode()) == []
+
+
+@pytest.mark.parametrize("data", [{}, {"century": "18", "genre": "Impressionism"}, {"century": "1800", "genre": "x"}])
+def test_remembered_selects_render_exactly_what_django_renders(data):
+    from django import forms as django_forms
+
+    from gallery.forms import SearchForm, _select_html
+
+    ArtistFactory(name="Claude Monet", genres=["Impressionism"], nationality="French")
+    form = SearchForm(data)
+    form.is_valid()  # an invalid value adds aria-invalid and aria-describedby to the select
+    for name in ("genre", "nationality", "century"):
+        field = form[name]
+        plain = field.as_widget(widget=django_forms.Select(choices=field.field.choices))
+        assert str(field) == plain
+    hits = _select_html.cache_info().hits
+    assert str(SearchForm(data)["genre"]) == str(form["genre"]) and _select_html.cache_info().hits > hits
+
+
+def test_a_remembered_select_renders_values_it_cannot_remember_afresh():
+    from django import forms as django_forms
+
+    from gallery.forms import RememberedSelect, _select_html
+
+    choices = [("a", "A"), ("b", "B")]
+    size = _select_html.cache_info().currsize
+    html = RememberedSelect(choices=choices).render("letters", ["b"])  # a list is unhashable: not cached
+    assert html == django_forms.Select(choices=choices).render("letters", ["b"]) and 'value="b" selected' in html
+    assert _select_html.cache_info().currsize == size

@@ -1,0 +1,133 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright against a live server on the test database.
+
+Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from tests.dataset_fixtures import build_collection
+from tests.helpers import BASE_DIR
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = BASE_DIR / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def imported_dataset_root(transactional_db, tmp_path):
+    """The folder (Kaggle layout) of a dozen real artworks from four artists, imported and embedded in-process."""
+    root = build_collection(tmp_path / "collection",
+                            folders={"Claude_Monet": 3, "Frida_Kahlo": 3, "Rembrandt": 3, "Raphael": 3})
+    call_command("import_artworks", str(root), "--sync", verbosity=0)
+    return root
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required: apt-get install chromium"
+    ARTIFACTS.mkdir(exist_ok=True)
+    # Playwright's sync API runs an event loop in this thread; the live server's database work is in its own thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # Chromium reports every Content-Security-Policy violation on the console.
+        page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+        yield page
+        browser.close()
+    assert not errors, errors
+
+
+def _cropped_copy(path: Path, target: Path) -> Path:
+    """A reproduction a visitor might upload: 5 % cropped per side, resized, saved at JPEG quality 70."""
+    image = Image.open(path).convert("RGB")
+    w, h = image.size
+    image = image.crop((w // 20, h // 20, w - w // 20, h - h // 20)).resize((400, 400))
+    image.save(target, "JPEG", quality=70)
+    return target
+
+
+def test_search_by_description_by_picture_and_more_like_this(imported_dataset_root, page, tmp_path):
+    page.goto("/search/")
+    banner = page.get_by_test_id("encoder-banner")
+    assert "not semantic" in banner.inner_text()
+    page.get_by_label("Describe it").fill("a stormy sea at night")
+    page.get_by_test_id("search-submit").click()
+    page.wait_for_url("**/search/?q=a+stormy+sea+at+night*")
+    cards = page.get_by_test_id("result-card")
+    assert cards.count() == 12  # the whole dozen: a collection this small is searched exactly
+    first = cards.first.inner_text()
+    assert "Similarity" in first and "Nationality" in first and "Wikipedia" in first
+    assert page.locator(".result .bio").first.inner_text().strip()  # artist bios are on the cards
+    page.screenshot(path=ARTIFACTS / "search-text.png", full_page=True)
+
+    page.goto("/search/")
+    monet = sorted((imported_dataset_root / "images" / "Claude_Monet").iterdir())[0]
+    page.set_input_files("input[name=image]", str(_cropped_copy(monet, tmp_path / "my-photo.jpg")))
+    page.get_by_test_id("search-submit").click()
+    page.wait_for_load_state()
+    first_card = page.get_by_test_id("result-card").first
+    assert first_card.get_by_test_id("in-collection").is_visible()
+    assert "Claude Monet" in first_card.inner_text()
+    page.get_by_text("More by Claude Monet").first.click()
+    assert page.locator(".result").first.locator(".strip img").count() == 2
+    page.screenshot(path=ARTIFACTS / "search-image.png", full_page=True)
+
+    first_card.get_by_role("link", name="More like this").click()
+    page.wait_for_url("**/similar/")
+    assert page.get_by_test_id("result-card").count() == 11  # everything but the artwork itself
+    page.screenshot(path=ARTIFACTS / "more-like-this.png", full_page=True)
+
+
+def test_browse_pages(imported_dataset_root, page):
+    page.goto("/")
+    assert page.locator(".grid .card").count() == 12
+    page.screenshot(path=ARTIFACTS / "gallery.png", full_page=True)
+    page.get_by_role("link", name="Artists").first.click()
+    page.get_by_role("link", name="Frida Kahlo").first.click()
+    assert "Mexican" in page.inner_text("main")
+    assert page.locator(".grid .card").count() == 3
+    page.screenshot(path=ARTIFACTS / "artist.png", full_page=True)
+    page.locator(".grid .card a").first.click()
+    assert page.get_by_test_id("more-like-this").is_visible()
+    page.screenshot(path=ARTIFACTS / "artwork.png", full_page=True)
+
+
+def test_empty_collection_explains_how_to_add_artworks(transactional_db, page):
+    page.goto("/")
+    assert "import_artworks" in page.get_by_test_id("empty-gallery").inner_text()
+    page.goto("/search/?q=anything")
+    assert "The collection is empty" in page.get_by_test_id("no-results").inner_text()
+    page.screenshot(path=ARTIFACTS / "empty.png", full_page=True)
+
+
+@pytest.fixture
+def curator(transactional_db, django_user_model):
+    # Made before `page`: code inside Playwright's sync API runs in a greenlet whose context gets a database
+    # connection of its own, which nothing closes (it kept the test database from being dropped).
+    return django_user_model.objects.create_superuser("curator", "curator@example.org", "a-long-test-password")
+
+
+def test_admin_pages_satisfy_the_content_security_policy(imported_dataset_root, curator, page):
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/admin/gallery/artwork/")
+    assert page.locator("img.admin-thumbnail").count() == 12
+    page.screenshot(path=ARTIFACTS / "admin-artworks.png", full_page=True)
+    page.locator("#result_list tbody th a").first.click()
+    page.locator("img.admin-preview").wait_for(timeout=10_000)  # raises if the preview never appears
