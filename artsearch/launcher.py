@@ -28,6 +28,7 @@ from pathlib import Path
 from artsearch.embedded import EmbeddedServices, stop_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEMO_COLLECTION = BASE_DIR / "gallery" / "demo_collection" / "objects.jsonl"  # 126 CC0 works of the Met
 PYTHON = sys.executable
 logger = logging.getLogger("artsearch.launcher")
 CHILD_STOP_TIMEOUT = 90  # for pytest or the benchmarks to stop their servers after an interrupt
@@ -76,10 +77,12 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
     """Migrate, optionally import a sample collection, then serve with one Celery worker until Ctrl-C."""
     if _manage("migrate", "--noinput", env=env) != 0:
         return 1
-    if args.sample:
-        # import_artworks skips files already imported, so a restart with SAMPLE set costs one directory scan.
-        if _manage("import_artworks", args.sample, env=env) != 0:
-            return 1
+    # A fresh clone shows a real collection: the demo import runs only while the collection is empty. SAMPLE names
+    # any other source; both are idempotent, so a restart with SAMPLE set changes nothing.
+    sample = ["import_collection", args.sample] if args.sample else ["import_collection", str(DEMO_COLLECTION),
+                                                                     "--if-empty"]
+    if _manage(*sample, env=env) != 0:
+        return 1
     # Loads CLIP once and prints which weights it uses; also builds the int8 query encoder before the first visitor.
     if _manage("clip_status", env=env) != 0:
         return 1
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m artsearch.launcher")
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run")
-    run_parser.add_argument("--sample", default="", help="a Best-Artworks folder to import on start")
+    run_parser.add_argument("--sample", default="", help="a collection to import on start (import_collection)")
     run_parser.add_argument("--addr", default="127.0.0.1:8000")
     test_parser = commands.add_parser("test")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from gallery import images
 from gallery.models import Artist, Artwork
-from gallery.services import ingest, recognition
+from gallery.services import ingest, keywords, recognition
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -37,8 +37,13 @@ class ArtworkGenreListFilter(GenreListFilter):
 class ArtistAdmin(admin.ModelAdmin):
     list_display = ["name", "nationality", "years", "genre_list", "artwork_count"]
     list_filter = ["nationality", GenreListFilter]
-    search_fields = ["name", "nationality", "bio"]
+    search_fields = ["name", "sort_name", "nationality", "bio"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj: Artist, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name", "sort_name"} & set(form.changed_data):  # keyword search finds works by artist
+            keywords.artworks_index_text(artwork_ids=obj.artworks.values_list("pk", flat=True))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(artwork_count=Count("artworks"))
@@ -55,9 +60,18 @@ class ArtistAdmin(admin.ModelAdmin):
 class ArtworkAdminForm(forms.ModelForm):
     class Meta:
         model = Artwork
-        fields = ["artist", "title", "image"]
+        fields = ["artist", "title", "image", "published", "accession_number", "date", "year_start", "year_end",
+                  "medium", "dimensions", "classification", "department", "credit_line", "rights", "rights_url",
+                  "attribution", "description", "tags", "source_url", "manifest_url"]
 
     checked_image: images.CheckedImage | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rights"].required = False  # left out, it stays "unknown"
+
+    def clean_rights(self) -> str:
+        return self.cleaned_data.get("rights") or Artwork.Rights.UNKNOWN
 
     def clean_image(self):
         """Check a newly uploaded file here, once, so a bad or duplicate image is an error on the form."""
@@ -73,15 +87,27 @@ class ArtworkAdminForm(forms.ModelForm):
 @admin.register(Artwork)
 class ArtworkAdmin(admin.ModelAdmin):
     form = ArtworkAdminForm
-    list_display = ["thumbnail_tag", "title", "artist", "status", "embedding_model", "updated_at"]
+    list_display = ["thumbnail_tag", "title", "artist", "accession_number", "date", "published", "status",
+                    "updated_at"]
     list_display_links = ["thumbnail_tag", "title"]
-    list_filter = ["status", "embedding_model", ArtworkGenreListFilter, "artist"]
+    list_filter = ["published", "status", "classification", "department", "rights", "embedding_model",
+                   ArtworkGenreListFilter]
     list_select_related = ["artist"]
-    search_fields = ["title", "artist__name"]
+    search_fields = ["title", "artist__name", "accession_number", "source_id"]
     autocomplete_fields = ["artist"]
     readonly_fields = ["preview", "status", "failure_reason", "embedding_model", "width", "height", "image_sha256",
-                       "perceptual_hash", "created_at", "updated_at"]
-    actions = ["reembed_selected"]
+                       "perceptual_hash", "source_id", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["preview", "image", "title", "artist", "published"]}),
+        ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "medium", "dimensions",
+                                         "classification", "department", "credit_line", "description", "tags"]}),
+        ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",
+                                          "source_id"]}),
+        ("Processing", {"classes": ["collapse"], "fields": ["status", "failure_reason", "embedding_model", "width",
+                                                            "height", "image_sha256", "perceptual_hash",
+                                                            "created_at", "updated_at"]}),
+    ]
+    actions = ["publish_selected", "unpublish_selected", "reembed_selected"]
 
     @admin.display(description="Image")
     def thumbnail_tag(self, artwork: Artwork) -> str:
@@ -98,6 +124,7 @@ class ArtworkAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Artwork, form, change: bool) -> None:
         if "image" not in form.changed_data:
             obj.save()
+            keywords.artworks_index_text(artwork_ids=[obj.pk])
             return
         ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"], checked=form.checked_image)
         twin = recognition.artwork_twin(artwork=obj)
@@ -106,6 +133,17 @@ class ArtworkAdmin(admin.ModelAdmin):
                 'This image looks like a reproduction of <a href="{}">{}</a>, already in the collection. '
                 "Delete one of them if they are the same work.",
                 reverse("admin:gallery_artwork_change", args=[twin.pk]), twin), messages.WARNING)
+
+    @admin.action(description="Publish selected artworks")
+    def publish_selected(self, request, queryset) -> None:
+        count = ingest.artworks_set_published(queryset=queryset, published=True)
+        self.message_user(request, f"Published {count} artwork(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected artworks (back to drafts)")
+    def unpublish_selected(self, request, queryset) -> None:
+        count = ingest.artworks_set_published(queryset=queryset, published=False)
+        self.message_user(request, f"Unpublished {count} artwork(s); the public no longer sees them.",
+                          messages.SUCCESS)
 
     @admin.action(description="Re-embed selected artworks")
     def reembed_selected(self, request, queryset) -> None:

@@ -22,23 +22,37 @@ def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonR
     return JsonResponse(body, status=status)
 
 
+CATALOGUE_FIELDS = ("accession_number", "date", "year_start", "year_end", "medium", "dimensions", "classification",
+                    "department", "credit_line", "rights")
+
+
+def _artist_json(request: HttpRequest, artist) -> dict | None:
+    if artist is None:  # the record names no artist
+        return None
+    return {
+        "name": artist.name,
+        "sort_name": artist.sort_name,
+        "url": request.build_absolute_uri(artist.get_absolute_url()),
+        "nationality": artist.nationality,
+        "years": artist.years,
+        "bio_line": artist.display_bio_line,
+        "genres": artist.genres,
+        "bio": artist.bio,
+        "wikipedia_url": artist.wikipedia_url,
+    }
+
+
 def _artwork_json(request: HttpRequest, artwork: Artwork) -> dict:
-    artist = artwork.artist
     return {
         "id": artwork.pk,
         "title": artwork.title,
         "url": request.build_absolute_uri(artwork.get_absolute_url()),
         "image_url": request.build_absolute_uri(artwork.image.url),
         "thumbnail_url": request.build_absolute_uri(artwork.thumbnail.url) if artwork.thumbnail else None,
-        "artist": {
-            "name": artist.name,
-            "url": request.build_absolute_uri(artist.get_absolute_url()),
-            "nationality": artist.nationality,
-            "years": artist.years,
-            "genres": artist.genres,
-            "bio": artist.bio,
-            "wikipedia_url": artist.wikipedia_url,
-        },
+        **{name: getattr(artwork, name) for name in CATALOGUE_FIELDS},
+        "rights_url": artwork.rights_url or None,
+        "source_url": artwork.source_url or None,
+        "artist": _artist_json(request, artwork.artist),
     }
 
 
@@ -53,7 +67,7 @@ def _page_json(request: HttpRequest, result: SearchPage) -> JsonResponse:
         "has_next": result.has_next,
         "qid": result.qid or None,
         "results": [{**_artwork_json(request, hit.artwork), "similarity": round(hit.similarity, 4),
-                     "in_collection": hit.in_collection} for hit in result.hits],
+                     "in_collection": hit.in_collection, "why": list(hit.reasons)} for hit in result.hits],
     })
 
 
@@ -82,7 +96,7 @@ def search(request: HttpRequest) -> JsonResponse:
 @limit(group="api-similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
     """GET /api/artworks/<id>/similar?k=&page=: works nearest to a stored artwork, excluding itself."""
-    artwork = Artwork.objects.select_related("artist").filter(pk=pk).first()
+    artwork = Artwork.objects.published().select_related("artist").filter(pk=pk).first()
     if artwork is None:
         return _error(f"No artwork with id {pk}.", status=404)
     form = KForm(request.GET)

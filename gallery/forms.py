@@ -61,12 +61,25 @@ class SearchForm(forms.Form):
                                 help_text="Artists alive in that century", widget=RememberedSelect)
     year_from = forms.IntegerField(label="From year", min_value=1000, max_value=2100, required=False)
     year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2100, required=False)
+    # Text, offered as a list of today's values: a value the list does not know yet (an import minutes ago, an API
+    # client) filters all the same instead of being refused.
+    classification = forms.CharField(max_length=100, required=False, widget=RememberedSelect)
+    department = forms.CharField(max_length=200, required=False, widget=RememberedSelect)
+    made_from = forms.IntegerField(label="Made from", min_value=-3000, max_value=2100, required=False,
+                                   help_text="The work's own date")
+    made_to = forms.IntegerField(label="Made until", min_value=-3000, max_value=2100, required=False)
+    open_access = forms.BooleanField(label="Open access only", required=False,
+                                     help_text="Public domain or CC0 images")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.facets = facets.search_facets()
         self.fields["genre"].choices = [("", "Any genre")] + [(g, g) for g in self.facets.genres]
         self.fields["nationality"].choices = [("", "Any nationality")] + [(n, n) for n in self.facets.nationalities]
+        catalogue = facets.catalogue_facets()
+        self.fields["classification"].widget.choices = [("", "Any classification")] + [
+            (c, c) for c in catalogue.classifications]
+        self.fields["department"].widget.choices = [("", "Any department")] + [(d, d) for d in catalogue.departments]
 
     def clean_k(self) -> int:
         return self.cleaned_data["k"] or DEFAULT_K
@@ -92,9 +105,16 @@ class SearchForm(forms.Form):
             year_from, year_to = int(century) * 100, int(century) * 100 + 99
         if year_from is not None and year_to is not None and year_from > year_to:
             raise ValidationError("“From year” must not be after “To year”.")
+        made_from, made_to = cleaned.get("made_from"), cleaned.get("made_to")
+        if made_from is not None and made_to is not None and made_from > made_to:
+            raise ValidationError("“Made from” must not be after “Made until”.")
         cleaned["filters"] = SearchFilters(artist=cleaned.get("artist"), genre=cleaned.get("genre") or "",
                                            nationality=cleaned.get("nationality") or "",
-                                           year_from=year_from, year_to=year_to)
+                                           year_from=year_from, year_to=year_to,
+                                           classification=cleaned.get("classification") or "",
+                                           department=cleaned.get("department") or "",
+                                           made_from=made_from, made_to=made_to,
+                                           open_access=bool(cleaned.get("open_access")))
         cleaned["image_weight"] = 0.5 if cleaned.get("image_weight") is None else cleaned["image_weight"]
         cleaned["page"] = cleaned.get("page") or 1
         return cleaned

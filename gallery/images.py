@@ -25,9 +25,9 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # GIF and BMP: 
 # A JPEG that carries a second picture (a phone's Ultra HDR gain map, a camera's preview) is "MPO" to Pillow; its
 # first picture is the photo, and any browser shows that one.
 _FORMAT_ALIASES = {"MPO": "JPEG"}
-# What a polyglot's page or script part contains, in lower case. The tags share the "<" that the regex engine scans
-# for, so one pass finds any of them, several times quicker than a substring search per marker (bench/README.md).
-_MARKUP_TAG = re.compile(rb"<(?:script|html|svg|\?php|!doctype|iframe)")
+# What a polyglot's page or script part contains, in lower case: a tag name and what may end it. The tags share the
+# "<" that the regex engine scans for, so one pass finds any of them, several times quicker than a search per marker.
+_MARKUP_TAG = re.compile(rb"<(?:script|html|svg|\?php|!doctype|iframe)[\s>/]")
 _SCRIPT_URL = b"javascript:"
 # Smallest short side of the working copy (or the thumbnail size, if larger): twice CLIP's 224-pixel input, so the
 # resizes after it still average several source pixels. It is reduced by a whole factor only (JPEG: 2, 4 or 8 while
@@ -148,10 +148,62 @@ def open_for_encoding(file) -> Image.Image:
 def _contains_markup(data: bytes) -> bool:
     """Whether the bytes hold HTML, SVG, script or PHP, as a polyglot file (an image that is also a page) does.
 
-    The markers are long enough that compressed pixel data matches one by chance about once in a billion uploads.
+    The compressed pixels of a JPEG or PNG are left out: there short markers turn up by chance (one Met painting in a
+    thousand holds "<svg" in its scan data), while markup hidden in metadata, comments or after the image is found.
     """
-    data = data.lower()
+    data = _without_compressed_pixels(data).lower()
     return _MARKUP_TAG.search(data) is not None or _SCRIPT_URL in data
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# In a JPEG's entropy-coded scan, 0xFF is followed by 0x00 (a stuffed byte) or a restart marker; anything else ends it.
+_JPEG_SCAN_END = re.compile(rb"\xff(?!\x00|[\xd0-\xd7])")
+
+
+def _without_compressed_pixels(data: bytes) -> bytes:
+    """The file without its compressed pixel data (JPEG scans, PNG IDAT chunks); unchanged for other or odd files."""
+    try:
+        if data.startswith(b"\xff\xd8"):
+            return _jpeg_without_scans(data)
+        if data.startswith(_PNG_SIGNATURE):
+            return _png_without_image_data(data)
+    except (IndexError, ValueError):  # a structure we cannot walk: scan all of it
+        pass
+    return data
+
+
+def _jpeg_without_scans(data: bytes) -> bytes:
+    kept, position = [data[:2]], 2
+    while position < len(data):
+        if data[position] != 0xFF:
+            raise ValueError("not at a marker")
+        marker = data[position + 1]
+        if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # fill byte or a marker without a length
+            position += 1 if marker == 0xFF else 2
+            continue
+        if marker == 0xD9:  # end of image: what follows it is kept whole
+            kept.append(data[position:])
+            break
+        end = position + 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        kept.append(data[position:end])
+        position = end
+        if marker == 0xDA:  # start of scan: the compressed pixels run to the next real marker
+            found = _JPEG_SCAN_END.search(data, position)
+            position = found.start() if found else len(data)
+    return b"".join(kept)
+
+
+def _png_without_image_data(data: bytes) -> bytes:
+    kept, position = [data[:8]], 8
+    while position + 8 <= len(data):
+        length, kind = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
+        end = position + 12 + length
+        kept.append(data[position:position + 8] if kind in (b"IDAT", b"fdAT") else data[position:end])
+        position = end
+        if kind == b"IEND":
+            break
+    kept.append(data[position:])  # anything after the last chunk
+    return b"".join(kept)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

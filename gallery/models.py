@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.utils.text import slugify
@@ -39,13 +40,15 @@ class TimeStampedModel(models.Model):
 
 
 class Artist(TimeStampedModel):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField("display name", max_length=200, unique=True)
+    sort_name = models.CharField(max_length=200, blank=True, help_text="Alphabetical form, e.g. Bierstadt, Albert")
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     birth_year = models.SmallIntegerField(null=True, blank=True)
     death_year = models.SmallIntegerField(null=True, blank=True)
     genres = ArrayField(models.CharField(max_length=100), default=list, blank=True,
                         help_text="Comma-separated, e.g. Expressionism,Abstractionism")
     nationality = models.CharField(max_length=200, blank=True)
+    bio_line = models.CharField(max_length=300, blank=True, help_text="As museums print it, e.g. French, 1824–1872")
     bio = models.TextField(blank=True)
     wikipedia_url = models.URLField(max_length=500, blank=True)
 
@@ -79,6 +82,14 @@ class Artist(TimeStampedModel):
             return ""
         return f"{self.birth_year or '?'} - {self.death_year or ''}".strip()
 
+    @property
+    def display_bio_line(self) -> str:
+        """The source's own bio line, else one made of nationality and life dates: "French, 1824–1872"."""
+        if self.bio_line:
+            return self.bio_line
+        years = "–".join(str(year) if year is not None else "?" for year in (self.birth_year, self.death_year))
+        return ", ".join(part for part in (self.nationality, years if years != "?–?" else "") if part)
+
 
 def artwork_upload_to(instance: Artwork, filename: str) -> str:
     """Content-addressed path: the stored name never comes from the uploader."""
@@ -97,8 +108,37 @@ class Artwork(TimeStampedModel):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="artworks")
+    class Rights(models.TextChoices):
+        PUBLIC_DOMAIN = "public-domain", "Public domain / CC0"
+        CREATIVE_COMMONS = "cc", "Creative Commons licence"
+        IN_COPYRIGHT = "in-copyright", "In copyright"
+        UNKNOWN = "unknown", "Unknown"
+
+    # Null: the source names no artist. That is a state of the record, shown as "Unknown artist", never invented.
+    artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="artworks", null=True, blank=True)
     title = models.CharField(max_length=255)
+    # Drafts are for curators only: every public page, search and API answer shows published works alone.
+    published = models.BooleanField(default=True, db_index=True)
+    # --- The catalogue record, as museums publish it.
+    accession_number = models.CharField(max_length=100, blank=True, help_text="The object number; unique when set")
+    date = models.CharField(max_length=100, blank=True, help_text="As displayed, e.g. c. 1665–67")
+    year_start = models.SmallIntegerField(null=True, blank=True, help_text="For filtering by period")
+    year_end = models.SmallIntegerField(null=True, blank=True)
+    medium = models.CharField(max_length=500, blank=True)
+    dimensions = models.TextField(blank=True)
+    classification = models.CharField(max_length=100, blank=True, db_index=True, help_text="Painting, drawing…")
+    department = models.CharField(max_length=200, blank=True, db_index=True)
+    credit_line = models.TextField(blank=True)
+    rights = models.CharField(max_length=16, choices=Rights.choices, default=Rights.UNKNOWN, db_index=True)
+    rights_url = models.URLField(max_length=500, blank=True)
+    attribution = models.TextField(blank=True, help_text="What the source requires beside the image")
+    description = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    source_url = models.URLField("page at the source", max_length=500, blank=True)
+    source_id = models.CharField(max_length=500, blank=True, help_text="The record's id in its source (imports)")
+    manifest_url = models.URLField("IIIF manifest", max_length=500, blank=True)
+    # Words of the record for keyword search, written by gallery.services.keywords (accents folded there).
+    search_document = SearchVectorField(null=True, editable=False)
     # No width_field/height_field: Django would open the file (a bucket read) every time a row is loaded.
     image = models.ImageField(upload_to=artwork_upload_to, max_length=255)
     thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True, max_length=255, editable=False)
@@ -127,14 +167,22 @@ class Artwork(TimeStampedModel):
             # index alone, instead of every work of the artist (hundreds for some) sorted on each results page.
             models.Index(fields=["artist", "id"], include=["title", "thumbnail"], condition=~models.Q(thumbnail=""),
                          name="artwork_more_by_artist"),
+            GinIndex(fields=["search_document"], name="artwork_search_document_gin"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="ready") | models.Q(embedding__isnull=False),
                                    name="artwork_ready_has_embedding"),
+            models.UniqueConstraint(fields=["accession_number"], condition=~models.Q(accession_number=""),
+                                    name="artwork_accession_number_unique",
+                                    violation_error_message="Another artwork has this accession number."),
+            models.UniqueConstraint(fields=["source_id"], condition=~models.Q(source_id=""),
+                                    name="artwork_source_id_unique"),
+            models.CheckConstraint(condition=models.Q(year_start__isnull=True) | models.Q(year_end__isnull=True)
+                                   | models.Q(year_start__lte=models.F("year_end")), name="artwork_years_in_order"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.artist})"
+        return f"{self.title} ({self.artist or 'unknown artist'})"
 
     def get_absolute_url(self) -> str:
         return page_path("gallery:artwork-detail", self.pk)

@@ -21,17 +21,32 @@ class SearchFilters:
     artist: Artist | None = None
     genre: str = ""
     nationality: str = ""
-    year_from: int | None = None
+    year_from: int | None = None  # artists alive in the period
     year_to: int | None = None
+    classification: str = ""
+    department: str = ""
+    made_from: int | None = None  # the artwork's own years overlap [made_from, made_to]
+    made_to: int | None = None
+    open_access: bool = False  # public domain / CC0 only
 
     @property
     def active(self) -> bool:
-        return any([self.artist, self.genre, self.nationality, self.year_from is not None, self.year_to is not None])
+        return any([self.artist, self.genre, self.nationality, self.classification, self.department,
+                    self.open_access] + [year is not None for year in (self.year_from, self.year_to, self.made_from,
+                                                                        self.made_to)])
 
 
 class ArtworkQuerySet(models.QuerySet):
     def ready(self) -> ArtworkQuerySet:
         return self.filter(status="ready")
+
+    def published(self) -> ArtworkQuerySet:
+        """What the public may see: drafts are for curators."""
+        return self.filter(published=True)
+
+    def searchable(self, model_id: str) -> ArtworkQuerySet:
+        """Published rows with a vector in `model_id`'s space: what searches, counts and "more like this" use."""
+        return self.published().embedded_by(model_id)
 
     def awaiting_embedding(self) -> ArtworkQuerySet:
         return self.filter(status__in=["pending", "processing"])
@@ -53,6 +68,19 @@ class ArtworkQuerySet(models.QuerySet):
             queryset = queryset.filter(Q(artist__death_year__gte=filters.year_from) | Q(artist__death_year__isnull=True))
         if filters.year_to is not None:
             queryset = queryset.filter(Q(artist__birth_year__lte=filters.year_to) | Q(artist__birth_year__isnull=True))
+        if filters.classification:
+            queryset = queryset.filter(classification__iexact=filters.classification)
+        if filters.department:
+            queryset = queryset.filter(department__iexact=filters.department)
+        # A work's own period: its year range overlaps the one asked for; works without dates are left out.
+        if filters.made_from is not None:
+            queryset = queryset.filter(Q(year_end__gte=filters.made_from)
+                                       | Q(year_end__isnull=True, year_start__gte=filters.made_from))
+        if filters.made_to is not None:
+            queryset = queryset.filter(Q(year_start__lte=filters.made_to)
+                                       | Q(year_start__isnull=True, year_end__lte=filters.made_to))
+        if filters.open_access:
+            queryset = queryset.filter(rights="public-domain")
         return queryset
 
     def nearest_to(self, vector: Sequence[float]) -> ArtworkQuerySet:

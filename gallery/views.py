@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,20 +26,21 @@ from gallery.services.query_parsing import EmptyQuery
 class ArtworkListView(ListView):
     """The gallery grid: every artwork, by artist then title."""
 
-    queryset = Artwork.objects.select_related("artist").defer("embedding")  # 2 KB a row the grid never shows
+    queryset = Artwork.objects.published().select_related("artist").defer("embedding", "search_document")
     paginate_by = settings.GALLERY_PAGE_SIZE
     template_name = "gallery/artwork_list.html"
 
 
 class ArtworkDetailView(DetailView):
-    queryset = Artwork.objects.select_related("artist")
+    queryset = Artwork.objects.published().select_related("artist")  # a draft's URL is a 404 to the public
     template_name = "gallery/artwork_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         artwork = self.object
-        context["more_by_artist"] = (Artwork.objects.filter(artist=artwork.artist).exclude(pk=artwork.pk)
-                                     .select_related("artist").defer("embedding")[:8])
+        context["more_by_artist"] = (Artwork.objects.published().filter(artist=artwork.artist)
+                                     .exclude(pk=artwork.pk).select_related("artist")
+                                     .defer("embedding", "search_document")[:8] if artwork.artist_id else [])
         try:
             context["similar_hits"] = search_service.artwork_similar_to(artwork=artwork, k=8)
         except WeightsUnavailable:
@@ -51,20 +52,23 @@ class ArtistListView(ListView):
     template_name = "gallery/artist_list.html"
 
     def get_queryset(self):
-        portrait = Artwork.objects.filter(artist=OuterRef("pk")).exclude(thumbnail="").order_by("pk")
-        return Artist.objects.annotate(artwork_count=Count("artworks"),
-                                       portrait=Subquery(portrait.values("thumbnail")[:1]))
+        portrait = Artwork.objects.published().filter(artist=OuterRef("pk")).exclude(thumbnail="").order_by("pk")
+        # Artists with published works only: an artist known only from drafts is not public yet.
+        return (Artist.objects.annotate(artwork_count=Count("artworks", filter=Q(artworks__published=True)),
+                                        portrait=Subquery(portrait.values("thumbnail")[:1]))
+                .filter(artwork_count__gt=0))
 
 
 class ArtistDetailView(DetailView):
-    """An artist and their works, paged like the gallery grid."""
+    """An artist and their published works, paged like the gallery grid."""
 
-    model = Artist
+    queryset = Artist.objects.filter(artworks__published=True).distinct()
     template_name = "gallery/artist_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        works = self.object.artworks.select_related("artist").defer("embedding").order_by("title", "pk")
+        works = (self.object.artworks.published().select_related("artist").defer("embedding", "search_document")
+                 .order_by("title", "pk"))
         paginator = Paginator(works, settings.GALLERY_PAGE_SIZE)
         page_obj = paginator.get_page(self.request.GET.get("page"))
         context.update(artworks=page_obj.object_list, page_obj=page_obj, paginator=paginator,
@@ -74,8 +78,8 @@ class ArtistDetailView(DetailView):
 
 def _collection_state(model_id: str) -> dict:
     """Why a search may have nothing to show: no artworks at all, or none embedded by the active model yet."""
-    return {"artwork_total": Artwork.objects.count(),
-            "searchable_total": Artwork.objects.embedded_by(model_id).count()}
+    return {"artwork_total": Artwork.objects.published().count(),
+            "searchable_total": Artwork.objects.searchable(model_id).count()}
 
 
 @limit(group="search", rate_setting="GALLERY_RATE_LIMIT_SEARCH")
@@ -120,7 +124,8 @@ def _upload_name(request: HttpRequest) -> str:
 def _page_query(data, qid: str = "") -> str:
     """The query string of a GET link to this search (other pages add `page`)."""
     params = QueryDict(mutable=True)
-    for name in ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to"):
+    for name in ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to",
+                 "classification", "department", "made_from", "made_to", "open_access"):
         if data.get(name):
             params[name] = data[name]
     if qid:
@@ -132,7 +137,7 @@ def _page_query(data, qid: str = "") -> str:
 @limit(group="similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH")
 def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
     """"More like this": the works nearest to a stored artwork's vector, paged."""
-    artwork = get_object_or_404(Artwork.objects.select_related("artist"), pk=pk)
+    artwork = get_object_or_404(Artwork.objects.published().select_related("artist"), pk=pk)
     form = KForm(request.GET)
     if not form.is_valid():
         return render(request, "gallery/similar.html", {"artwork": artwork, "form": form}, status=400)

@@ -8,8 +8,11 @@ import io
 import os
 import signal
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -157,3 +160,24 @@ def reproduction_upload(artwork, name: str = "reproduction.jpg") -> SimpleUpload
     buffer = io.BytesIO()
     picture.resize((picture.width * 15 // 16, picture.height * 15 // 16)).save(buffer, "JPEG", quality=75)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # a client that gave up (timeout tests) is expected
+        pass
+
+
+@contextlib.contextmanager
+def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on a free loopback port, in a thread, answering with `handler`; yields its base URL."""
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)

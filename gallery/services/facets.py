@@ -1,20 +1,24 @@
-"""What the search form offers to filter by (genres, nationalities, artist names), kept per process.
+"""What the search form offers to filter by, kept per process.
 
-Building the lists reads every artist; checking that they are still current costs one aggregate over the artists
-(how many, last change), so the lists are rebuilt only after a curator adds, edits or deletes an artist.
+Genres, nationalities and artist names: building the lists reads every artist; checking that they are still current
+costs one aggregate over the artists (how many, last change), so the lists are rebuilt only after a curator adds,
+edits or deletes an artist. Classifications and departments come from the artworks, a larger table: they are read
+again at most once a minute.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.db import connection
 
-from gallery.models import Artist
+from gallery.models import Artist, Artwork
 
 # The artist box suggests names only while the list stays short enough to send with every search page.
 DATALIST_LIMIT = 200
+CATALOGUE_FACETS_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,3 +55,29 @@ def _build() -> Facets:
                             if part.strip()})
     names = sorted(name for name, _, _ in rows) if len(rows) <= DATALIST_LIMIT else []
     return Facets(genres=tuple(genres), nationalities=tuple(nationalities), artist_names=tuple(names))
+
+
+@dataclass(frozen=True)
+class CatalogueFacets:
+    classifications: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+_catalogue: list = [0.0, None]  # [built at (monotonic), CatalogueFacets]
+
+
+def catalogue_facets() -> CatalogueFacets:
+    """The classifications and departments of the published works, at most CATALOGUE_FACETS_TTL_S old."""
+    with _lock:
+        built_at, cached = _catalogue
+    if cached is not None and time.monotonic() - built_at < CATALOGUE_FACETS_TTL_S:
+        return cached
+    published = Artwork.objects.published().order_by()
+    cached = CatalogueFacets(
+        classifications=tuple(sorted(set(published.exclude(classification="").values_list("classification",
+                                                                                          flat=True).distinct()))),
+        departments=tuple(sorted(set(published.exclude(department="").values_list("department", flat=True)
+                                     .distinct()))))
+    with _lock:
+        _catalogue[:] = [time.monotonic(), cached]
+    return cached

@@ -52,6 +52,6 @@ def index_scan_settings(*, ef_search: int, unfiltered: bool, model_id: str) -> I
 @functools.cache  # one entry per model id: compiling the count query is a measurable part of a search
 def _plan_sql(model_id: str) -> tuple[str, tuple]:
     """The planning statement for `model_id`: it counts the searchable rows up to one past EXACT_SEARCH_MAX_ROWS."""
-    searchable, params = (Artwork.objects.embedded_by(model_id).order_by().values("pk")[:EXACT_SEARCH_MAX_ROWS + 1]
+    searchable, params = (Artwork.objects.searchable(model_id).order_by().values("pk")[:EXACT_SEARCH_MAX_ROWS + 1]
                           .query.sql_with_params())
     return _PLAN_SQL.replace("{searchable}", searchable), params

@@ -22,6 +22,7 @@ from PIL import Image
 from gallery import images
 from gallery.clip import EMBEDDING_DIM, BaseEncoder, get_encoder
 from gallery.models import Artist, Artwork
+from gallery.services import keywords
 from gallery.tasks import artworks_embed as artworks_embed_task
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True,
     replaced = _stored_file_names(artwork)
     with _files_stored([prepared]):
         artwork.save()
+        keywords.artworks_index_text(artwork_ids=[artwork.pk])
     # The same file stored again has the same names (GCS overwrites them in place): those are not to be deleted.
     for name in set(replaced) - {artwork.image.name, artwork.thumbnail.name}:
         transaction.on_commit(partial(artwork.image.storage.delete, name))
@@ -172,6 +174,7 @@ def artworks_create_prepared(prepared: Sequence[PreparedArtwork]) -> list[Artwor
         return []
     with _files_stored(prepared):
         Artwork.objects.bulk_create(artworks)
+        keywords.artworks_index_text(artwork_ids=[artwork.pk for artwork in artworks])
     return artworks
 
 
@@ -244,6 +247,11 @@ def artworks_reembed(*, queryset, enqueue: bool = True) -> int:
     if enqueue:
         enqueue_embedding_on_commit(ids)
     return len(ids)
+
+
+def artworks_set_published(*, queryset, published: bool) -> int:
+    """Publish the given artworks, or take them back to drafts (hidden from every public page). Returns how many."""
+    return queryset.update(published=published, updated_at=timezone.now())
 
 
 def artworks_stale_for(model_id: str):

@@ -47,7 +47,7 @@ def artwork_near_duplicate(perceptual_hash: str, *, queryset: QuerySet | None = 
 def artwork_in_collection(image: Image.Image, *, model_id: str,
                           filters: SearchFilters = SearchFilters()) -> Artwork | None:
     """The searchable stored work that `image` reproduces, if any (see NEAR_DUPLICATE_MAX_BITS)."""
-    queryset = Artwork.objects.embedded_by(model_id).matching(filters)
+    queryset = Artwork.objects.searchable(model_id).matching(filters)
     return artwork_near_duplicate(images.perceptual_hash(image), queryset=queryset)
 
 

@@ -26,6 +26,8 @@ class SearchHit:
     similarity: float
     in_collection: bool = False  # the query image is a reproduction of this very work
     more_by_artist: list[StripItem] = field(default_factory=list)
+    # Why it is a result: "accession number", "title", "artist", "title words", "catalogue text", "visual similarity".
+    reasons: tuple[str, ...] = ("visual similarity",)
 
 
 @dataclass
@@ -49,7 +51,7 @@ _MORE_BY_ARTIST_SQL = """
     FROM unnest(%s::bigint[]) AS page_artist(id)
     CROSS JOIN LATERAL (
         SELECT id, artist_id, title, thumbnail FROM gallery_artwork
-        WHERE artist_id = page_artist.id AND thumbnail <> ''
+        WHERE artist_id = page_artist.id AND thumbnail <> '' AND published
         ORDER BY id LIMIT %s
     ) AS work"""
 
@@ -60,7 +62,7 @@ def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None
     Searches leave it to the result pages that show it, so the JSON API does not pay for it. The rows become plain
     StripItems, not model instances, which is quicker to build and to render (bench/README.md).
     """
-    artist_ids = sorted({hit.artwork.artist_id for hit in hits})
+    artist_ids = sorted({hit.artwork.artist_id for hit in hits if hit.artwork.artist_id is not None})
     if not artist_ids:
         return
     by_artist: dict[int, list[tuple[int, str, str]]] = {}

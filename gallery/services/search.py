@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
+from pgvector.django import CosineDistance
 
 from gallery import images
 from gallery.clip import BaseEncoder, get_encoder
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
-from gallery.services import remembered_queries
+from gallery.services import keywords, remembered_queries
 from gallery.services.index_scan import index_scan_settings
-from gallery.services.query_parsing import query_vector
+from gallery.services.query_parsing import query_vector, split_negation
 from gallery.services.recognition import artwork_in_collection
 from gallery.services.results import SearchHit, SearchPage
 
@@ -27,7 +28,9 @@ DEFAULT_K, MAX_K = 12, 48  # results per page: the default and the most a visito
 MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to cover offset + k
 
 # What a result card and the JSON API show of a hit; the 512-float vector and the bookkeeping columns are skipped.
-HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "artist_id", "artist__name", "artist__slug",
+HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "accession_number", "date", "year_start", "year_end",
+              "medium", "dimensions", "classification", "department", "credit_line", "rights", "rights_url",
+              "source_url", "artist_id", "artist__name", "artist__slug", "artist__sort_name", "artist__bio_line",
               "artist__birth_year", "artist__death_year", "artist__genres", "artist__nationality", "artist__bio",
               "artist__wikipedia_url")
 
@@ -63,7 +66,7 @@ class _ResolvedQuery:
 def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: str,
                      exclude_ids: tuple[int, ...] = ()) -> QuerySet:
     """The rows of a search, nearest first, with what a result shows of them; slice it for a page."""
-    queryset = Artwork.objects.embedded_by(model_id).matching(filters).exclude(pk__in=exclude_ids)
+    queryset = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
     return queryset.nearest_to(vector).select_related("artist").only(*HIT_FIELDS)
 
 
@@ -99,6 +102,38 @@ def artwork_similar_to(*, artwork: Artwork, k: int, offset: int = 0, filters: Se
         return []
     vector = np.asarray(artwork.embedding, dtype=np.float32)
     return _nearest(vector, filters=filters, offset=offset, k=k, model_id=model_id, exclude_ids=(artwork.pk,))
+
+
+def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filters: SearchFilters = SearchFilters(),
+                model_id: str | None = None) -> list[SearchHit]:
+    """Words and looks together, for a description typed alone: an exact accession number first, then the keyword
+    matches in their groups (keywords.KeywordMatch.group: whole title, artist, title words, other fields), then
+    visual matches only. Within each group, keyword and visual ranks are fused (reciprocal
+    rank fusion), so a work that matches both rises; a description no keyword matches gets the visual ranking."""
+    model_id = model_id or get_encoder().model_id
+    searchable = Artwork.objects.searchable(model_id).matching(filters)
+    depth = min(offset + k, MAX_RESULTS_DEPTH + 1)
+    positive_text, _ = split_negation(text)
+    accession = keywords.accession_match(positive_text, queryset=searchable)
+    matches = {match.pk: match for match in keywords.keyword_matches(positive_text, queryset=searchable)}
+    visual = _nearest(vector, filters=filters, offset=0, k=depth, model_id=model_id)
+    if accession is None and not matches:
+        return visual[offset:offset + k]
+    fused = keywords.reciprocal_rank_fusion(list(matches), [hit.artwork.pk for hit in visual])
+
+    def group(pk: int) -> int:
+        if pk == accession:
+            return 0
+        match = matches.get(pk)
+        return match.group if match is not None else 6
+
+    order = sorted({*fused, *([accession] if accession is not None else [])},
+                   key=lambda pk: (group(pk), -fused.get(pk, 0.0), pk))[offset:offset + k]
+    rows = {row.pk: row for row in Artwork.objects.filter(pk__in=order).select_related("artist").only(*HIT_FIELDS)
+            .annotate(distance=CosineDistance("embedding", vector))}
+    reasons = {0: ("accession number",), 6: ("visual similarity",)}
+    return [SearchHit(artwork=rows[pk], similarity=1.0 - rows[pk].distance,
+                      reasons=reasons.get(group(pk)) or matches[pk].reasons) for pk in order if pk in rows]
 
 
 def _similarity(vector: np.ndarray, artwork: Artwork) -> float:
@@ -145,6 +180,10 @@ def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1) -> Sea
     """One page of results for a description and/or picture, or for a remembered image query."""
     encoder = get_encoder()
     resolved = _recall(query.qid, encoder) if query.remembered else _resolve(query, encoder)
+    if query.text and query.image is None and not query.remembered:
+        return _paged(lambda offset, count: text_search(
+            text=query.text, vector=resolved.vector, k=count, offset=offset, filters=query.filters,
+            model_id=encoder.model_id), k=k, page=page, label=resolved.label)
     return _paged(lambda offset, count: artwork_search(
         vector=resolved.vector, k=count, offset=offset, filters=query.filters, exact_match=resolved.exact_match,
         model_id=encoder.model_id), k=k, page=page, qid=resolved.qid, label=resolved.label)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gallery import images
-from tests.helpers import make_image_bytes
+from tests.helpers import MET_SAMPLE, make_image_bytes
 
 
 def test_perceptual_hash_is_imagehash_phash_then_dhash():
@@ -89,6 +89,19 @@ def test_a_phone_jpeg_with_a_second_picture_is_accepted_as_a_jpeg():
     assert (checked.format, checked.extension) == ("JPEG", "jpg")
     assert (checked.width, checked.height) == (1200, 900) and checked.image.size == (600, 450)  # the photo, drafted
     assert _differing_bits(images.perceptual_hash(checked.image), images.perceptual_hash(photo)) <= 8
+
+
+def test_markup_by_chance_in_compressed_pixels_is_not_a_polyglot():
+    # A Met painting (Carlo Crivelli, 13.178) whose JPEG scan data happens to hold the bytes "<svg".
+    data = (MET_SAMPLE / "images" / "DT383.jpg").read_bytes()
+    assert b"<svg" in data.lower()
+    assert images.check_image(io.BytesIO(data)).format == "JPEG"
+    png = io.BytesIO()
+    Image.open(io.BytesIO(data)).save(png, "PNG")
+    assert images.check_image(png).format == "PNG"
+    with pytest.raises(ValidationError) as refused:  # the same bytes after the image are still refused
+        images.check_image(io.BytesIO(data + b"<svg onload=alert(1)>"))
+    assert refused.value.code == "polyglot"
 
 
 @pytest.mark.parametrize("marker", [b"<SCRIPT src=x>", b"<Html>", b"<svg onload=x>", b"<?PHP echo 1;", b"<!DocType html>",

@@ -108,7 +108,7 @@ def test_browse_pages(imported_dataset_root, page):
 
 def test_empty_collection_explains_how_to_add_artworks(transactional_db, page):
     page.goto("/")
-    assert "import_artworks" in page.get_by_test_id("empty-gallery").inner_text()
+    assert "import_collection" in page.get_by_test_id("empty-gallery").inner_text()
     page.goto("/search/?q=anything")
     assert "The collection is empty" in page.get_by_test_id("no-results").inner_text()
     page.screenshot(path=ARTIFACTS / "empty.png", full_page=True)

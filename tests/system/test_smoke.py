@@ -35,6 +35,7 @@ def test_launcher_serves_the_home_page_and_stops_everything_on_ctrl_c(tmp_path):
         response = _get(f"http://127.0.0.1:{port}/")
         assert response.status_code == 200
         assert "Gallery" in response.text
+        assert "126 artworks in the collection" in response.text  # the demo collection, imported into an empty one
         assert "not semantic" in response.text  # untrained weights are announced on every page
         assert _get(f"http://127.0.0.1:{port}/admin/").url.endswith("/admin/login/?next=/admin/")
         wait_for(lambda: b"celery@" in log_path.read_bytes() and b"ready." in log_path.read_bytes(), timeout=90,

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
                          ids=["no filter", "broad filter"])
 def test_search_query_uses_the_hnsw_index(artist, filters):
     """The product's own query (joined to artists), under the product's settings, goes through the index."""
-    ready_artworks(artist, np.random.default_rng(2).standard_normal((3000, EMBEDDING_DIM)).astype(np.float32))
+    ready_artworks(artist, np.random.default_rng(2).standard_normal((6000, EMBEDDING_DIM)).astype(np.float32))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("ANALYZE gallery_artist")

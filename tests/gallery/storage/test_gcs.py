@@ -154,7 +154,7 @@ def test_an_upload_lands_in_the_bucket_and_is_served_from_it(upload_url, admin_c
     original = make_image_bytes(seed=11, size=(900, 600))
     with django_capture_on_commit_callbacks():
         response = admin_client.post(reverse(upload_url), {
-            "artist": artist.pk, "title": "Irises", "image": SimpleUploadedFile("irises.jpg", original)})
+            "artist": artist.pk, "title": "Irises", "published": "on", "image": SimpleUploadedFile("irises.jpg", original)})
     assert response.status_code == 302, response.content
     artwork = Artwork.objects.get(title="Irises")
     sha = artwork.image_sha256
@@ -300,7 +300,7 @@ def test_the_worker_embeds_from_the_bucket_and_results_link_to_it(gcs_worker, gc
     call_command("import_artworks", str(root), verbosity=0)
     original = make_image_bytes(seed=50)
     response = admin_client.post(reverse("admin:gallery_artwork_add"), {
-        "artist": artist.pk, "title": "Uploaded", "image": SimpleUploadedFile("up.jpg", original)})
+        "artist": artist.pk, "title": "Uploaded", "published": "on", "image": SimpleUploadedFile("up.jpg", original)})
     assert response.status_code == 302, response.content
 
     def all_ready() -> bool:

@@ -1,0 +1,97 @@
+"""Import a collection: a CSV export, Met Collection API records, IIIF manifests or a Kaggle-layout folder.
+
+    manage.py import_collection SOURCE [--images DIR] [--map "Column=field" ...] [--map-file F] [--draft] [--sync]
+                                       [--dry-run] [--limit N]
+
+SOURCE is a .csv file, a .json/.jsonl file of Met records or a IIIF manifest or collection, an http(s) URL of one of
+those, or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
+source's own id), so a second run of the same source changes nothing; a changed record is updated, and a changed
+image re-embedded. Records whose image cannot be had are skipped and reported. See README "Importing a collection".
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from gallery import kaggle
+from gallery.models import Artwork
+from gallery.services import collection_import, importer, ingest
+from gallery.sources import read_source
+from gallery.sources.csv_export import MappingError, load_mapping, parse_mapping
+from gallery.sources.download import fetch
+
+
+class Command(BaseCommand):
+    help = __doc__.strip().splitlines()[0]
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="a file, an http(s) URL or a Kaggle-layout folder")
+        parser.add_argument("--images", type=Path, help="the folder holding the records' image files")
+        parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                            help='a CSV column under another name, e.g. --map "Object Number=accession_number"')
+        parser.add_argument("--map-file", type=Path, help="CSV column names in a file (JSON or COLUMN=FIELD lines)")
+        parser.add_argument("--draft", action="store_true", help="new works stay drafts until a curator publishes")
+        parser.add_argument("--sync", action="store_true", help="embed here instead of in the worker")
+        parser.add_argument("--dry-run", action="store_true", help="report what would change and change nothing")
+        parser.add_argument("--limit", type=int, help="import at most N records")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when the collection already holds artworks (make run's demo import)")
+
+    def handle(self, *args, source: str, images: Path | None, map: list[str], map_file: Path | None, draft: bool,
+               sync: bool, dry_run: bool, limit: int | None, if_empty: bool, verbosity: int, **options):
+        if if_empty and Artwork.objects.exists():
+            if verbosity > 0:
+                self.stdout.write("The collection is not empty: nothing imported.")
+            return
+        if Path(source).is_dir():
+            return self._kaggle(Path(source), sync=sync, dry_run=dry_run, limit=limit, verbosity=verbosity)
+        try:
+            mapping = {**(load_mapping(map_file) if map_file else {}), **parse_mapping(map)}
+            kind, records = read_source(source, images_dir=images, mapping=mapping or None)
+        except (MappingError, ValueError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        records = itertools.islice(records, limit) if limit is not None else records
+        bar = tqdm(records, unit="record", desc=f"Importing ({kind})", disable=verbosity == 0, file=self.stderr)
+        report = collection_import.collection_import(
+            records=bar, draft=draft, dry_run=dry_run, report=collection_import.CollectionImportReport(format=kind),
+            fetch_image=partial(fetch, max_bytes=settings.GALLERY_MAX_UPLOAD_BYTES))
+        if not dry_run and report.to_embed:
+            if sync:
+                ingest.artworks_embed(artwork_ids=report.to_embed)
+            else:
+                ingest.enqueue_embedding_on_commit(report.to_embed)
+        self._summarise(report, sync=sync, verbosity=verbosity)
+
+    def _summarise(self, report: collection_import.CollectionImportReport, *, sync: bool, verbosity: int) -> None:
+        embedding = "" if report.dry_run or not report.to_embed else (
+            f"; {len(report.to_embed)} embedded here" if sync else f"; {len(report.to_embed)} queued for embedding")
+        heading = "Dry run, nothing was changed: " if report.dry_run else ""
+        style = self.style.WARNING if report.failed else self.style.SUCCESS
+        self.stdout.write(style(f"{heading}{report.format} source: {report.summary}{embedding}."))
+        for where, reason in report.failed if verbosity > 0 else []:
+            self.stdout.write(self.style.WARNING(f"  failed: {where}: {reason}"))
+        for where, twin in report.near_duplicates if verbosity > 0 else []:
+            self.stdout.write(self.style.WARNING(f"  near-duplicate: {where} looks like {twin} (both kept)"))
+
+    def _kaggle(self, root: Path, *, sync: bool, dry_run: bool, limit: int | None, verbosity: int) -> None:
+        """The Kaggle layout keeps its own batched import (import_artworks is the same path)."""
+        try:
+            images_dir = kaggle.find_images_dir(root)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+        if dry_run:
+            files = list(kaggle.iter_images(images_dir))[:limit]
+            self.stdout.write(f"Dry run: would consider {len(files)} image files in {images_dir}.")
+            return
+        report = importer.dataset_import(root=root, limit=limit, sync=sync)
+        self.stdout.write(self.style.SUCCESS(
+            f"kaggle source: {report.imported} created, {report.skipped} unchanged, {len(report.failed)} failed; "
+            f"{report.artists_created} artist(s) created."))
+        for file, reason in report.failed if verbosity > 0 else []:
+            self.stdout.write(self.style.WARNING(f"  failed: {file}: {reason}"))

@@ -1,0 +1,189 @@
+"""Importing a collection's catalogue records (CSV, Met records, IIIF) through the ingest services.
+
+Each record is keyed on its accession number, else on its source's own id, so importing the same source again
+changes nothing; a changed record updates its fields without re-embedding, and a changed image re-embeds. Each record
+is stored in its own transaction: a bad one is reported and leaves nothing, and the others go on. A record whose
+image cannot be had (missing file, failed download, refused by the upload rules) is skipped and reported: an artwork
+without a picture cannot be searched, and a rerun picks the record up once its image is there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from gallery.models import Artist, Artwork
+from gallery.services import ingest, keywords, recognition
+from gallery.sources.download import DownloadError
+from gallery.sources.records import CatalogueRecord, SkippedRecord
+
+logger = logging.getLogger(__name__)
+
+# The catalogue fields a record sets on an artwork (the image and the artist are handled apart).
+RECORD_FIELDS = ("title", "accession_number", "source_id", "date", "year_start", "year_end", "medium", "dimensions",
+                 "classification", "department", "credit_line", "rights", "rights_url", "attribution", "description",
+                 "tags", "source_url", "manifest_url")
+ImageFetcher = Callable[[str], bytes]
+
+
+@dataclass
+class CollectionImportReport:
+    format: str = ""
+    created: int = 0
+    updated: int = 0
+    image_changed: int = 0  # of the updated: a new picture, so a new vector
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (which record, why)
+    near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # (which record, the work it looks like)
+    artists_created: int = 0
+    to_embed: list[int] = field(default_factory=list)  # created or re-imaged artworks
+    dry_run: bool = False
+
+    @property
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        return (f"{self.created} {verb}created, {self.updated} {verb}updated ({self.image_changed} with a new "
+                f"image), {self.unchanged} unchanged, {len(self.failed)} failed; {self.artists_created} artist(s) "
+                f"{verb}created")
+
+
+def _record_name(record: CatalogueRecord) -> str:
+    return record.accession_number or record.source_id
+
+
+def _image_bytes(record: CatalogueRecord, fetch_image: ImageFetcher) -> tuple[bytes, str]:
+    """The record's picture and a file name for it; raises ValueError saying why it cannot be had."""
+    if record.image_path is not None:
+        try:
+            return record.image_path.read_bytes(), record.image_path.name
+        except OSError as exc:
+            raise ValueError(f"cannot read the image {record.image_path}: {exc.strerror or exc}") from None
+    if record.image_url:
+        try:
+            return fetch_image(record.image_url), record.image_url.rsplit("/", 1)[-1][:100] or "image"
+        except DownloadError as exc:
+            raise ValueError(f"cannot download the image {record.image_url}: {exc}") from None
+    raise ValueError("the record has no image")
+
+
+class _Artists:
+    """Artists by folded name, so the same name from two sources (accents, spacing, case aside) is one artist."""
+
+    def __init__(self, report: CollectionImportReport, *, dry_run: bool) -> None:
+        self.report, self.dry_run = report, dry_run
+        self.by_key = {self.key(artist.name): artist for artist in Artist.objects.all()}
+
+    @staticmethod
+    def key(name: str) -> str:
+        return " ".join(keywords.words(name))
+
+    def for_record(self, record: CatalogueRecord) -> Artist | None:
+        """The record's artist, created if new, its blank facts filled from the record; None when it names none."""
+        name = record.artist_name.strip()
+        if not name:
+            return None
+        artist = self.by_key.get(self.key(name))
+        facts = {"sort_name": record.artist_sort_name, "nationality": record.artist_nationality,
+                 "birth_year": record.artist_birth_year, "death_year": record.artist_death_year,
+                 "bio_line": record.artist_bio_line}
+        if artist is None:
+            artist = Artist(name=name[:200], **{key: value for key, value in facts.items() if value not in ("", None)})
+            self.report.artists_created += 1
+            self.by_key[self.key(name)] = artist
+        else:
+            # Only blanks are filled: a curator's edits, or another source's facts, are never overwritten.
+            for key, value in facts.items():
+                if value not in ("", None) and getattr(artist, key) in ("", None):
+                    setattr(artist, key, value)
+        if artist.birth_year and artist.death_year and artist.birth_year > artist.death_year:
+            artist.birth_year = artist.death_year = None  # contradictory dates: keep neither
+        if not self.dry_run:
+            artist.full_clean(exclude=["slug"], validate_unique=False)
+            artist.save()
+        return artist
+
+
+def _find_existing(record: CatalogueRecord) -> Artwork | None:
+    if record.accession_number:
+        found = Artwork.objects.filter(accession_number=record.accession_number).first()
+        if found is not None:
+            return found
+    return Artwork.objects.filter(source_id=record.source_id).first() if record.source_id else None
+
+
+def _values(record: CatalogueRecord) -> dict:
+    values = {name: getattr(record, name) for name in RECORD_FIELDS}
+    values["title"] = (record.title or "Untitled")[:255]
+    return values
+
+
+def _import_one(record: CatalogueRecord, *, artists: _Artists, report: CollectionImportReport, draft: bool,
+                fetch_image: ImageFetcher) -> None:
+    """Create, update or leave one artwork; raises ValueError or ValidationError when the record cannot be stored."""
+    existing = _find_existing(record)
+    values = _values(record)
+    data, file_name = _image_bytes(record, fetch_image)
+    image_changed = existing is None or existing.image_sha256 != hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        artist = artists.for_record(record)
+        artwork = existing or Artwork(published=not draft)
+        changed = [name for name, value in values.items() if getattr(artwork, name) != value]
+        if artwork.artist_id != (artist.pk if artist else None):
+            changed.append("artist")
+        if existing is not None and not changed and not image_changed:
+            report.unchanged += 1
+            return
+        for name in changed:
+            setattr(artwork, name, artist if name == "artist" else values[name])
+        if report.dry_run:
+            if existing is None:
+                report.created += 1
+            else:
+                report.updated += 1
+                report.image_changed += image_changed
+            return
+        if image_changed:
+            # The upload rules, the hashes, the thumbnail and a pending vector; a duplicate picture is refused here.
+            ingest.artwork_store(artwork=artwork, image=ContentFile(data, name=file_name), enqueue=False)
+            report.to_embed.append(artwork.pk)
+        else:
+            artwork.full_clean(exclude=["image", "thumbnail"], validate_constraints=False)
+            artwork.save(update_fields=[*changed, "updated_at"])
+        keywords.artworks_index_text(artwork_ids=[artwork.pk])
+    if existing is None:
+        report.created += 1
+        if twin := recognition.artwork_twin(artwork=artwork):
+            report.near_duplicates.append((_record_name(record), f"{twin} (#{twin.pk})"))
+    else:
+        report.updated += 1
+        report.image_changed += image_changed
+
+
+def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], draft: bool = False,
+                      dry_run: bool = False, fetch_image: ImageFetcher,
+                      report: CollectionImportReport | None = None) -> CollectionImportReport:
+    """Import catalogue records one by one; returns what was (or, with `dry_run`, would be) created, updated or left.
+
+    New artworks are published unless `draft`; drafts are never shown to the public until a curator publishes them.
+    Embedding is left to the caller (ingest.enqueue_embedding_on_commit or a synchronous pass over report.to_embed).
+    """
+    report = report or CollectionImportReport()
+    report.dry_run = dry_run
+    artists = _Artists(report, dry_run=dry_run)
+    for record in records:
+        if isinstance(record, SkippedRecord):
+            report.failed.append((record.where, record.reason))
+            continue
+        try:
+            _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
+        except (ValidationError, ValueError) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            report.failed.append((_record_name(record), reason))
+            artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
+    return report

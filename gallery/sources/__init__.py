@@ -1,0 +1,130 @@
+"""Collection exports read into one record type (records.CatalogueRecord), for `manage.py import_collection`.
+
+No models, no database, no settings; nothing is fetched but the URLs it is given (download.fetch, which refuses
+link-local and metadata addresses and caps sizes). `read_source` picks the reader by what the source is:
+a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
+manifest or collection in a file or at a URL (iiif). Each reader yields CatalogueRecord, or SkippedRecord for a record
+it cannot use, and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
+from .dates import resolve_years, year_range
+from .download import DownloadError, fetch
+from .iiif import is_iiif, read_iiif
+from .met import is_met_record, read_met_file, read_met_objects
+from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
+
+__all__ = ["FIELDS", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "MappingError", "SkippedRecord",
+           "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years", "year_range"]
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a IIIF manifest is kilobytes; a Met export fetched whole can be tens of MB
+DOCUMENT_TIMEOUT = 60.0
+_JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+
+Result = CatalogueRecord | SkippedRecord
+
+
+def _parse_json(text: str, where: str) -> object:
+    """A JSON document, or JSON Lines read as a list of objects."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            try:
+                return [json.loads(line) for line in lines]
+            except json.JSONDecodeError:
+                pass
+        raise ValueError(f"{where} is not JSON: {error}") from None
+
+
+def load_json_url(url: str) -> object:
+    """The default loader: fetch `url` (size-capped, see download.fetch) and parse its JSON or JSON Lines."""
+    body = fetch(url, max_bytes=MAX_DOCUMENT_BYTES, timeout=DOCUMENT_TIMEOUT)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{url} is not UTF-8 text") from None
+    return _parse_json(text, url)
+
+
+def _first_line_value(path: Path) -> object:
+    """The first value of a JSON Lines file (to tell what it holds)."""
+    with open(path, encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                return _parse_json(line, f"{path.name} line {number}")
+    return None
+
+
+def _from_document(data: object, where: str, *, url: str, images_dir: Path | None,
+                   load_url) -> tuple[str, Iterator[Result]]:
+    """The reader for a parsed document: `where` names it in messages, `url` is where it came from."""
+    sample = data[0] if isinstance(data, list) and data else data
+    if is_iiif(data):
+        return "iiif", read_iiif(data, url=url, load=load_url)
+    if is_met_record(sample):
+        return "met", read_met_objects(data if isinstance(data, list) else [data], images_dir=images_dir,
+                                       where=f"{where} item")
+    if isinstance(data, dict) and "objectIDs" in data:
+        raise ValueError(f"{where} is a Met search result (objectIDs only): fetch the objects and import those")
+    raise ValueError(f"{where} is neither Met Collection API records nor a IIIF manifest or collection")
+
+
+def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
+                load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
+    """(format, records) for a source: "csv", "met" or "iiif". Raises ValueError for a source it cannot read.
+
+    `source` is a file path or an http(s) URL (JSON only, fetched with `load_url`, default load_json_url, which
+    also fetches a IIIF collection's manifests). `images_dir` holds local image files (default: an images/ folder
+    beside a local source, when there is one). `mapping` names CSV columns ({"Object Number": "accession_number"})
+    and is refused for other formats. Header, mapping and format problems raise before any record is read.
+    """
+    load_url = load_url or load_json_url
+    if images_dir is not None and not Path(images_dir).is_dir():
+        raise ValueError(f"images folder {images_dir} does not exist")
+    if source.lower().startswith(("http://", "https://")):
+        if source.lower().split("?")[0].endswith(".csv"):
+            raise ValueError(f"{source}: download the CSV and import the file (with its images)")
+        if mapping:
+            raise ValueError("a column mapping applies to CSV files only")
+        try:
+            data = load_url(source)
+        except DownloadError as error:
+            raise ValueError(f"cannot fetch {source}: {error}") from None
+        return _from_document(data, source, url=source, images_dir=images_dir, load_url=load_url)
+    path = Path(source)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give a .csv, .json or .jsonl file or an http(s) URL "
+                         f"(the Kaggle folder layout is read by gallery.kaggle)")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    if images_dir is None and (path.parent / "images").is_dir():
+        images_dir = path.parent / "images"
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv", read_csv(path, images_dir=images_dir, mapping=mapping)
+    if mapping:
+        raise ValueError("a column mapping applies to CSV files only")
+    if suffix not in _JSON_SUFFIXES:
+        raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl or .ndjson)")
+    if suffix != ".json":  # JSON Lines: Met records are read line by line as the import goes
+        try:
+            first = _first_line_value(path)
+        except UnicodeDecodeError:
+            raise ValueError(f"{path.name} is not UTF-8 text") from None
+        if is_met_record(first):
+            return "met", read_met_file(path, images_dir=images_dir)
+        raise ValueError(f"{path.name}: its first line is not a Met Collection API record")
+    try:
+        data = _parse_json(path.read_text(encoding="utf-8-sig"), path.name)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name} is not UTF-8 text") from None
+    # A manifest without an id is known by its file.
+    return _from_document(data, path.name, url=path.resolve().as_uri(), images_dir=images_dir, load_url=load_url)

@@ -1,0 +1,228 @@
+"""A collection as a CSV file with a header row, one artwork a row.
+
+Documented columns (FIELDS): accession_number, title, artist, artist_nationality, artist_birth_year,
+artist_death_year, date, year_start, year_end, medium, dimensions, classification, department, credit_line, rights,
+description, tags (separated by ";" or "|"), source_url, image. Header names match case-insensitively, with spaces or
+hyphens for underscores. Other column names are mapped to these without code: `parse_mapping(["Object Number=
+accession_number"])` or `load_mapping(file)`. Columns neither documented nor mapped are ignored.
+
+Rows are numbered as a spreadsheet shows them (the header is row 1). A row with neither a title nor an image, with a
+year column that is not a whole number, with an image that cannot be found, or repeating an accession number is
+skipped (SkippedRecord) and the others are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .dates import resolve_years
+from .records import CatalogueRecord, SkippedRecord
+from .rights import classify_rights
+from .text import clean
+
+FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_birth_year", "artist_death_year", "date",
+          "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
+          "description", "tags", "source_url", "image")
+_YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
+_WHOLE_NUMBER = re.compile(r"-?\d+(\.0+)?")  # spreadsheets write 1863 as "1863.0"
+
+Result = CatalogueRecord | SkippedRecord
+
+
+class MappingError(ValueError):
+    """A column mapping names a field that does not exist, or a column the CSV does not have."""
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip()).casefold()
+
+
+def _check_field(field: str, where: str) -> str:
+    key = _key(field)
+    if key not in FIELDS:
+        raise MappingError(f"{where}: unknown field {field!r}; the fields are {', '.join(FIELDS)}")
+    return key
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """["Source Column=field", ...] -> {"Source Column": "field"}: the CSV's column names to documented fields."""
+    mapping = {}
+    for item in items:
+        column, separator, field = item.rpartition("=")
+        if not separator or not column.strip() or not field.strip():
+            raise MappingError(f"{item!r}: expected 'Source Column=field'")
+        mapping[column.strip()] = _check_field(field, repr(item))
+    return mapping
+
+
+def load_mapping(path: Path) -> dict[str, str]:
+    """A mapping file: a JSON object {"Source Column": "field"}, or lines `Source Column=field` (# comments)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise MappingError(f"{path}: invalid JSON: {error}") from None
+        if not all(isinstance(value, str) for value in data.values()):
+            raise MappingError(f"{path}: every value must be a field name")
+        return {column.strip(): _check_field(field, f"{path}: {column!r}") for column, field in data.items()}
+    lines = [line.strip() for line in text.splitlines()]
+    return parse_mapping(line for line in lines if line and not line.startswith("#"))
+
+
+def _columns(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
+    """field -> column index: mapped columns first, then columns that carry a documented name."""
+    positions = {_key(name): index for index, name in enumerate(header)}
+    by_field: dict[str, int] = {}
+    for column, field in (mapping or {}).items():
+        if _key(column) not in positions:
+            raise MappingError(f"{path.name}: the mapping names column {column!r}, which is not in the header "
+                               f"({', '.join(repr(name) for name in header)})")
+        by_field[_check_field(field, f"mapping for {column!r}")] = positions[_key(column)]
+    for field in FIELDS:
+        if field not in by_field and field in positions and positions[field] not in by_field.values():
+            by_field[field] = positions[field]
+    if "title" not in by_field and "image" not in by_field:
+        raise MappingError(f"{path.name}: no title or image column (columns: {', '.join(header)}); "
+                           f"name one with a mapping such as 'Object Title=title'")
+    return by_field
+
+
+class _ImageFinder:
+    """An `image` cell to a file: relative to the CSV, else a file name anywhere under images_dir."""
+
+    def __init__(self, csv_dir: Path, images_dir: Path | None):
+        self.csv_dir = csv_dir
+        self.images_dir = images_dir
+        self._by_name: dict[str, list[Path]] | None = None
+
+    def find(self, value: str) -> Path | str:
+        """The file, or a reason it is not there."""
+        value = value.replace("\\", "/")  # exported on Windows: photos\a.jpg
+        candidate = self.csv_dir / value
+        if candidate.is_file():
+            return candidate
+        if self.images_dir is None:
+            return f"image {value!r} not found beside the CSV"
+        if (self.images_dir / value).is_file():
+            return self.images_dir / value
+        if self._by_name is None:  # walked once, on the first name that needs it
+            self._by_name = {}
+            for path in sorted(self.images_dir.rglob("*")):
+                if path.is_file():
+                    self._by_name.setdefault(path.name.casefold(), []).append(path)
+        found = self._by_name.get(Path(value).name.casefold(), [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return f"image {value!r} is ambiguous: {len(found)} files of that name under {self.images_dir}"
+        return f"image {value!r} not found beside the CSV or under {self.images_dir}"
+
+
+def _tags(text: str) -> list[str]:
+    tags = []
+    for tag in re.split(r"[;|]", text):
+        if (tag := tag.strip()) and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    # Spreadsheets in many locales save "CSV" with ";" (or tabs): count in the header line only, where tags and
+    # descriptions with their own ";" cannot be.
+    return max((",", ";", "\t"), key=first_line.count)
+
+
+def read_csv(path: Path, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None) -> Iterator[Result]:
+    """The rows of a UTF-8 CSV (a byte-order mark is fine) as records. The header and mapping are checked before
+    this returns: a problem with them raises MappingError (a ValueError) instead of skipping every row."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path.name} is not UTF-8 (byte {error.start}): save it as 'CSV UTF-8'") from None
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
+    header = next(rows, None)
+    if not header:
+        raise ValueError(f"{path.name} is empty: expected a header row")
+    columns = _columns(header, mapping or {}, path)
+    return _records(path, rows, columns, _ImageFinder(path.parent, images_dir))
+
+
+def _records(path: Path, rows: Iterator[list[str]], columns: dict[str, int], images: _ImageFinder) -> Iterator[Result]:
+    seen: dict[str, int] = {}
+    row_number = 1  # a quoted cell may span lines, yet it is one row
+    while True:
+        row_number += 1
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. a cell past csv.field_size_limit(): that row only
+            yield SkippedRecord(where=f"{path.name} row {row_number}", reason=f"unreadable row: {error}")
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {field: clean(cells[index]) if index < len(cells) else "" for field, index in columns.items()}
+        result = _record(path, row_number, values, images)
+        if isinstance(result, CatalogueRecord) and result.accession_number:
+            if (first := seen.get(result.accession_number)) is not None:
+                reason = f"accession number {result.accession_number!r} again (first on row {first})"
+                result = SkippedRecord(where=f"{path.name} row {row_number}", reason=reason)
+            else:
+                seen[result.accession_number] = row_number
+        yield result
+
+
+def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageFinder) -> Result:
+    where = f"{path.name} row {row_number}"
+    years = {}
+    for field in _YEAR_FIELDS:
+        text = values.get(field, "")
+        if text and not _WHOLE_NUMBER.fullmatch(text):
+            return SkippedRecord(where=where, reason=f"{field} {text!r} is not a year")
+        years[field] = int(float(text)) if text else None
+    image = values.get("image", "")
+    if not values.get("title") and not image:
+        return SkippedRecord(where=where, reason="no title and no image")
+    image_path, image_url = None, ""
+    if re.match(r"https?://", image, re.IGNORECASE):
+        image_url = image
+    elif image:
+        found = images.find(image)
+        if isinstance(found, str):
+            return SkippedRecord(where=where, reason=found)
+        image_path = found
+    date = values.get("date", "")
+    year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
+    rights, rights_url = classify_rights(values.get("rights", ""))
+    accession_number = values.get("accession_number", "")
+    return CatalogueRecord(
+        source_id=accession_number or f"csv:{path.name}:{row_number}",
+        title=values.get("title", ""),
+        accession_number=accession_number,
+        artist_name=values.get("artist", ""),
+        artist_nationality=values.get("artist_nationality", ""),
+        artist_birth_year=years["artist_birth_year"],
+        artist_death_year=years["artist_death_year"],
+        date=date,
+        year_start=year_start,
+        year_end=year_end,
+        medium=values.get("medium", ""),
+        dimensions=values.get("dimensions", ""),
+        classification=values.get("classification", ""),
+        department=values.get("department", ""),
+        credit_line=values.get("credit_line", ""),
+        rights=rights,
+        rights_url=rights_url,
+        description=values.get("description", ""),
+        tags=_tags(values.get("tags", "")),
+        source_url=values.get("source_url", ""),
+        image_path=image_path,
+        image_url=image_url,
+    )

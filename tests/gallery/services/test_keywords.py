@@ -1,0 +1,108 @@
+"""Keyword search: folding, the documents, and words fused with looks on the whole Met sample."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+from django.test import override_settings
+
+from gallery.models import Artist, Artwork
+from gallery.services import collection_import, ingest, keywords, search
+from gallery.sources import read_source
+from gallery.sources.download import fetch
+from tests.helpers import MET_SAMPLE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fold_and_words_drop_accents_and_case():
+    assert keywords.fold("Albrecht DÜRER") == "albrecht durer"
+    assert keywords.words("Søren, Œuvre & Ægir: “L'Été”") == ["soren", "oeuvre", "aegir", "l", "ete"]
+
+
+def test_tsquery_takes_only_words_and_prefixes_the_long_ones():
+    assert keywords.tsquery("Portrait of a Woman") == "portrait:* & of & a & woman:*"
+    assert keywords.tsquery("Rembr", weight="B") == "rembr:*B"
+    assert keywords.tsquery("'); DROP TABLE x; --") == "drop:* & table:* & x"  # nothing but [a-z0-9] words
+    assert keywords.tsquery("!!!") == ""
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    scores = keywords.reciprocal_rank_fusion([1, 2, 3], [3, 1, 4])
+    assert max(scores, key=scores.get) == 1 and scores[3] > scores[2] and scores[4] < scores[2]
+
+
+@pytest.fixture(scope="module")
+def met_collection_committed(clip_encoder, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole Met sample, imported and embedded once for this module (999 works: one "image" is an HTML page and
+    is refused), committed so that every test's transaction sees it; deleted afterwards."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("met-media")):
+        _, records = read_source(str(MET_SAMPLE / "objects.jsonl"))
+        report = collection_import.collection_import(records=records, fetch_image=lambda url: fetch(url, max_bytes=1))
+        ingest.artworks_embed(artwork_ids=report.to_embed, encoder=clip_encoder)
+        yield
+        Artwork.objects.all().delete()
+        Artist.objects.all().delete()
+
+
+@pytest.fixture
+def met_collection(met_collection_committed, clip_encoder):
+    assert Artwork.objects.searchable(clip_encoder.model_id).count() == 999
+    return Artwork.objects.select_related("artist")
+
+
+def _first(text: str, k: int = 1) -> list:
+    return search.search_page(query=search.SearchQuery(text=text), k=k).hits
+
+
+@pytest.mark.slow  # a minute: 999 works embedded, then about 2,400 searches
+def test_titles_accession_numbers_and_artists_find_their_works_in_the_met_sample(met_collection, capsys):
+    works = list(met_collection)
+    title_counts = collections.Counter(" ".join(keywords.words(work.title)) for work in works)
+    unique_titles = [work for work in works if title_counts[" ".join(keywords.words(work.title))] == 1]
+    title_first = [work for work in unique_titles if _first(work.title)[0].artwork.pk == work.pk]
+    accession_first = [work for work in works if _first(work.accession_number)[0].artwork.pk == work.pk]
+    by_artist = collections.defaultdict(set)
+    for work in works:
+        if work.artist is not None:
+            by_artist[work.artist.name].add(work.pk)
+    artists_first = []
+    for name, pks in by_artist.items():
+        shown = min(len(pks), search.MAX_K)
+        hits = _first(name, k=shown)
+        if {hit.artwork.pk for hit in hits} <= pks and len(hits) == shown:
+            artists_first.append(name)
+    with capsys.disabled():
+        print(f"\nMet sample keyword search: unique titles first {len(title_first)}/{len(unique_titles)}, "
+              f"accession numbers first {len(accession_first)}/{len(works)}, artists' works first "
+              f"{len(artists_first)}/{len(by_artist)}")
+    assert len(title_first) == len(unique_titles)
+    assert len(accession_first) == len(works)
+    assert len(artists_first) == len(by_artist)
+
+
+def test_keyword_cases_and_why(met_collection):
+    cezanne = _first("cezanne", k=11)  # no accent typed, lower case
+    assert [hit.artwork.artist.name for hit in cezanne] == ["Paul Cézanne"] * 11 and "artist" in cezanne[0].reasons
+    assert _first("Rembr", k=1)[0].artwork.artist.name.startswith("Rembrandt")  # a prefix of a name
+    portraits = _first("Portrait of a Woman", k=24)
+    exact = [hit for hit in portraits if keywords.words(hit.artwork.title) == ["portrait", "of", "a", "woman"]]
+    assert exact and portraits[:len(exact)] == exact and exact[0].reasons == ("title",)  # that title first
+    assert any("visual similarity" in hit.reasons for hit in _first("Portrait of a Woman", k=48)[len(exact):]) or \
+        len(portraits) == 24
+    number = met_collection.get(accession_number="07.123")
+    first = _first("07.123")[0]
+    assert first.artwork == number and first.reasons == ("accession number",)
+    no_words = _first("zqxv blorp", k=5)  # nothing matches these words: the visual ranking answers alone
+    assert len(no_words) == 5 and all(hit.reasons == ("visual similarity",) for hit in no_words)
+
+
+def test_drafts_and_filters_apply_to_keyword_matches(met_collection):
+    number = met_collection.get(accession_number="07.123")
+    Artwork.objects.filter(pk=number.pk).update(published=False)
+    assert _first("07.123")[0].artwork != number
+    assert all(hit.artwork.pk != number.pk for hit in _first("Rocky Mountains Lander's Peak", k=10))
+    drawings = search.search_page(query=search.SearchQuery(
+        text="Portrait", filters=search.SearchFilters(classification="Drawings")), k=12).hits
+    assert drawings and all(hit.artwork.classification == "Drawings" for hit in drawings)

@@ -1,0 +1,136 @@
+"""gallery.sources.csv_export: a CSV with the documented columns, one with its own columns and a mapping, bad rows."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from gallery.sources.csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
+from gallery.sources.records import CatalogueRecord, SkippedRecord
+from tests.helpers import make_image_bytes
+
+
+def write_csv(path: Path, rows: list[list[str]], *, delimiter=",", bom=True) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    path.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def csv_export_folder(tmp_path: Path) -> Path:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(make_image_bytes(seed=1))
+    (tmp_path / "images" / "deep").mkdir(parents=True)
+    (tmp_path / "images" / "deep" / "b.jpg").write_bytes(make_image_bytes(seed=2))
+    return tmp_path
+
+
+def test_documented_columns(csv_export_folder: Path):
+    rows = [list(FIELDS), [
+        "1907.1", "The Lake", "Anna Ancher", "Danish", "1859", "1935", "c. 1665–67", "", "", "Oil on canvas",
+        "Image: 10 x 12 in.\r\nFrame: 14 x 16 in.", "Paintings", "European Paintings", "Gift of X, 1907",
+        "CC BY 4.0", "A lake.", "lake; water|boats;lake", "https://museum.example/1907.1", "photos/a.jpg",
+    ], [
+        "1907.2", "Boats", "", "", "", "", "1870s", "1871", "", "", "", "", "", "", "Public Domain", "", "", "",
+        "b.jpg",
+    ], [
+        "", "Remote", "", "", "", "", "", "", "", "", "", "", "", "",
+        "https://creativecommons.org/publicdomain/zero/1.0/", "", "", "", "https://images.example/remote.jpg",
+    ]]
+    path = write_csv(csv_export_folder / "export.csv", rows)
+    first, second, third = read_csv(path, images_dir=csv_export_folder / "images")
+    assert first == CatalogueRecord(
+        source_id="1907.1", title="The Lake", accession_number="1907.1", artist_name="Anna Ancher",
+        artist_nationality="Danish", artist_birth_year=1859, artist_death_year=1935, date="c. 1665–67",
+        year_start=1665, year_end=1667, medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.",
+        classification="Paintings", department="European Paintings", credit_line="Gift of X, 1907", rights="cc",
+        description="A lake.", tags=["lake", "water", "boats"], source_url="https://museum.example/1907.1",
+        image_path=csv_export_folder / "photos" / "a.jpg")
+    assert second.image_path == csv_export_folder / "images" / "deep" / "b.jpg"  # a file name found under images_dir
+    assert (second.year_start, second.year_end, second.rights) == (1871, 1879, "public-domain")
+    assert third.source_id == "csv:export.csv:4"  # no accession number: the file and its spreadsheet row
+    assert (third.image_path, third.image_url) == (None, "https://images.example/remote.jpg")
+    assert third.rights_url == "https://creativecommons.org/publicdomain/zero/1.0/"
+
+
+def test_headers_match_loosely_and_semicolon_files_are_read(csv_export_folder: Path):
+    path = write_csv(csv_export_folder / "excel.csv", [["Accession Number", "TITLE", "Year-Start"], ["A1", "One", "1900"]],
+                     delimiter=";", bom=False)
+    (record,) = read_csv(path)
+    assert (record.accession_number, record.title, record.year_start) == ("A1", "One", 1900)
+
+
+def test_a_mapping_names_other_columns(csv_export_folder: Path):
+    rows = [["Object Number", "Object Title", "Maker", "Dated", "Picture", "Notes", "title"],
+            ["X.1", "Harbour", "Peder Krøyer", "1892–93", "photos/a.jpg", "ignored", "not this one"]]
+    path = write_csv(csv_export_folder / "museum.csv", rows)
+    mapping = parse_mapping(["Object Number=accession_number", "Object Title=title", "Maker = artist",
+                             "dated=date", "Picture=image"])
+    (record,) = read_csv(path, mapping=mapping)
+    assert (record.source_id, record.title, record.artist_name, record.date) == ("X.1", "Harbour", "Peder Krøyer",
+                                                                                "1892–93")
+    assert (record.year_start, record.year_end, record.image_path) == (1892, 1893, csv_export_folder / "photos" / "a.jpg")
+
+
+def test_mapping_files_json_and_lines(tmp_path: Path):
+    (tmp_path / "map.json").write_text(json.dumps({"Object Number": "accession_number", "Name": "Title"}))
+    (tmp_path / "map.txt").write_text("# ours\nObject Number=accession_number\n\nName = title\n")
+    expected = {"Object Number": "accession_number", "Name": "title"}
+    assert load_mapping(tmp_path / "map.json") == load_mapping(tmp_path / "map.txt") == expected
+
+
+def test_mapping_errors_are_clear(csv_export_folder: Path):
+    with pytest.raises(MappingError, match="unknown field 'painter'; the fields are accession_number, title"):
+        parse_mapping(["Maker=painter"])
+    with pytest.raises(MappingError, match="expected 'Source Column=field'"):
+        parse_mapping(["Maker"])
+    path = write_csv(csv_export_folder / "x.csv", [["Name"], ["A"]])
+    with pytest.raises(MappingError, match="no title or image column"):
+        read_csv(path)
+    with pytest.raises(MappingError, match="names column 'Titel', which is not in the header"):
+        read_csv(path, mapping={"Titel": "title"})
+
+
+def test_bad_rows_are_skipped_with_their_row_number(csv_export_folder: Path):
+    rows = [["accession_number", "title", "year_start", "image", "description"],
+            ["1", "Good", "1900", "", "two\nlines"],  # a quoted cell over two lines is still one row
+            ["2", "", "", "", ""],
+            ["3", "Bad year", "around 1900", "", ""],
+            ["4", "Missing file", "", "nowhere.jpg", ""],
+            ["1", "Same number", "", "", ""],
+            ["", "", "", "", ""],
+            ["5", "Good too", "1901.0", "", ""]]
+    results = list(read_csv(write_csv(csv_export_folder / "rows.csv", rows)))
+    assert [r.title for r in results if isinstance(r, CatalogueRecord)] == ["Good", "Good too"]
+    assert results[0].description == "two\nlines"
+    skipped = [(r.where, r.reason) for r in results if isinstance(r, SkippedRecord)]
+    assert skipped == [
+        ("rows.csv row 3", "no title and no image"),
+        ("rows.csv row 4", "year_start 'around 1900' is not a year"),
+        ("rows.csv row 5", "image 'nowhere.jpg' not found beside the CSV"),
+        ("rows.csv row 6", "accession number '1' again (first on row 2)"),
+    ]
+
+
+def test_a_csv_that_is_not_utf8_is_refused(tmp_path: Path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("title\nSmörgåsbord\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="not UTF-8"):
+        read_csv(path)
+
+
+def test_a_row_the_csv_module_cannot_read_is_skipped_and_the_next_is_read(tmp_path: Path):
+    huge = "z" * (csv.field_size_limit() + 1)
+    path = write_csv(tmp_path / "huge.csv", [["title", "description"], ["Big", huge], ["Small", "fine"]])
+    results = list(read_csv(path))
+    assert results[0].where == "huge.csv row 2" and results[0].reason.startswith("unreadable row: field larger")
+    assert [r.title for r in results[1:]] == ["Small"]
+
+
+def test_windows_image_paths(csv_export_folder: Path):
+    path = write_csv(csv_export_folder / "win.csv", [["title", "image"], ["A", "photos\\a.jpg"]])
+    (record,) = read_csv(path)
+    assert record.image_path == csv_export_folder / "photos" / "a.jpg"

@@ -1,0 +1,114 @@
+"""gallery.sources.read_source: telling the formats apart, from files and from URLs on a loopback server."""
+
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from gallery.sources import CatalogueRecord, SkippedRecord, read_source
+from tests.helpers import DATASET, IIIF_MANIFESTS, MET_SAMPLE, loopback_server
+
+MET_LINES = (MET_SAMPLE / "objects.jsonl").read_text().splitlines()[:3]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path.startswith("/manifests/") and (IIIF_MANIFESTS / self.path[len("/manifests/"):]).is_file():
+            body = (IIIF_MANIFESTS / self.path[len("/manifests/"):]).read_bytes()
+        elif self.path == "/collection.json":
+            body = json.dumps({
+                "@context": "http://iiif.io/api/presentation/3/context.json", "id": f"{base}/collection.json",
+                "type": "Collection", "label": {"en": ["Two"]},
+                "items": [{"id": f"{base}/manifests/v3-getty-watteau-la-surprise.json", "type": "Manifest"},
+                          {"id": f"{base}/manifests/missing.json", "type": "Manifest"},
+                          {"id": f"{base}/manifests/v2-artic-seurat-grande-jatte.json", "type": "Manifest"}]}).encode()
+        elif self.path == "/met.json":
+            body = ("[" + ",".join(MET_LINES) + "]").encode()
+        elif self.path == "/met.jsonl":
+            body = "\n".join(MET_LINES).encode()
+        elif self.path == "/other.json":
+            body = b'{"hello": "world"}'
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with loopback_server(Handler) as base:
+        yield base
+
+
+def test_the_met_sample_with_its_images_folder_found_beside_it():
+    kind, records = read_source(str(MET_SAMPLE / "objects.jsonl"))
+    records = list(records)
+    assert kind == "met" and len(records) == 1000
+    assert all(r.image_path is not None and r.image_path.parent == MET_SAMPLE / "images" for r in records)
+
+
+def test_iiif_files():
+    for path in sorted(IIIF_MANIFESTS.glob("*.json")):
+        kind, records = read_source(str(path))
+        assert kind == "iiif" and all(isinstance(r, CatalogueRecord) for r in records)
+
+
+def test_csv_with_a_mapping(tmp_path: Path):
+    (tmp_path / "works.csv").write_text("Number,Name\nA.1,Sunrise\n", encoding="utf-8-sig")
+    kind, records = read_source(str(tmp_path / "works.csv"), mapping={"Number": "accession_number", "Name": "title"})
+    assert kind == "csv"
+    assert [(r.source_id, r.title) for r in records] == [("A.1", "Sunrise")]
+
+
+def test_a_iiif_manifest_and_a_collection_by_url(server):
+    kind, records = read_source(f"{server}/manifests/v3-yale-scheemakers-pope.json")
+    (record,) = records
+    assert (kind, record.title, record.manifest_url) == ("iiif", "Alexander Pope",
+                                                        "https://manifests.britishart.yale.edu/manifest/1474")
+    kind, records = read_source(f"{server}/collection.json")  # its manifests fetched by the default loader
+    records = list(records)
+    assert kind == "iiif"
+    assert [r.accession_number for r in records if isinstance(r, CatalogueRecord)] == ["2017.72", "1926.224"]
+    assert records[1] == SkippedRecord(where=f"{server}/manifests/missing.json", reason="could not load: HTTP 404")
+
+
+def test_met_records_by_url(server):
+    for url in (f"{server}/met.json", f"{server}/met.jsonl"):
+        kind, records = read_source(url)
+        records = list(records)
+        assert kind == "met" and [r.source_id for r in records][:1] == ["met:10154"] and len(records) == 3
+        assert records[0].image_url == "https://images.metmuseum.org/CRDImages/ad/original/DT82.jpg"
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    (str(DATASET), "is a folder"),
+    (str(MET_SAMPLE / "SOURCE.md"), "unknown kind of file"),
+    ("/nowhere/objects.jsonl", "no such file"),
+])
+def test_unreadable_sources(source, message):
+    with pytest.raises(ValueError, match=message):
+        read_source(source)
+
+
+def test_unrecognised_documents_and_misplaced_options(tmp_path: Path, server):
+    (tmp_path / "other.json").write_text('{"hello": "world"}')
+    with pytest.raises(ValueError, match="neither Met Collection API records nor a IIIF manifest"):
+        read_source(str(tmp_path / "other.json"))
+    with pytest.raises(ValueError, match="neither Met Collection API records nor a IIIF manifest"):
+        read_source(f"{server}/other.json")
+    with pytest.raises(ValueError, match="cannot fetch .*: HTTP 404"):
+        read_source(f"{server}/absent.json")
+    with pytest.raises(ValueError, match="mapping applies to CSV files only"):
+        read_source(str(MET_SAMPLE / "objects.jsonl"), mapping={"a": "title"})
+    with pytest.raises(ValueError, match="does not exist"):
+        read_source(str(MET_SAMPLE / "objects.jsonl"), images_dir=tmp_path / "missing")
