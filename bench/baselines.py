@@ -19,7 +19,8 @@ from django.core.files import File
 from PIL import Image
 
 from gallery import kaggle
-from gallery.clip import UNTRAINED, ClipEncoder
+from gallery.clip import ClipEncoder
+from gallery.clip.weights import UNTRAINED
 from gallery.models import Artwork
 from gallery.services import importer, ingest
 

@@ -31,6 +31,17 @@ COLUMNS = ["created_at", "updated_at", "artist_id", "title", "image", "thumbnail
            "image_sha256", "perceptual_hash", "embedding", "embedding_model", "status", "failure_reason"]
 TYPES = ["timestamptz", "timestamptz", "int8", "text", "text", "text", "int4", "int4", "text", "text", "vector",
          "text", "text", "text"]
+_COPY_TYPES = {"BooleanField": "bool", "ArrayField": "text[]", "CharField": "text", "TextField": "text",
+               "URLField": "text"}
+
+
+def _other_columns() -> list[tuple[str, str, object]]:
+    """(column, COPY type, value) for the other NOT NULL columns: the catalogue record's, at their model defaults
+    (empty text, published, rights unknown, no tags). Django keeps no database defaults for them, so COPY names them."""
+    return [(field.column, _COPY_TYPES[field.get_internal_type()], field.get_default())
+            for field in Artwork._meta.concrete_fields
+            if not field.null and not field.primary_key and not field.generated and field.column not in COLUMNS
+            and field.get_internal_type() in _COPY_TYPES]
 
 
 def _placeholder() -> str:
@@ -64,10 +75,13 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     with connection.schema_editor() as editor:
         editor.remove_index(Artwork, _index())  # one build after the COPY beats 100k incremental inserts
     start = time.perf_counter()
+    others = _other_columns()
+    other_values = tuple(value for _, _, value in others)
     with db.connect() as conn:
-        with conn.cursor() as cur, cur.copy(f"COPY {Artwork._meta.db_table} ({', '.join(COLUMNS)}) "
+        columns = ", ".join([*COLUMNS, *(column for column, _, _ in others)])
+        with conn.cursor() as cur, cur.copy(f"COPY {Artwork._meta.db_table} ({columns}) "
                                             "FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types(TYPES)
+            copy.set_types([*TYPES, *(kind for _, kind, _ in others)])
             number = 0
             for chunk in generator.chunks(count, seed=seed):
                 for vector in chunk:
@@ -75,7 +89,7 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
                     copy.write_row((now, now, artist_ids[int(rng.integers(len(artist_ids)))],
                                     f"Synthetic artwork {number}", placeholder, placeholder, 400, 400,
                                     hashlib.sha256(f"synthetic-{number}".encode()).hexdigest(),
-                                    rng.bytes(16).hex(), vector, model_id, Artwork.Status.READY, ""))
+                                    rng.bytes(16).hex(), vector, model_id, Artwork.Status.READY, "", *other_values))
         conn.commit()
     copy_s = time.perf_counter() - start
     start = time.perf_counter()

@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from gallery import images
-from gallery.models import Artist, Artwork
-from gallery.services import ingest, keywords, recognition
+from gallery.models import Artist, Artwork, CollectionImport
+from gallery.services import import_jobs, ingest, keywords, recognition
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -149,3 +150,74 @@ class ArtworkAdmin(admin.ModelAdmin):
     def reembed_selected(self, request, queryset) -> None:
         count = ingest.artworks_reembed(queryset=queryset)
         self.message_user(request, f"Queued {count} artwork(s) for embedding.", messages.SUCCESS)
+
+
+class CollectionImportForm(forms.ModelForm):
+    class Meta:
+        model = CollectionImport
+        fields = ["export", "images", "draft"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:  # the file kinds are checked here too, so a wrong file is an error on the form, not a failed job
+            import_jobs.check_files(export=cleaned["export"], images=cleaned.get("images") or None)
+        except import_jobs.ImportFilesRefused as exc:
+            raise ValidationError(str(exc)) from None
+        return cleaned
+
+
+@admin.register(CollectionImport)
+class CollectionImportAdmin(admin.ModelAdmin):
+    """Curators import an export here (a CSV or JSON file and a zip of its images); a worker runs it, and its page
+    shows how far it got (and reloads itself while it runs)."""
+
+    form = CollectionImportForm
+    change_form_template = "admin/gallery/collectionimport/change_form.html"
+    list_display = ["export_name", "status", "progress", "created", "updated", "unchanged", "failure_count",
+                    "created_at"]
+    list_filter = ["status"]
+    progress_fields = ["status", "format", "progress", "created", "updated", "unchanged", "failure_count",
+                       "failure_list", "near_duplicate_list", "message", "started_by", "started_at", "finished_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["export_name", "draft", *self.progress_fields] if obj else ["export", "images", "draft"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["export_name", "draft", *self.progress_fields] if obj else []
+
+    def has_change_permission(self, request, obj=None):  # the page is a report: nothing on it is edited
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj: CollectionImport, form, change: bool) -> None:
+        job = import_jobs.collection_import_start(export=form.cleaned_data["export"],
+                                                  images=form.cleaned_data.get("images") or None,
+                                                  draft=form.cleaned_data["draft"], started_by=request.user)
+        obj.pk = job.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Straight to the job's own page, where its progress shows."""
+        return redirect(reverse("admin:gallery_collectionimport_change", args=[obj.pk]))
+
+    @admin.display(description="Progress")
+    def progress(self, job: CollectionImport) -> str:
+        return f"{job.processed} of {job.total} records" if job.total else "—"
+
+    @admin.display(description="Failed")
+    def failure_count(self, job: CollectionImport) -> int:
+        return len(job.failures)
+
+    @admin.display(description="Failures")
+    def failure_list(self, job: CollectionImport) -> str:
+        if not job.failures:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>",
+                                                           ((f["record"], f["reason"]) for f in job.failures)))
+
+    @admin.display(description="Near-duplicates (both kept)")
+    def near_duplicate_list(self, job: CollectionImport) -> str:
+        if not job.near_duplicates:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} looks like {}</li>",
+                                                           ((d["record"], d["looks_like"]) for d in job.near_duplicates)))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.text import slugify
 from pgvector.django import HnswIndex, VectorField
 
@@ -190,3 +194,45 @@ class Artwork(TimeStampedModel):
     def get_similar_url(self) -> str:
         """The "more like this" page."""
         return page_path("gallery:artwork-similar", self.pk)
+
+
+def import_upload_to(instance: CollectionImport, filename: str) -> str:
+    """Where an admin import keeps the files it was given: one folder per upload, names chosen here."""
+    return f"imports/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}/{filename}"
+
+
+class CollectionImport(TimeStampedModel):
+    """An import a curator started in the admin; a worker runs it (gallery.services.import_jobs) and records here
+    how far it got, so its admin page shows the progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    export = models.FileField(upload_to=import_upload_to, max_length=255, help_text="A CSV or JSON export")
+    images = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
+                              help_text="A zip of the images the export names (optional)")
+    export_name = models.CharField(max_length=200, editable=False)
+    draft = models.BooleanField(default=False, help_text="New works stay drafts until published")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, editable=False)
+    format = models.CharField(max_length=20, blank=True, editable=False)
+    message = models.TextField(blank=True, editable=False)
+    total = models.PositiveIntegerField(default=0, editable=False)
+    processed = models.PositiveIntegerField(default=0, editable=False)
+    created = models.PositiveIntegerField(default=0, editable=False)
+    updated = models.PositiveIntegerField(default=0, editable=False)
+    unchanged = models.PositiveIntegerField(default=0, editable=False)
+    failures = models.JSONField(default=list, blank=True, editable=False)
+    near_duplicates = models.JSONField(default=list, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, editable=False)
+    finished_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.export_name} ({self.get_status_display()})"

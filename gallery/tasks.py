@@ -1,4 +1,9 @@
-"""Celery tasks: thin wrappers that take ids, call one service, and own the retry policy."""
+"""Celery tasks: thin wrappers that take ids, call one service, and own the retry policy.
+
+Services queue these tasks after commit and the tasks call services back: the one import cycle the layering allows
+(Celery's pattern, listed in .importlinter). Tasks import services inside their bodies, so importing this module never
+imports a service.
+"""
 
 from __future__ import annotations
 
@@ -36,3 +41,23 @@ def artworks_requeue_stuck() -> int:
     from gallery.services import ingest
 
     return ingest.artworks_requeue_stuck(older_than=timedelta(seconds=settings.GALLERY_STALE_AFTER_SECONDS))
+
+
+def _collection_import_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    from gallery.models import CollectionImport
+
+    CollectionImport.objects.filter(pk=args[0] if args else kwargs.get("job_id")).update(
+        status=CollectionImport.Status.FAILED, message=f"The import stopped: {exc!r}")
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
+             max_retries=3, on_failure=_collection_import_failure)
+def collection_import_run(job_id: int) -> None:
+    """Run a curator's import job. Safe to run again: the import is idempotent."""
+    from gallery.models import CollectionImport
+    from gallery.services import import_jobs
+
+    job = CollectionImport.objects.filter(pk=job_id).first()
+    if job is None or job.status == CollectionImport.Status.DONE:
+        return
+    import_jobs.collection_import_run(job=job)

@@ -129,10 +129,15 @@ def broker_queue():
     client.delete("celery")
 
     class Queue:
+        def messages(self) -> list[dict]:
+            """Every task message waiting, oldest first: {"task": name, "args": [...]}."""
+            raw_messages = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+            return [{"task": m["headers"]["task"], "args": list(ast.literal_eval(m["headers"]["argsrepr"]))}
+                    for m in raw_messages]
+
         def jobs(self) -> list[list[int]]:
-            messages = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
-            return [ast.literal_eval(m["headers"]["argsrepr"])[0] for m in messages
-                    if m["headers"]["task"] == "gallery.tasks.artworks_embed"]
+            """The artwork-id batches of the embedding messages waiting."""
+            return [m["args"][0] for m in self.messages() if m["task"] == "gallery.tasks.artworks_embed"]
 
     yield Queue()
     client.delete("celery")

@@ -4,8 +4,10 @@ conftest.py; everything a test imports lives here."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
+import re
 import signal
 import sys
 import threading
@@ -181,3 +183,33 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
+
+
+_MET_IMAGES = sorted((MET_SAMPLE / "images").glob("*.jpg"))
+
+
+class MuseumServer(BaseHTTPRequestHandler):
+    """Serves the shared manifests with every remote URL moved onto this server, and a real picture at any other
+    path: what the institutions' image servers would answer."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        name = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/manifests/") and (IIIF_MANIFESTS / name).is_file():
+            text = re.sub(r"https?://([^/\"]+)", lambda m: f"{base}/remote/{m[1]}", (IIIF_MANIFESTS / name).read_text())
+            body, kind = text.encode(), "application/json"
+        elif self.path.startswith("/remote/"):
+            picked = _MET_IMAGES[int(hashlib.sha256(self.path.encode()).hexdigest(), 16) % len(_MET_IMAGES)]
+            body, kind = picked.read_bytes(), "image/jpeg"
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.db import connection, transaction
 
 from gallery.models import Artwork
+from gallery.querysets import SearchFilters
 
 EXACT_SEARCH_MAX_ROWS = 1000  # up to this many searchable works, a search compares every vector (exact, a few ms)
 
@@ -22,36 +23,37 @@ _PLAN_SQL = ("SELECT set_config('hnsw.ef_search', %s, true), "
 
 
 @contextlib.contextmanager
-def index_scan_settings(*, ef_search: int, unfiltered: bool, model_id: str) -> Iterator[None]:
-    """A transaction (or the request's) in which vector searches plan the way search results need."""
-    plan_sql, params = _plan_sql(model_id)
+def index_scan_settings(*, ef_search: int, model_id: str, filters: SearchFilters = SearchFilters()) -> Iterator[None]:
+    """A transaction (or the request's) in which vector searches plan the way search results need.
+
+    The rows a search can return (`model_id`'s searchable works that pass `filters`) are counted up to one past
+    EXACT_SEARCH_MAX_ROWS, in the same round trip as the settings. Up to that many, every vector is compared (a few
+    ms, nothing missed, where pgvector's approximate graph of a few dozen rows sometimes leaves one unreachable).
+    Beyond it, the index serves the search: PostgreSQL leaves the reading of TOASTed vectors out of a full scan's
+    cost, so it would sort every row of a large collection rather than use the index (bench/README.md), and its
+    choice for a broad filter turned on how bloated the table happened to be. Strict iterative scans keep going, in
+    order, until enough rows pass the filters, so a filtered search still fills its page.
+    """
+    plan_sql, params = _plan_sql(model_id) if not filters.active else _filtered_plan_sql(model_id, filters)
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # ef_search bounds how many rows one index scan yields; strict iterative scans keep going (in order) until
-        # enough rows pass the filters, so a filtered search still fills its page.
         cursor.execute(plan_sql, [str(min(ef_search, 1000)), *params, EXACT_SEARCH_MAX_ROWS])
-        exact = cursor.fetchone()[2]
-        if exact:
-            # Comparing every vector of a small collection takes a few ms and misses nothing, where pgvector's
-            # approximate graph of a few dozen rows sometimes leaves one unreachable.
-            switch = "enable_indexscan"
-        elif unfiltered:
-            # PostgreSQL leaves the reading of TOASTed vectors out of a full scan's cost, so it sorted every row of
-            # a 10k collection rather than use the index (bench/README.md). Without filters the index is always the
-            # right plan; with them, sorting the few rows of a selective filter can be, so the planner decides.
-            switch = "enable_sort"
-        else:
-            switch = ""
-        if switch:
-            cursor.execute(_SWITCH_OFF, [switch])
+        switch = "enable_indexscan" if cursor.fetchone()[2] else "enable_sort"
+        cursor.execute(_SWITCH_OFF, [switch])
         yield
-        if switch:  # the request's later queries (more by this artist, for one) need their sorts and indexes
-            cursor.execute(_RESET[switch])
+        cursor.execute(_RESET[switch])  # the request's later queries (more by this artist) need sorts and indexes
+
+
+def _capped_count_sql(queryset) -> tuple[str, tuple]:
+    searchable, params = queryset.order_by().values("pk")[:EXACT_SEARCH_MAX_ROWS + 1].query.sql_with_params()
+    return _PLAN_SQL.replace("{searchable}", searchable), params
 
 
 @functools.cache  # one entry per model id: compiling the count query is a measurable part of a search
 def _plan_sql(model_id: str) -> tuple[str, tuple]:
-    """The planning statement for `model_id`: it counts the searchable rows up to one past EXACT_SEARCH_MAX_ROWS."""
-    searchable, params = (Artwork.objects.searchable(model_id).order_by().values("pk")[:EXACT_SEARCH_MAX_ROWS + 1]
-                          .query.sql_with_params())
-    return _PLAN_SQL.replace("{searchable}", searchable), params
+    """The planning statement of an unfiltered search for `model_id`."""
+    return _capped_count_sql(Artwork.objects.searchable(model_id))
+
+
+def _filtered_plan_sql(model_id: str, filters: SearchFilters) -> tuple[str, tuple]:
+    return _capped_count_sql(Artwork.objects.searchable(model_id).matching(filters))

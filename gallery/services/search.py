@@ -74,7 +74,7 @@ def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
     queryset = nearest_queryset(vector, filters=filters, model_id=model_id, exclude_ids=exclude_ids)
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
-    with index_scan_settings(ef_search=ef_search, unfiltered=not filters.active, model_id=model_id):
+    with index_scan_settings(ef_search=ef_search, model_id=model_id, filters=filters):
         rows = list(queryset[offset:offset + k])
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 

@@ -7,14 +7,13 @@ import hashlib
 import json
 import re
 import shutil
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.management import CommandError
 
 from gallery.models import Artist, Artwork
 from tests.gallery.management.helpers import command_output
-from tests.helpers import IIIF_MANIFESTS, MET_SAMPLE, loopback_server
+from tests.helpers import IIIF_MANIFESTS, MET_SAMPLE, MuseumServer, loopback_server
 
 pytestmark = pytest.mark.django_db
 MET_RECORDS = [json.loads(line) for line in (MET_SAMPLE / "objects.jsonl").read_text().splitlines()]
@@ -137,33 +136,6 @@ def test_a_csv_export_with_mapped_columns(tmp_path):
     assert (durer.year_start, durer.year_end, durer.rights) == (1498, 1500, Artwork.Rights.CREATIVE_COMMONS)
     with pytest.raises(CommandError, match="nope"):
         command_output("import_collection", str(path), "--map", "Object Number=nope")
-
-
-class MuseumServer(BaseHTTPRequestHandler):
-    """Serves the shared manifests with every remote URL moved onto this server, and a real picture at any other
-    path: what the institutions' image servers would answer."""
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        name = self.path.rsplit("/", 1)[-1]
-        if self.path.startswith("/manifests/") and (IIIF_MANIFESTS / name).is_file():
-            text = re.sub(r"https?://([^/\"]+)", lambda m: f"{base}/remote/{m[1]}", (IIIF_MANIFESTS / name).read_text())
-            body, kind = text.encode(), "application/json"
-        elif self.path.startswith("/remote/"):
-            picked = MET_IMAGES[int(hashlib.sha256(self.path.encode()).hexdigest(), 16) % len(MET_IMAGES)]
-            body, kind = picked.read_bytes(), "image/jpeg"
-        else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ pytestmark = pytest.mark.django_db
                          ids=["no filter", "broad filter"])
 def test_search_query_uses_the_hnsw_index(artist, filters):
     """The product's own query (joined to artists), under the product's settings, goes through the index."""
-    ready_artworks(artist, np.random.default_rng(2).standard_normal((6000, EMBEDDING_DIM)).astype(np.float32))
+    ready_artworks(artist, np.random.default_rng(2).standard_normal((3000, EMBEDDING_DIM)).astype(np.float32))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("ANALYZE gallery_artist")
     queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
-    with index_scan.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
+    with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
         assert "artwork_embedding_hnsw" in queryset.explain()
 
 
@@ -34,7 +34,7 @@ def test_unfiltered_search_keeps_the_index_when_the_planner_underrates_sorting_e
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("SET LOCAL cpu_operator_cost = 0.0000001")  # computing every distance looks free, as then
         assert "artwork_embedding_hnsw" not in queryset.explain()
-        with index_scan.index_scan_settings(ef_search=100, unfiltered=True, model_id=FixedEncoder.model_id):
+        with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id):
             assert "artwork_embedding_hnsw" in queryset.explain()
         # The rest of the request (one transaction) sorts again: "more by this artist" needs it.
         cursor.execute("SHOW enable_sort")
@@ -51,11 +51,28 @@ def test_a_small_collection_is_searched_exactly(artist, filters):
     queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL random_page_cost = 0.01")  # as if the index were the cheaper plan
-        with index_scan.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
+        with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
             assert "artwork_embedding_hnsw" not in queryset.explain()  # every vector compared: no work can be missed
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone() == ("on",)  # for the rest of the request
         ready_artworks(artist, np.random.default_rng(6).standard_normal((1, EMBEDDING_DIM)), start=2000)  # one too many
-        with index_scan.index_scan_settings(ef_search=100, unfiltered=not filters.active, model_id=FixedEncoder.model_id):
+        with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
             plan = queryset.explain()
-        assert filters.active or "artwork_embedding_hnsw" in plan
+        assert "artwork_embedding_hnsw" in plan
+
+
+def test_a_selective_filter_in_a_large_collection_compares_every_matching_vector(artist):
+    from tests.factories import ArtistFactory
+
+    ready_artworks(artist, np.random.default_rng(7).standard_normal((1500, EMBEDDING_DIM)).astype(np.float32))
+    rare = ArtistFactory(name="Rare Painter")
+    ready_artworks(rare, np.random.default_rng(8).standard_normal((30, EMBEDDING_DIM)).astype(np.float32), start=5000)
+    filters = SearchFilters(artist=rare)
+    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
+    with transaction.atomic():
+        with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
+            assert "artwork_embedding_hnsw" not in queryset.explain()  # 30 rows: all compared, none missed
+            assert len(list(queryset)) == 25
+        with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id):
+            assert "artwork_embedding_hnsw" in search.nearest_queryset(
+                unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id)[:25].explain()

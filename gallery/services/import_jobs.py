@@ -1,0 +1,138 @@
+"""Collection imports that curators start in the admin: an export file and a zip of images, run by a worker.
+
+The job row holds the uploaded files and what the import has done so far (counts, failures), so that its admin page
+shows the progress while the worker runs it. The import itself is collection_import's, so it follows the same rules
+as the command: keyed records, idempotent, a failure reported and the rest imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from gallery.models import CollectionImport
+from gallery.services import collection_import, ingest
+from gallery.sources import read_source
+from gallery.sources.download import fetch
+from gallery.tasks import collection_import_run as collection_import_run_task
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+PROGRESS_EVERY = 10  # records between two updates of the job row
+MAX_ZIP_MEMBERS = 100_000
+
+
+class ImportFilesRefused(ValueError):
+    """The uploaded export or images cannot be used (the job fails with this message)."""
+
+
+EXPORT_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson")
+
+
+def check_files(*, export: File, images: File | None = None) -> None:
+    """Raise ImportFilesRefused unless `export` is named as an export we read and `images` is a zip."""
+    if Path(export.name).suffix.lower() not in EXPORT_SUFFIXES:
+        raise ImportFilesRefused(f"{Path(export.name).name}: upload a .csv, .json or .jsonl export")
+    if images is not None:
+        is_zip = zipfile.is_zipfile(images)
+        images.seek(0)
+        if not is_zip:
+            raise ImportFilesRefused(f"{Path(images.name).name} is not a zip file")
+
+
+@transaction.atomic
+def collection_import_start(*, export: File, images: File | None = None, draft: bool = False,
+                            started_by=None) -> CollectionImport:
+    """Store the uploaded files on a new job and queue it for a worker after commit."""
+    check_files(export=export, images=images)
+    suffix = Path(export.name).suffix.lower()
+    job = CollectionImport(export_name=Path(export.name).name[:200], draft=draft, started_by=started_by)
+    job.export.save(f"export{suffix}", export, save=False)
+    if images is not None:
+        job.images.save("images.zip", images, save=False)
+    job.save()
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    try:
+        collection_import_run_task.delay(job_id)
+    except Exception as exc:  # broker down: the job stays queued, and the admin can start it again
+        logger.warning("Could not queue collection import %s (%s).", job_id, exc)
+
+
+def _extract_images(archive: Path, target: Path) -> None:
+    """Image files of a zip, flat under `target` by their base names; refuses archives too large to be images."""
+    max_member = settings.GALLERY_MAX_UPLOAD_BYTES
+    with zipfile.ZipFile(archive) as zipped:
+        members = [info for info in zipped.infolist() if not info.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ImportFilesRefused(f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are read")
+        for info in members:
+            name = PurePosixPath(info.filename.replace("\\", "/")).name  # never a path from the archive
+            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            if info.file_size > max_member:  # the header's size; reading stops there too (a lying header)
+                continue  # the record that names it is reported: its image cannot be had
+            with zipped.open(info) as source, open(target / name, "wb") as out:
+                out.write(source.read(max_member + 1))  # a lying header cannot make it write more than this
+
+
+def collection_import_run(*, job: CollectionImport) -> CollectionImport:
+    """Run a queued job: read its export (with its images), import the records, queue their embedding.
+
+    Safe to run again: the import is idempotent, so a rerun after a crash reports the finished records unchanged.
+    """
+    job.status, job.started_at, job.message = CollectionImport.Status.RUNNING, timezone.now(), ""
+    job.save(update_fields=["status", "started_at", "message", "updated_at"])
+    report = collection_import.CollectionImportReport()
+    try:
+        with tempfile.TemporaryDirectory(prefix="artsearch-import-") as scratch:
+            folder = Path(scratch)
+            export_path = folder / f"export{Path(job.export.name).suffix}"
+            with job.export.open("rb") as source:
+                export_path.write_bytes(source.read())
+            images_dir = folder / "images"
+            images_dir.mkdir()
+            if job.images:
+                with job.images.open("rb") as source:
+                    (folder / "images.zip").write_bytes(source.read())
+                _extract_images(folder / "images.zip", images_dir)
+            report.format, records = read_source(str(export_path), images_dir=images_dir)
+            records = list(records)
+            job.total = len(records)
+            job.save(update_fields=["total", "updated_at"])
+            for start in range(0, len(records), PROGRESS_EVERY):
+                collection_import.collection_import(records=records[start:start + PROGRESS_EVERY], draft=job.draft,
+                                                    fetch_image=_fetch_image, report=report)
+                _record_progress(job, report, processed=min(start + PROGRESS_EVERY, len(records)))
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        job.status, job.message = CollectionImport.Status.FAILED, str(exc)
+        _record_progress(job, report, processed=job.processed)
+        return job
+    ingest.enqueue_embedding_on_commit(report.to_embed)
+    job.status, job.finished_at = CollectionImport.Status.DONE, timezone.now()
+    _record_progress(job, report, processed=job.total)
+    return job
+
+
+def _fetch_image(url: str) -> bytes:
+    return fetch(url, max_bytes=settings.GALLERY_MAX_UPLOAD_BYTES)
+
+
+def _record_progress(job: CollectionImport, report: collection_import.CollectionImportReport, *,
+                     processed: int) -> None:
+    job.processed, job.format = processed, report.format
+    job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
+    job.failures = [{"record": where, "reason": reason} for where, reason in report.failed]
+    job.near_duplicates = [{"record": where, "looks_like": twin} for where, twin in report.near_duplicates]
+    job.save()
