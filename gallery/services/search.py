@@ -1,7 +1,8 @@
 """Searches: pages of the artworks nearest to a query vector, for descriptions, pictures and "more like this".
 
-Reads only. The pieces live beside it: query_parsing (text and picture to a vector), index_scan (how PostgreSQL
-scans), recognition (known works), results (hits and pages), remembered_queries (paging image searches), facets.
+Reads only. The pieces live beside it: query_parsing (text and picture to a vector), keywords (words), index_scan (how
+PostgreSQL scans), recognition (known works), results (hits and pages), remembered_queries (paging image searches),
+facets.
 """
 
 from __future__ import annotations
