@@ -31,7 +31,7 @@ COLUMNS = ["created_at", "updated_at", "artist_id", "title", "image", "thumbnail
            "image_sha256", "perceptual_hash", "embedding", "embedding_model", "status", "failure_reason"]
 TYPES = ["timestamptz", "timestamptz", "int8", "text", "text", "text", "int4", "int4", "text", "text", "vector",
          "text", "text", "text"]
-_COPY_TYPES = {"BooleanField": "bool", "ArrayField": "text[]", "CharField": "text", "TextField": "text",
+_COPY_TYPES = {"BooleanField": "bool", "ArrayField": "varchar[]", "CharField": "text", "TextField": "text",
                "URLField": "text"}
 
 
@@ -42,6 +42,14 @@ def _other_columns() -> list[tuple[str, str, object]]:
             for field in Artwork._meta.concrete_fields
             if not field.null and not field.primary_key and not field.generated and field.column not in COLUMNS
             and field.get_internal_type() in _COPY_TYPES]
+
+
+def copy_plan() -> tuple[str, list[str], tuple]:
+    """The binary COPY statement for synthetic artworks, its column types, and the values of the other columns."""
+    others = _other_columns()
+    columns = ", ".join([*COLUMNS, *(column for column, _, _ in others)])
+    return (f"COPY {Artwork._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT BINARY)",
+            [*TYPES, *(kind for _, kind, _ in others)], tuple(value for _, _, value in others))
 
 
 def _placeholder() -> str:
@@ -75,13 +83,10 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     with connection.schema_editor() as editor:
         editor.remove_index(Artwork, _index())  # one build after the COPY beats 100k incremental inserts
     start = time.perf_counter()
-    others = _other_columns()
-    other_values = tuple(value for _, _, value in others)
+    statement, types, other_values = copy_plan()
     with db.connect() as conn:
-        columns = ", ".join([*COLUMNS, *(column for column, _, _ in others)])
-        with conn.cursor() as cur, cur.copy(f"COPY {Artwork._meta.db_table} ({columns}) "
-                                            "FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types([*TYPES, *(kind for _, kind, _ in others)])
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            copy.set_types(types)
             number = 0
             for chunk in generator.chunks(count, seed=seed):
                 for vector in chunk:

@@ -126,11 +126,16 @@ def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATE
 
 
 def accession_match(text: str, *, queryset: QuerySet) -> int | None:
-    """The work whose accession number is exactly `text` (case aside), if any."""
+    """The work whose accession number is exactly `text`, if any.
+
+    Only texts with a digit are looked up (every accession number we have seen has one; a description rarely does),
+    and through the unique index on non-empty accession numbers, so a description costs no query here.
+    """
     text = text.strip()
-    if not text or len(text) > 100:
+    if not text or len(text) > 100 or not any(char.isdigit() for char in text):
         return None
-    return queryset.filter(accession_number__iexact=text).values_list("pk", flat=True).first()
+    return (queryset.exclude(accession_number="").filter(accession_number=text).values_list("pk", flat=True)
+            .first())
 
 
 def reciprocal_rank_fusion(*rankings: Sequence[int], k: int = 60) -> dict[int, float]:
