@@ -219,5 +219,5 @@ class CollectionImportAdmin(admin.ModelAdmin):
     def near_duplicate_list(self, job: CollectionImport) -> str:
         if not job.near_duplicates:
             return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} looks like {}</li>",
-                                                           ((d["record"], d["looks_like"]) for d in job.near_duplicates)))
+        pairs = ((duplicate["record"], duplicate["looks_like"]) for duplicate in job.near_duplicates)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} looks like {}</li>", pairs))

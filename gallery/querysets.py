@@ -65,7 +65,8 @@ class ArtworkQuerySet(models.QuerySet):
         if filters.nationality:
             queryset = queryset.filter(artist__nationality__icontains=filters.nationality)
         if filters.year_from is not None:
-            queryset = queryset.filter(Q(artist__death_year__gte=filters.year_from) | Q(artist__death_year__isnull=True))
+            queryset = queryset.filter(Q(artist__death_year__gte=filters.year_from)
+                                       | Q(artist__death_year__isnull=True))
         if filters.year_to is not None:
             queryset = queryset.filter(Q(artist__birth_year__lte=filters.year_to) | Q(artist__birth_year__isnull=True))
         if filters.classification:

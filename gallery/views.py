@@ -24,7 +24,7 @@ from gallery.services.query_parsing import EmptyQuery
 
 
 class ArtworkListView(ListView):
-    """The gallery grid: every artwork, by artist then title."""
+    """The gallery grid: every published artwork, by artist then title."""
 
     queryset = Artwork.objects.published().select_related("artist").defer("embedding", "search_document")
     paginate_by = settings.GALLERY_PAGE_SIZE

@@ -190,7 +190,8 @@ class ClipEncoder(BaseEncoder):
         return self._query_vector(self._query_tokens(text))
 
     def _tokenize_query(self, text: str) -> tuple[int, ...]:
-        """A text's tokens up to end-of-text. Cached by text too: tokenizing (ftfy's repairs) is most of a cached query's cost."""
+        """A text's tokens up to end-of-text. Cached by text too: tokenizing (ftfy's repairs) is most of what a
+        cached query costs."""
         tokens = self._tokenizer([text])[0]
         return tuple(tokens[: int(tokens.argmax()) + 1].tolist())
 

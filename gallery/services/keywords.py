@@ -103,8 +103,8 @@ def _matches(query: str) -> RawSQL:
 
 def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATES) -> list[KeywordMatch]:
     """Works of `queryset` whose document has every word of `text`, best first: the whole title, the artist's whole
-    name, words of the artist's name, words of the title, then the rest by rank. At most `limit`, chosen in SQL with the same order (a title
-    no longer than the text, plus a little, stands for a possible whole-title match)."""
+    name, words of the artist's name, words of the title, then the rest by rank. At most `limit`, chosen in SQL in
+    the same order (a title no longer than the text, plus a little, stands for a possible whole-title match)."""
     query = tsquery(text)
     if not query:
         return []
