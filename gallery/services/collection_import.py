@@ -149,13 +149,14 @@ def _import_one(record: CatalogueRecord, *, artists: _Artists, report: Collectio
                 report.image_changed += image_changed
             return
         if image_changed:
-            # The upload rules, the hashes, the thumbnail and a pending vector; a duplicate picture is refused here.
+            # The upload rules, the hashes, the thumbnail, a pending vector and the words; a duplicate picture is
+            # refused here.
             ingest.artwork_store(artwork=artwork, image=ContentFile(data, name=file_name), enqueue=False)
             report.to_embed.append(artwork.pk)
         else:
             artwork.full_clean(exclude=["image", "thumbnail"], validate_constraints=False)
             artwork.save(update_fields=[*changed, "updated_at"])
-        keywords.artworks_index_text(artwork_ids=[artwork.pk])
+            keywords.artworks_index_text(artwork_ids=[artwork.pk])
     if existing is None:
         report.created += 1
         if twin := recognition.artwork_twin(artwork=artwork):
@@ -167,23 +168,27 @@ def _import_one(record: CatalogueRecord, *, artists: _Artists, report: Collectio
 
 def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], draft: bool = False,
                       dry_run: bool = False, fetch_image: ImageFetcher,
-                      report: CollectionImportReport | None = None) -> CollectionImportReport:
+                      report: CollectionImportReport | None = None,
+                      progress: Callable[[int], None] | None = None) -> CollectionImportReport:
     """Import catalogue records one by one; returns what was (or, with `dry_run`, would be) created, updated or left.
 
     New artworks are published unless `draft`; drafts are never shown to the public until a curator publishes them.
     Embedding is left to the caller (ingest.enqueue_embedding_on_commit or a synchronous pass over report.to_embed).
+    `progress(n)` is called after the n-th record.
     """
     report = report or CollectionImportReport()
     report.dry_run = dry_run
     artists = _Artists(report, dry_run=dry_run)
-    for record in records:
+    for number, record in enumerate(records, 1):
         if isinstance(record, SkippedRecord):
             report.failed.append((record.where, record.reason))
-            continue
-        try:
-            _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
-        except (ValidationError, ValueError) as exc:
-            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            report.failed.append((_record_name(record), reason))
-            artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
+        else:
+            try:
+                _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
+            except (ValidationError, ValueError) as exc:
+                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                report.failed.append((_record_name(record), reason))
+                artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
+        if progress is not None:
+            progress(number)
     return report

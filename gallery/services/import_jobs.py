@@ -111,10 +111,13 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
             records = list(records)
             job.total = len(records)
             job.save(update_fields=["total", "updated_at"])
-            for start in range(0, len(records), PROGRESS_EVERY):
-                collection_import.collection_import(records=records[start:start + PROGRESS_EVERY], draft=job.draft,
-                                                    fetch_image=_fetch_image, report=report)
-                _record_progress(job, report, processed=min(start + PROGRESS_EVERY, len(records)))
+
+            def progress(done: int) -> None:
+                if done % PROGRESS_EVERY == 0:
+                    _record_progress(job, report, processed=done)
+
+            collection_import.collection_import(records=records, draft=job.draft, fetch_image=_fetch_image,
+                                                report=report, progress=progress)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         job.status, job.message = CollectionImport.Status.FAILED, str(exc)
         _record_progress(job, report, processed=job.processed)

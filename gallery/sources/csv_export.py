@@ -23,7 +23,7 @@ from pathlib import Path
 from .dates import resolve_years
 from .records import CatalogueRecord, SkippedRecord
 from .rights import classify_rights
-from .text import clean
+from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_birth_year", "artist_death_year", "date",
           "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
@@ -124,14 +124,6 @@ class _ImageFinder:
         return f"image {value!r} not found beside the CSV or under {self.images_dir}"
 
 
-def _tags(text: str) -> list[str]:
-    tags = []
-    for tag in re.split(r"[;|]", text):
-        if (tag := tag.strip()) and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
 def _sniff_delimiter(first_line: str) -> str:
     # Spreadsheets in many locales save "CSV" with ";" (or tabs): count in the header line only, where tags and
     # descriptions with their own ";" cannot be.
@@ -221,7 +213,7 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         rights=rights,
         rights_url=rights_url,
         description=values.get("description", ""),
-        tags=_tags(values.get("tags", "")),
+        tags=split_tags(values.get("tags", "")),
         source_url=values.get("source_url", ""),
         image_path=image_path,
         image_url=image_url,

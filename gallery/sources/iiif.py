@@ -19,7 +19,7 @@ from .dates import year_range
 from .download import DownloadError
 from .records import UNKNOWN, CatalogueRecord, SkippedRecord
 from .rights import classify_rights
-from .text import strip_html
+from .text import split_tags, strip_html
 
 Result = CatalogueRecord | SkippedRecord
 Loader = Callable[[str], object]  # url -> parsed JSON; raises DownloadError, ValueError or OSError when it cannot
@@ -326,14 +326,6 @@ def _rights_candidates(data: dict, metadata: _Metadata, attribution: str) -> lis
     return [text for text in licences if text] + metadata.rights_texts() + ([attribution] if attribution else [])
 
 
-def _tags(text: str) -> list[str]:
-    tags = []
-    for tag in re.split(r"[;|\n]", text):
-        if (tag := tag.strip()) and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
 def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadata, label: str, image_url: str,
             attribution: str, rights: tuple[str, str], source_url: str) -> CatalogueRecord:
     title = metadata.get("title")
@@ -364,7 +356,7 @@ def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadat
         rights_url=rights[1],
         attribution=attribution,
         description=description,
-        tags=_tags(metadata.get("tags")),
+        tags=split_tags(metadata.get("tags"), ";|\n"),
         source_url=source_url,
         manifest_url=manifest_url,
         image_url=image_url,

@@ -51,3 +51,12 @@ def strip_html(value: object) -> str:
     extractor.close()
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(extractor.parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def split_tags(text: str, separators: str = ";|") -> list[str]:
+    """The distinct non-blank parts of `text` between any of `separators`, in their first order."""
+    tags: list[str] = []
+    for tag in re.split(f"[{re.escape(separators)}]", text):
+        if (tag := tag.strip()) and tag not in tags:
+            tags.append(tag)
+    return tags
