@@ -11,7 +11,7 @@ import hashlib
 import io
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,9 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     """Replace the gallery with `count` synthetic ready rows and rebuild the HNSW index; returns timings."""
     reset_gallery()
     placeholder = _placeholder()
-    now = datetime.now(UTC)
+    # A day old, as most of a real collection is: a near-duplicate lookup asks PostgreSQL about every row changed
+    # since its process read every hash (gallery/services/hash_index.py), and would find all of these for a minute.
+    now = datetime.now(UTC) - timedelta(days=1)
     artists = [Artist(name=f"Synthetic artist {number:05d}", slug=f"synthetic-artist-{number:05d}",
                       nationality="Synthetic", genres=["Synthetic"])
                for number in range(max(1, count // WORKS_PER_ARTIST))]

@@ -15,6 +15,10 @@ class Context:
     var_dir: Path
     dataset: Path
 
+    @property
+    def met_sample(self) -> Path:
+        return self.dataset.parent / "met-sample"
+
     def shared_images(self) -> list[Path]:
         from gallery import kaggle
 
@@ -51,6 +55,34 @@ def run_hnsw_1m(context: Context) -> dict:
 
     return {"clustered_1m": hnsw.run(generator=context.clustered(), count=1_000_000, n_queries=200,
                                      configs=[(16, 64)], ef_values=[40, 100, 200, 400], exact_queries=10)}
+
+
+def run_neardup(context: Context) -> dict:
+    """The near-duplicate lookup at 100k rows (last of the regular phases: it replaces the gallery's rows)."""
+    from bench import neardup
+
+    if context.quick:
+        return {"100k": neardup.run(count=100_000, n_queries=100, full_scan_queries=10,
+                                    marker=context.var_dir / "neardup.json")}
+    return {"100k": neardup.run(count=100_000, n_queries=400, full_scan_queries=40, pairs=True,
+                                marker=context.var_dir / "neardup.json")}
+
+
+def run_neardup_1m(context: Context) -> dict:
+    """The near-duplicate lookup at 1M rows (`--neardup-1m`, or with `--hnsw-1m`): a 1M-row gallery of hashes only."""
+    from bench import neardup
+
+    return {"1m": neardup.run(count=1_000_000, n_queries=400, full_scan_queries=20,
+                              marker=context.var_dir / "neardup.json")}
+
+
+def run_detail(context: Context) -> dict:
+    """Detail search on the Met sample: baseline and product in one run, import rates, sizes (bench/detail.py)."""
+    from bench import detail
+
+    if context.quick:
+        return detail.run(met_dir=context.met_sample, n_details=60, n_whole=20, rate_works=96, sweep=[64])
+    return detail.run(met_dir=context.met_sample, n_details=200, n_whole=50, rate_works=256, sweep=[16, 64, 128])
 
 
 def run_ingest(context: Context) -> dict:
@@ -117,12 +149,19 @@ def run_text(context: Context) -> dict:
 
 
 def run_image(context: Context) -> dict:
-    from bench import breakdown, http_bench, server
+    """Image search at 100k synthetic works, each with a region vector and a real Met work's keypoints, so the
+    product's whole picture path (regions, the keypoint check of the shortlist) is measured; and details of Met
+    works as queries, in-process."""
+    from bench import breakdown, detail, http_bench, server
 
     uploads = http_bench.megapixel_jpegs(sorted(context.shared_images())[::37], 8)
     result: dict = {"rows": ensure_scale(context, 100_000), "server": PRODUCTION_SERVER}
+    result["details_added"] = detail.add_synthetic_details(
+        blobs=detail.met_keypoint_blobs(context.met_sample, context.var_dir / "cache"))
     with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
         result["steps"] = breakdown.image_steps(uploads, k=12)
+        result["detail_queries"] = detail.latency(
+            detail.detail_queries(detail.met_images(context.met_sample), 20 if context.quick else 60, seed=23))
     with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
         result["http"] = http_bench.image_latency(host, port, uploads, rounds=1 if context.quick else 5, k=12)
     logger.info("image search: %s", result["http"])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from gallery import images
-from gallery.models import Artist, Artwork, CollectionImport
-from gallery.services import import_jobs, ingest, keywords, recognition
+from gallery.models import Artist, Artwork, CollectionImport, OnDuplicate
+from gallery.services import duplicates, import_jobs, ingest, keywords
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -59,6 +61,15 @@ class ArtistAdmin(admin.ModelAdmin):
 
 
 class ArtworkAdminForm(forms.ModelForm):
+    """The artwork form. A new picture that looks like another stored work (gallery.services.duplicates) is not saved
+    until the curator chooses what to do: the form comes back with that work's thumbnail and the choices, and the
+    picture is kept meanwhile (`pending_upload`), so it need not be sent again."""
+
+    on_duplicate = forms.ChoiceField(label="This picture looks like a stored work", required=False,
+                                     choices=OnDuplicate.choices, widget=forms.HiddenInput)
+    duplicate_of = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the work the curator was shown
+    pending_upload = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Artwork
         fields = ["artist", "title", "image", "published", "accession_number", "date", "year_start", "year_end",
@@ -66,10 +77,18 @@ class ArtworkAdminForm(forms.ModelForm):
                   "attribution", "description", "tags", "source_url", "manifest_url"]
 
     checked_image: images.CheckedImage | None = None
+    twin: Artwork | None = None  # the stored work the new picture looks like, once the curator has chosen
+    stashed = False  # the picture came back from pending_upload
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rights"].required = False  # left out, it stays "unknown"
+        if self.is_bound and self.data.get("pending_upload") and not self.files.get("image"):
+            self.fields["image"].required = False  # the kept picture stands in for the file
+
+    @property
+    def has_new_image(self) -> bool:
+        return self.stashed or "image" in self.changed_data
 
     def clean_rights(self) -> str:
         return self.cleaned_data.get("rights") or Artwork.Rights.UNKNOWN
@@ -77,12 +96,56 @@ class ArtworkAdminForm(forms.ModelForm):
     def clean_image(self):
         """Check a newly uploaded file here, once, so a bad or duplicate image is an error on the form."""
         image = self.cleaned_data["image"]
-        if image and "image" in self.changed_data:
+        if not self.files.get("image") and self.data.get("pending_upload"):
+            image = duplicates.upload_unstash(self.data["pending_upload"])
+            if image is None:
+                raise ValidationError("The picture kept while you chose has expired: attach it again.")
+            self.stashed = True
+        if image and self.has_new_image:
             checked = self.checked_image = images.check_image(image)
             duplicate = Artwork.objects.filter(image_sha256=checked.sha256).exclude(pk=self.instance.pk).first()
             if duplicate:
                 raise ValidationError(f"This exact image is already in the collection: “{duplicate}” (#{duplicate.pk}).")
         return image
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.checked_image is None or "image" in self.errors:
+            return cleaned
+        twin = duplicates.near_duplicate(images.perceptual_hash(self.checked_image.image), exclude=self.instance)
+        choice = cleaned.get("on_duplicate")
+        if twin is not None and (not choice or cleaned.get("duplicate_of") != twin.pk
+                                 or choice not in self._choices()):
+            self._ask(twin, cleaned["image"])
+        self.twin = twin
+        return cleaned
+
+    def _choices(self) -> list[str]:
+        """Replacing another work's picture is offered when adding; a changed work keeps or skips its new picture."""
+        return OnDuplicate.values if self.instance.pk is None else [OnDuplicate.KEEP, OnDuplicate.SKIP]
+
+    def _ask(self, twin: Artwork, image) -> None:
+        """Show the work the picture looks like, and the choices; keep the picture meanwhile."""
+        data = self.data.copy()
+        data["duplicate_of"] = str(twin.pk)
+        if not self.stashed:
+            data["pending_upload"] = duplicates.upload_stash(image)
+        self.data = data
+        labels = dict(OnDuplicate.choices)
+        if self.instance.pk is not None:
+            labels[OnDuplicate.SKIP] = "Skip the new picture: this work keeps its own (the other changes are saved)"
+        field = self.fields["on_duplicate"]
+        field.widget = forms.RadioSelect(choices=[(value, labels[value]) for value in self._choices()])
+        # On the field and on its bound field, which validation has already made (and which copied the old text).
+        field.help_text = self["on_duplicate"].help_text = format_html(
+            '<img src="{}" alt="" class="admin-preview"><br><a href="{}">{}</a> (#{}), {} of 128 bits apart.',
+            twin.thumbnail.url if twin.thumbnail else "", reverse("admin:gallery_artwork_change", args=[twin.pk]),
+            twin, twin.pk, twin.hamming)
+        message = (f"This picture looks like “{twin}” (#{twin.pk}), already in the collection. Choose below whether "
+                   "to keep both, skip it, or replace that work's picture with it, then save again.")
+        if not data["pending_upload"]:
+            message += " Attach the file again: it could not be kept meanwhile."
+        raise ValidationError(message, code="near_duplicate")
 
 
 @admin.register(Artwork)
@@ -99,7 +162,8 @@ class ArtworkAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "status", "failure_reason", "embedding_model", "width", "height", "image_sha256",
                        "perceptual_hash", "source_id", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["preview", "image", "title", "artist", "published"]}),
+        (None, {"fields": ["preview", "image", "on_duplicate", "duplicate_of", "pending_upload", "title", "artist",
+                           "published"]}),
         ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "medium", "dimensions",
                                          "classification", "department", "credit_line", "description", "tags"]}),
         ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",
@@ -122,18 +186,77 @@ class ArtworkAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<img src="{}" alt="{}" class="admin-preview">', artwork.thumbnail.url, artwork.title)
 
+    def get_urls(self):
+        review = path("duplicates/", self.admin_site.admin_view(self.duplicates_view), name="gallery_artwork_duplicates")
+        return [review, *super().get_urls()]
+
     def save_model(self, request, obj: Artwork, form, change: bool) -> None:
-        if "image" not in form.changed_data:
+        """Store the artwork; a new picture that looks like another work goes where the curator chose (the form)."""
+        twin, choice = form.twin, form.cleaned_data.get("on_duplicate")
+        if form.has_new_image and twin is not None and choice == OnDuplicate.REPLACE:
+            duplicates.artwork_replace_image(artwork=twin, image=form.cleaned_data["image"], checked=form.checked_image)
+            obj.pk, obj.duplicate_outcome = twin.pk, ("replaced", twin)
+        elif form.has_new_image and twin is not None and choice == OnDuplicate.SKIP and not change:
+            obj.pk, obj.duplicate_outcome = twin.pk, ("skipped", twin)  # nothing is stored
+        elif not form.has_new_image or (twin is not None and choice == OnDuplicate.SKIP):
+            if form.has_new_image:  # skipped: the work keeps the picture it has, and the other changes are saved
+                obj.image = Artwork.objects.values_list("image", flat=True).get(pk=obj.pk)
             obj.save()
             keywords.artworks_index_text(artwork_ids=[obj.pk])
-            return
-        ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"], checked=form.checked_image)
-        twin = recognition.artwork_twin(artwork=obj)
-        if twin is not None:
-            self.message_user(request, format_html(
-                'This image looks like a reproduction of <a href="{}">{}</a>, already in the collection. '
-                "Delete one of them if they are the same work.",
-                reverse("admin:gallery_artwork_change", args=[twin.pk]), twin), messages.WARNING)
+        else:
+            ingest.artwork_store(artwork=obj, image=form.cleaned_data["image"], checked=form.checked_image)
+            if twin is not None:
+                self.message_user(request, format_html(
+                    'Both kept: this picture looks like <a href="{}">{}</a>, already in the collection.',
+                    reverse("admin:gallery_artwork_change", args=[twin.pk]), twin), messages.WARNING)
+        if form.stashed:
+            duplicates.upload_forget(form.data["pending_upload"])
+
+    def log_addition(self, request, obj, message):
+        outcome = getattr(obj, "duplicate_outcome", None)
+        if outcome is None:
+            return super().log_addition(request, obj, message)
+        if outcome[0] == "replaced":  # nothing was added: the other work changed
+            return self.log_change(request, outcome[1], "Replaced its picture with a near-duplicate upload")
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        outcome = getattr(obj, "duplicate_outcome", None)
+        if outcome is None:
+            return super().response_add(request, obj, post_url_continue)
+        action, twin = outcome
+        text = ("Skipped: nothing was added; the collection keeps “{}” as it is." if action == "skipped" else
+                "“{}” now has the new picture (same record and URL); it is embedded again.")
+        self.message_user(request, format_html(text, twin), messages.SUCCESS)
+        return redirect(reverse("admin:gallery_artwork_change", args=[twin.pk]))
+
+    def duplicates_view(self, request):
+        """Pairs of stored works that look alike (gallery.services.duplicates), with "keep both" and delete links."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            try:
+                artwork_id, other_id = int(request.POST["artwork"]), int(request.POST["other"])
+            except (KeyError, ValueError):
+                return redirect(reverse("admin:gallery_artwork_duplicates"))
+            if Artwork.objects.filter(pk__in=[artwork_id, other_id]).count() == 2 and artwork_id != other_id:
+                duplicates.pair_dismiss(artwork_id=artwork_id, other_id=other_id, user=request.user)
+                self.message_user(request, f"Kept both #{artwork_id} and #{other_id}: the pair is no longer listed.",
+                                  messages.SUCCESS)
+            page = request.POST.get("page", "")
+            return redirect(reverse("admin:gallery_artwork_duplicates") + (f"?page={page}" if page.isdigit() else ""))
+        review = duplicates.review_pairs()
+        page = Paginator(review.pairs, 20).get_page(request.GET.get("page"))
+        context = {**self.admin_site.each_context(request), "title": "Near-duplicates", "opts": self.model._meta,
+                   "page_obj": page, "review": review, "pairs": duplicates.pairs_load_artworks(list(page.object_list)),
+                   "max_bits": duplicates.recognition.NEAR_DUPLICATE_MAX_BITS,
+                   "borderline_bits": duplicates.BORDERLINE_MAX_BITS,
+                   "borderline_similarity": duplicates.BORDERLINE_MIN_SIMILARITY,
+                   "can_change": self.has_change_permission(request),
+                   "can_delete": self.has_delete_permission(request)}
+        return TemplateResponse(request, "admin/gallery/artwork/duplicates.html", context)
 
     @admin.action(description="Publish selected artworks")
     def publish_selected(self, request, queryset) -> None:
@@ -155,7 +278,16 @@ class ArtworkAdmin(admin.ModelAdmin):
 class CollectionImportForm(forms.ModelForm):
     class Meta:
         model = CollectionImport
-        fields = ["export", "images", "draft"]
+        fields = ["export", "images", "draft", "on_duplicate"]
+        widgets = {"on_duplicate": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "on_duplicate" in self.fields:  # the job's own page shows it read-only
+            self.fields["on_duplicate"].required = False  # left out, both are kept
+
+    def clean_on_duplicate(self) -> str:
+        return self.cleaned_data.get("on_duplicate") or OnDuplicate.KEEP
 
     def clean(self):
         cleaned = super().clean()
@@ -182,10 +314,11 @@ class CollectionImportAdmin(admin.ModelAdmin):
                        "failure_list", "near_duplicate_list", "message", "started_by", "started_at", "finished_at"]
 
     def get_fields(self, request, obj=None):
-        return ["export_name", "draft", *self.progress_fields] if obj else ["export", "images", "draft"]
+        return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else [
+            "export", "images", "draft", "on_duplicate"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["export_name", "draft", *self.progress_fields] if obj else []
+        return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else []
 
     def has_change_permission(self, request, obj=None):  # the page is a report: nothing on it is edited
         return obj is None and super().has_change_permission(request, obj)
@@ -193,7 +326,9 @@ class CollectionImportAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: CollectionImport, form, change: bool) -> None:
         job = import_jobs.collection_import_start(export=form.cleaned_data["export"],
                                                   images=form.cleaned_data.get("images") or None,
-                                                  draft=form.cleaned_data["draft"], started_by=request.user)
+                                                  draft=form.cleaned_data["draft"],
+                                                  on_duplicate=form.cleaned_data["on_duplicate"],
+                                                  started_by=request.user)
         obj.pk = job.pk
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -215,9 +350,15 @@ class CollectionImportAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>",
                                                            ((f["record"], f["reason"]) for f in job.failures)))
 
-    @admin.display(description="Near-duplicates (both kept)")
+    @admin.display(description="Near-duplicates")
     def near_duplicate_list(self, job: CollectionImport) -> str:
         if not job.near_duplicates:
             return "—"
-        pairs = ((duplicate["record"], duplicate["looks_like"]) for duplicate in job.near_duplicates)
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} looks like {}</li>", pairs))
+        rows = ((found["record"], _change_url(found.get("artwork_id")), found["looks_like"],
+                 found.get("distance", "?"), found.get("action", "kept")) for found in job.near_duplicates)
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", '<li>{} looks like <a href="{}">{}</a>, {} bits apart: {}</li>', rows))
+
+
+def _change_url(artwork_id: int | None) -> str:
+    return reverse("admin:gallery_artwork_change", args=[artwork_id]) if artwork_id else ""

@@ -66,8 +66,13 @@ def _page_json(request: HttpRequest, result: SearchPage) -> JsonResponse:
         "k": result.k,
         "has_next": result.has_next,
         "qid": result.qid or None,
+        "options": {"per_artist": result.options.per_artist, "close": result.options.close},
+        "hidden": result.hidden,  # with close=1: how many results the cut-off hid; null otherwise
         "results": [{**_artwork_json(request, hit.artwork), "similarity": round(hit.similarity, 4),
-                     "in_collection": hit.in_collection, "why": list(hit.reasons)} for hit in result.hits],
+                     "in_collection": hit.in_collection, "why": list(hit.reasons),
+                     # Where the query's detail lies in the work (x, y, w, h as fractions), when it was found there.
+                     "box": {key: round(value, 4) for key, value in vars(hit.box).items()} if hit.box else None}
+                    for hit in result.hits],
     })
 
 
@@ -76,7 +81,8 @@ def _page_json(request: HttpRequest, result: SearchPage) -> JsonResponse:
 @limit(group="api-search", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def search(request: HttpRequest) -> JsonResponse:
     """GET ?q=&k=&page=&artist=&genre=&nationality=&century=&year_from=&year_to=&classification=&department=&made_from=
-    &made_to=&open_access=, or POST multipart `image`."""
+    &made_to=&open_access=&per_artist=&close=, or POST multipart `image`. A detail: `box=x,y,w,h` (fractions of the
+    picture) with the uploaded `image`, or with `artwork=<id>` (GET) for a detail of a stored work."""
     data = request.POST if request.method == "POST" else request.GET
     form = SearchForm(data, request.FILES or None)
     if not form.is_valid():
@@ -85,10 +91,11 @@ def search(request: HttpRequest) -> JsonResponse:
     upload = request.FILES.get("image")
     try:
         result = search_service.search_page(query=form.search_query(image_label=upload.name[:80] if upload else ""),
-                                            k=form.cleaned_data["k"], page=form.cleaned_data["page"])
+                                            k=form.cleaned_data["k"], page=form.cleaned_data["page"],
+                                            options=form.result_options())
     except (EmptyQuery, search_service.QueryExpired) as exc:
         return _error(str(exc))
-    except WeightsUnavailable as exc:
+    except (WeightsUnavailable, search_service.PictureUnavailable) as exc:
         return _error(str(exc), status=503)
     return _page_json(request, result)
 
@@ -96,7 +103,8 @@ def search(request: HttpRequest) -> JsonResponse:
 @require_GET
 @limit(group="api-similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
-    """GET /api/artworks/<id>/similar?k=&page=: works nearest to a stored artwork, excluding itself."""
+    """GET /api/artworks/<id>/similar?k=&page=&per_artist=&close=: works nearest to a stored artwork, excluding
+    itself."""
     artwork = Artwork.objects.published().select_related("artist").filter(pk=pk).first()
     if artwork is None:
         return _error(f"No artwork with id {pk}.", status=404)
@@ -104,7 +112,8 @@ def artwork_similar(request: HttpRequest, pk: int) -> JsonResponse:
     if not form.is_valid():
         return _error("; ".join(f"{n}: {' '.join(e)}" for n, e in form.errors.items()))
     try:
-        result = search_service.similar_page(artwork=artwork, k=form.cleaned_data["k"], page=form.cleaned_data["page"])
+        result = search_service.similar_page(artwork=artwork, k=form.cleaned_data["k"], page=form.cleaned_data["page"],
+                                             options=form.result_options())
     except WeightsUnavailable as exc:
         return _error(str(exc), status=503)
     return _page_json(request, result)

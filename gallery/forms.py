@@ -9,9 +9,11 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 
 from gallery import images
-from gallery.models import Artist
+from gallery.models import Artist, Artwork, OnDuplicate
 from gallery.querysets import SearchFilters
+from gallery.regions import Box
 from gallery.services import facets
+from gallery.services.result_options import DEFAULT_PER_ARTIST, ResultOptions
 from gallery.services.search import DEFAULT_K, MAX_K, SearchQuery
 
 CENTURIES = [(str(c), f"{ordinal(c + 1)} century") for c in range(13, 21)]  # "18": the 1800s, the 19th century
@@ -38,7 +40,56 @@ def _select_html(name, value, widget_attrs, attrs, choices, renderer):
     return forms.Select(attrs=dict(widget_attrs), choices=choices).render(name, value, dict(attrs), renderer)
 
 
-class SearchForm(forms.Form):
+FLAG_ON, FLAG_OFF = {"1", "true", "on", "yes"}, {"", "0", "false", "off", "no"}
+
+
+class FlagInput(forms.CheckboxInput):
+    """A checkbox that sends "1" and hands the field the text as submitted, so that `close=maybe` can be refused
+    (Django's CheckboxInput reads any text but "false" as on, "0" included)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: str(value).lower() in FLAG_ON)
+
+    def format_value(self, value):
+        return "1"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, "")
+
+
+class FlagField(forms.Field):
+    """An on/off option for links and the API: 1/0, true/false, on/off, yes/no or nothing (off)."""
+
+    widget = FlagInput
+    default_error_messages = {"invalid": "Enter 1 (on) or 0 (off)."}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> bool:
+        text = "" if value is None else str(value).strip().lower()
+        if text in FLAG_ON | FLAG_OFF:
+            return text in FLAG_ON
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class ResultOptionsForm(forms.Form):
+    """How results are shaped: at most N works per artist, close matches only (gallery.services.result_options)."""
+
+    per_artist = forms.IntegerField(label="At most this many works per artist", min_value=0, max_value=MAX_K,
+                                    required=False, help_text="Empty or 0: no limit",
+                                    widget=forms.NumberInput(attrs={"aria-describedby": "id_per_artist-help"}))
+    close = FlagField(label="Close matches only", help_text="Hide the long tail of weaker visual matches",
+                      widget=FlagInput(attrs={"aria-describedby": "id_close-help"}))
+
+    def result_options(self) -> ResultOptions:
+        """The valid form's options for the search service."""
+        per_artist = self.cleaned_data.get("per_artist")
+        return ResultOptions(per_artist=DEFAULT_PER_ARTIST if per_artist is None else per_artist,
+                             close=self.cleaned_data.get("close", False))
+
+
+class SearchForm(ResultOptionsForm):
     """A description, an image, or both, plus filters. Every field is optional; the view decides what is enough."""
 
     q = forms.CharField(label="Describe it", max_length=300, required=False, strip=True,
@@ -70,6 +121,9 @@ class SearchForm(forms.Form):
     made_to = forms.IntegerField(label="Made until", min_value=-3000, max_value=2100, required=False)
     open_access = forms.BooleanField(label="Open access only", required=False,
                                      help_text="Public domain or CC0 images")
+    # Detail search: a box (x,y,w,h in fractions) of the uploaded picture, or of a stored work's (`artwork`).
+    artwork = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    box = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +148,24 @@ class SearchForm(forms.Form):
             raise ValidationError(f"Unknown artist “{value}”.")
         return artist
 
+    def clean_artwork(self) -> Artwork | None:
+        pk = self.cleaned_data.get("artwork")
+        if pk is None:
+            return None
+        artwork = Artwork.objects.published().filter(pk=pk).first()
+        if artwork is None:
+            raise ValidationError(f"No artwork with id {pk}.")
+        return artwork
+
+    def clean_box(self) -> Box | None:
+        text = self.cleaned_data.get("box", "").strip()
+        if not text:
+            return None
+        try:
+            return Box.parse(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
     def clean_image(self) -> images.CheckedImage | None:
         upload = self.cleaned_data.get("image")
         return images.check_image(upload) if upload else None
@@ -115,6 +187,10 @@ class SearchForm(forms.Form):
                                            department=cleaned.get("department") or "",
                                            made_from=made_from, made_to=made_to,
                                            open_access=bool(cleaned.get("open_access")))
+        if cleaned.get("box") is not None and not cleaned.get("artwork") and not cleaned.get("image"):
+            raise ValidationError("A box marks a detail of a picture: send it with an image or an artwork id.")
+        if cleaned.get("artwork") and cleaned.get("image"):
+            raise ValidationError("Search a detail of a stored artwork or an uploaded picture, not both.")
         cleaned["image_weight"] = 0.5 if cleaned.get("image_weight") is None else cleaned["image_weight"]
         cleaned["page"] = cleaned.get("page") or 1
         return cleaned
@@ -123,11 +199,12 @@ class SearchForm(forms.Form):
         """The valid form as the search service's query."""
         cleaned = self.cleaned_data
         return SearchQuery(text=cleaned["q"], image=cleaned["image"], image_label=image_label,
-                           image_weight=cleaned["image_weight"], filters=cleaned["filters"], qid=cleaned["qid"])
+                           image_weight=cleaned["image_weight"], filters=cleaned["filters"], qid=cleaned["qid"],
+                           box=cleaned.get("box"), artwork=cleaned.get("artwork"))
 
 
-class KForm(forms.Form):
-    """Just k and page, for "more like this"."""
+class KForm(ResultOptionsForm):
+    """k, page and the result options, for "more like this"."""
 
     k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
     page = forms.IntegerField(min_value=1, required=False)
@@ -140,9 +217,28 @@ class KForm(forms.Form):
 
 
 class ArtworkUploadForm(forms.Form):
-    """A curator's upload: which artist, what title, which file. The file is checked by the ingest service."""
+    """A curator's upload: which artist, what title, which file. The file is checked by the ingest service.
+
+    When the picture looks like a stored work, the view asks (ask_about): the form comes back with the choices, and
+    the picture, kept meanwhile under `pending_upload`, need not be sent again."""
 
     artist = forms.ModelChoiceField(queryset=Artist.objects.all())
     title = forms.CharField(max_length=255)
     image = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
                             help_text="JPEG, PNG or WebP")
+    on_duplicate = forms.ChoiceField(label="This picture looks like a stored work", required=False,
+                                     choices=OnDuplicate.choices, widget=forms.HiddenInput)
+    duplicate_of = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the work the curator was shown
+    pending_upload = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get("pending_upload") and not self.files.get("image"):
+            self.fields["image"].required = False  # the kept picture stands in for the file
+
+    def ask_about(self, twin_pk: int, pending_upload: str) -> None:
+        """Show the near-duplicate choices for the stored work `twin_pk` (the form is shown again, not saved)."""
+        self.data = self.data.copy()
+        self.data.update({"duplicate_of": str(twin_pk), "pending_upload": pending_upload, "on_duplicate": ""})
+        self.fields["on_duplicate"].widget = forms.RadioSelect(choices=OnDuplicate.choices)
+        self.fields["on_duplicate"].required = True

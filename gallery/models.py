@@ -12,27 +12,24 @@ from django.db import models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import BitField, HnswIndex, VectorField
 
 from gallery.clip import EMBEDDING_DIM
 from gallery.page_paths import page_path
 from gallery.querysets import ArtworkQuerySet
+from gallery.regions import Box
 
 # HNSW build parameters; see bench/README.md for the recall/latency measurements behind them.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
 
 
-def _perceptual_hash_half(first_digit: int) -> models.GeneratedField:
-    """16 hex digits of perceptual_hash as a signed 64-bit integer, kept by PostgreSQL beside the text.
-
-    Comparing an upload with every stored hash is then two XORs and two bit counts a row instead of parsing 32 hex
-    digits a row: about half the time at 100k rows (bench/README.md).
-    """
-    digits = f"substr(perceptual_hash, {first_digit}, 16)"
+def _perceptual_hash_bits() -> models.GeneratedField:
+    """perceptual_hash as a bit(128), kept by PostgreSQL beside the text, for pgvector's Hamming distance (`<~>`):
+    how a near-duplicate lookup checks its candidates (gallery/services/recognition.py)."""
     return models.GeneratedField(
-        expression=RawSQL(f"CASE WHEN perceptual_hash = '' THEN NULL ELSE ('x' || {digits})::bit(64)::bigint END", []),
-        output_field=models.BigIntegerField(null=True), db_persist=True)
+        expression=RawSQL("CASE WHEN perceptual_hash = '' THEN NULL ELSE ('x' || perceptual_hash)::bit(128) END", []),
+        output_field=BitField(length=128, null=True), db_persist=True)
 
 
 class TimeStampedModel(models.Model):
@@ -152,8 +149,7 @@ class Artwork(TimeStampedModel):
                                     error_messages={"unique": "This exact image file is already in the collection."})
     # pHash + dHash, 128 bits as 32 hex digits: finds reproductions of a work (resized, recompressed, cropped).
     perceptual_hash = models.CharField(max_length=32, blank=True, editable=False)
-    perceptual_hash_high = _perceptual_hash_half(1)
-    perceptual_hash_low = _perceptual_hash_half(17)
+    perceptual_hash_bits = _perceptual_hash_bits()
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True, editable=False)  # NULL until embedded
     embedding_model = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True,
@@ -167,6 +163,8 @@ class Artwork(TimeStampedModel):
         indexes = [
             HnswIndex(name="artwork_embedding_hnsw", fields=["embedding"], m=HNSW_M,
                       ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["vector_cosine_ops"]),
+            # The rows changed since a process read every perceptual hash (gallery/services/hash_index.py).
+            models.Index(fields=["updated_at"], name="artwork_updated_at"),
             # "More by this artist" (search.attach_more_by_artist) reads an artist's first few works from this
             # index alone, instead of every work of the artist (hundreds for some) sorted on each results page.
             models.Index(fields=["artist", "id"], include=["title", "thumbnail"], condition=~models.Q(thumbnail=""),
@@ -194,6 +192,75 @@ class Artwork(TimeStampedModel):
     def get_similar_url(self) -> str:
         """The "more like this" page."""
         return page_path("gallery:artwork-similar", self.pk)
+
+
+class ArtworkRegion(models.Model):
+    """A part of an artwork embedded on its own (gallery.regions), so that a detail finds the work it comes from.
+
+    Written by the worker in the same job and with the same model as the artwork's own vector, replaced when the
+    artwork is embedded again, deleted with it. A region counts only while its model is the artwork's.
+    """
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="regions")
+    # The box, in fractions of the picture's width and height (gallery.regions.Box).
+    x = models.FloatField()
+    y = models.FloatField()
+    w = models.FloatField()
+    h = models.FloatField()
+    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    embedding_model = models.CharField(max_length=120)
+
+    class Meta:
+        indexes = [
+            HnswIndex(name="artwork_region_embedding_hnsw", fields=["embedding"], m=HNSW_M,
+                      ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["vector_cosine_ops"]),
+            models.Index(fields=["artwork"], name="artwork_region_artwork"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Region {self.box} of artwork #{self.artwork_id}"
+
+    @property
+    def box(self) -> Box:
+        return Box(self.x, self.y, self.w, self.h)
+
+
+class ArtworkKeypoints(models.Model):
+    """An artwork's local features (gallery.keypoints: ORB keypoints in a compact binary form), written by the worker
+    beside its vectors; a detail search checks its best candidates against them."""
+
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, primary_key=True, related_name="keypoints")
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Keypoints of artwork #{self.artwork_id}"
+
+
+class OnDuplicate(models.TextChoices):
+    """What to do with a new picture that is a near-duplicate of a stored work (gallery/services/duplicates.py)."""
+
+    KEEP = "keep", "Keep both"
+    SKIP = "skip", "Skip the new picture: the stored work stays as it is"
+    REPLACE = "replace", "Replace the stored work's picture with it (same record, same URL)"
+
+
+class DismissedDuplicate(TimeStampedModel):
+    """A pair of near-duplicate artworks a curator has reviewed and kept both: the duplicates review page leaves it
+    out. Stored once, with the smaller id first; a new image on either work dismisses nothing any more."""
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["artwork", "other"], name="dismissed_duplicate_pair_unique"),
+            models.CheckConstraint(condition=models.Q(artwork__lt=models.F("other")),
+                                   name="dismissed_duplicate_pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kept both #{self.artwork_id} and #{self.other_id}"
 
 
 def import_upload_to(instance: CollectionImport, filename: str) -> str:
@@ -227,6 +294,9 @@ class CollectionImport(TimeStampedModel):
     updated = models.PositiveIntegerField(default=0, editable=False)
     unchanged = models.PositiveIntegerField(default=0, editable=False)
     failures = models.JSONField(default=list, blank=True, editable=False)
+    on_duplicate = models.CharField("near-duplicates", max_length=8, choices=OnDuplicate.choices,
+                                    default=OnDuplicate.KEEP,
+                                    help_text="What to do with a record whose picture looks like a stored work's")
     near_duplicates = models.JSONField(default=list, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, editable=False)
     finished_at = models.DateTimeField(null=True, editable=False)

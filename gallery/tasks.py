@@ -37,10 +37,14 @@ def artworks_embed(artwork_ids: list[int]) -> dict[str, int]:
 
 @shared_task(ignore_result=True)
 def artworks_requeue_stuck() -> int:
-    """Periodic sweep: re-queue rows stranded in pending/processing by a lost message or a killed worker."""
+    """Periodic sweep: re-queue rows stranded in pending/processing by a lost message or a killed worker, and give
+    works embedded before detail search their regions and keypoints, a few thousand a sweep."""
+    from gallery.clip import get_encoder
     from gallery.services import ingest
 
-    return ingest.artworks_requeue_stuck(older_than=timedelta(seconds=settings.GALLERY_STALE_AFTER_SECONDS))
+    stuck = ingest.artworks_requeue_stuck(older_than=timedelta(seconds=settings.GALLERY_STALE_AFTER_SECONDS))
+    ingest.artworks_backfill_details(model_id=get_encoder().model_id)
+    return stuck
 
 
 def _collection_import_failure(self, exc, task_id, args, kwargs, einfo) -> None:
@@ -61,3 +65,11 @@ def collection_import_run(job_id: int) -> None:
     if job is None or job.status == CollectionImport.Status.DONE:
         return
     import_jobs.collection_import_run(job=job)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def duplicate_pairs_refresh() -> int:
+    """Recompute the near-duplicate pairs of the admin's review page (a large collection's are computed here)."""
+    from gallery.services import duplicates
+
+    return duplicates.duplicate_pairs_refresh()

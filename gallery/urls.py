@@ -10,6 +10,7 @@ urlpatterns = [
     path("upload/", views.artwork_upload, name="artwork-upload"),
     path("artworks/<int:pk>/", views.ArtworkDetailView.as_view(), name="artwork-detail"),
     path("artworks/<int:pk>/similar/", views.artwork_similar, name="artwork-similar"),
+    path("artworks/<int:pk>/detail/", views.artwork_detail_search, name="artwork-detail-search"),
     path("artists/", views.ArtistListView.as_view(), name="artist-list"),
     path("artists/<slug:slug>/", views.ArtistDetailView.as_view(), name="artist-detail"),
     path("api/search", api.search, name="api-search"),

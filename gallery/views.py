@@ -12,13 +12,15 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView
 
 from gallery.clip import WeightsUnavailable, get_encoder
 from gallery.forms import ArtworkUploadForm, KForm, SearchForm
 from gallery.models import Artist, Artwork
 from gallery.ratelimits import limit
-from gallery.services import ingest, recognition, results
+from gallery.regions import Box
+from gallery.services import duplicates, results
 from gallery.services import search as search_service
 from gallery.services.query_parsing import EmptyQuery
 
@@ -45,7 +47,27 @@ class ArtworkDetailView(DetailView):
             context["similar_hits"] = search_service.artwork_similar_to(artwork=artwork, k=8)
         except WeightsUnavailable:
             context["similar_hits"] = []
+        # ?box=x,y,w,h: where a detail search found its detail in this work (a link from its results).
+        try:
+            context["shown_box"] = Box.parse(self.request.GET["box"]) if self.request.GET.get("box") else None
+        except ValueError:
+            context["shown_box"] = None
+        initial = context["shown_box"] or Box(0.25, 0.25, 0.5, 0.5)
+        context["detail_initial"] = {key: round(value, 1) for key, value in initial.percentages().items()}
         return context
+
+
+def artwork_detail_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The artwork page's detail form (x, y, w, h in percent) as a detail search: a redirect to its search URL.
+
+    The search page checks the box and explains a wrong one."""
+    artwork = get_object_or_404(Artwork.objects.published(), pk=pk)
+    values = [request.GET.get(name, "").strip() for name in ("x", "y", "w", "h")]
+    try:
+        box = ",".join(f"{float(value) / 100:.4f}" for value in values)
+    except ValueError:
+        box = ",".join(values)
+    return redirect(f"{reverse('gallery:search')}?{urlencode({'artwork': artwork.pk, 'box': box})}")
 
 
 class ArtistListView(ListView):
@@ -91,7 +113,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('gallery:search')}?{_page_query(data)}", permanent=False)
     form = SearchForm(data, request.FILES or None)
     context: dict = {"form": form}
-    has_query = any(data.get(name) for name in ("q", "qid")) or "image" in request.FILES
+    has_query = any(data.get(name) for name in ("q", "qid", "artwork")) or "image" in request.FILES
     if not has_query:
         if request.method == "POST":
             form.is_valid()
@@ -103,14 +125,17 @@ def search(request: HttpRequest) -> HttpResponse:
     cleaned = form.cleaned_data
     try:
         result = search_service.search_page(query=form.search_query(image_label=_upload_name(request)),
-                                            k=cleaned["k"], page=cleaned["page"])
+                                            k=cleaned["k"], page=cleaned["page"], options=form.result_options())
     except (EmptyQuery, search_service.QueryExpired) as exc:
         form.add_error(None, str(exc))
         return render(request, "gallery/search.html", context, status=400)
-    except WeightsUnavailable as exc:
+    except (WeightsUnavailable, search_service.PictureUnavailable) as exc:
         return render(request, "gallery/search.html", {**context, "unavailable": str(exc)}, status=503)
     results.attach_more_by_artist(result.hits)
-    context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, result.qid))
+    qid = "" if cleaned.get("artwork") else result.qid  # a stored work's detail is a shareable URL of its own
+    context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, qid),
+                   reveal_query=_page_query(data, qid, drop=("close",)), detail_of=cleaned.get("artwork"),
+                   detail_box=cleaned.get("box"))
     if not result.hits:
         context.update(_collection_state(get_encoder().model_id))
     return render(request, "gallery/search.html", context)
@@ -121,16 +146,21 @@ def _upload_name(request: HttpRequest) -> str:
     return upload.name[:80] if upload else ""
 
 
-def _page_query(data, qid: str = "") -> str:
-    """The query string of a GET link to this search (other pages add `page`)."""
+SEARCH_PARAMS = ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to",
+                 "classification", "department", "made_from", "made_to", "open_access", "per_artist", "close",
+                 "artwork", "box")
+
+
+def _page_query(data, qid: str = "", *, names: tuple[str, ...] = SEARCH_PARAMS, drop: tuple[str, ...] = ()) -> str:
+    """The query string of a GET link to this search (other pages add `page`), without the parameters in `drop`."""
     params = QueryDict(mutable=True)
-    for name in ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to",
-                 "classification", "department", "made_from", "made_to", "open_access"):
-        if data.get(name):
+    for name in names:
+        if name not in drop and data.get(name):
             params[name] = data[name]
     if qid:
         params["qid"] = qid
         params.pop("q", None)  # the remembered vector already includes the description
+        params.pop("box", None)  # and the detail of the picture
     return params.urlencode()
 
 
@@ -143,29 +173,58 @@ def artwork_similar(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "gallery/similar.html", {"artwork": artwork, "form": form}, status=400)
     try:
         result = search_service.similar_page(artwork=artwork, k=form.cleaned_data["k"],
-                                             page=form.cleaned_data["page"])
+                                             page=form.cleaned_data["page"], options=form.result_options())
     except WeightsUnavailable as exc:
         return render(request, "gallery/similar.html", {"artwork": artwork, "unavailable": str(exc)}, status=503)
     results.attach_more_by_artist(result.hits)
-    return render(request, "gallery/similar.html", {"artwork": artwork, "result": result,
-                                                    "page_query": f"k={result.k}"})
+    data = request.GET.copy()
+    data["k"] = str(result.k)
+    names = ("k", "per_artist", "close")
+    return render(request, "gallery/similar.html", {
+        "artwork": artwork, "result": result, "form": form, "page_query": _page_query(data, names=names),
+        "reveal_query": _page_query(data, names=names, drop=("close",))})
 
 
 @staff_member_required
 def artwork_upload(request: HttpRequest) -> HttpResponse:
     """Curators add one artwork outside the admin; the worker embeds it after the request commits."""
     form = ArtworkUploadForm(request.POST or None, request.FILES or None)
+    twin = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        token = data["pending_upload"]
+        image = data["image"] or duplicates.upload_unstash(token)
         try:
-            artwork = ingest.artwork_create(**form.cleaned_data)
+            if image is None:
+                raise ValidationError("The picture kept while you chose has expired: attach it again.")
+            outcome = duplicates.artwork_add(artwork=Artwork(artist=data["artist"], title=data["title"]), image=image,
+                                             on_duplicate=data["on_duplicate"] or None, twin_pk=data["duplicate_of"])
+        except duplicates.NearDuplicateFound as found:  # nothing stored: the curator chooses first
+            twin = found.twin
+            form.ask_about(twin.pk, token or duplicates.upload_stash(image))
         except ValidationError as exc:
             form.add_error("image", exc.messages)  # full_clean reports a duplicate under image_sha256
         else:
-            messages.success(request, f"“{artwork.title}” was added; it becomes searchable once it is processed.")
-            if twin := recognition.artwork_twin(artwork=artwork):
-                messages.warning(request, format_html(
-                    'It looks like a reproduction of <a href="{}">{}</a>, already in the collection.',
-                    twin.get_absolute_url(), twin))
-            return redirect(artwork)
+            if token:
+                duplicates.upload_forget(token)
+            return _upload_done(request, outcome)
     status = 400 if request.method == "POST" else 200
-    return render(request, "gallery/artwork_upload.html", {"form": form}, status=status)
+    return render(request, "gallery/artwork_upload.html", {"form": form, "twin": twin}, status=status)
+
+
+def _upload_done(request: HttpRequest, outcome: duplicates.AddOutcome) -> HttpResponse:
+    """Say what an upload did, then show the work it went to (the admin's page for a draft)."""
+    artwork, twin = outcome.artwork, outcome.twin
+    if outcome.action == "skipped":
+        messages.info(request, f"Skipped: nothing was added; the collection keeps “{artwork}” as it is.")
+    elif outcome.action == "replaced":
+        messages.success(request, f"“{artwork.title}” now has the new picture (same record and URL); it becomes "
+                                  "searchable again once it is processed.")
+    else:
+        messages.success(request, f"“{artwork.title}” was added; it becomes searchable once it is processed.")
+    if outcome.action == "kept":
+        messages.warning(request, format_html('Both kept: it looks like <a href="{}">{}</a>, already in the '
+                                              "collection.", twin.get_absolute_url(), twin))
+    if not artwork.published:
+        return redirect(reverse("admin:gallery_artwork_change", args=[artwork.pk]))
+    return redirect(artwork)

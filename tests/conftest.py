@@ -76,6 +76,44 @@ def searchable_artworks(embedded_artworks):
     return embedded_artworks(3)
 
 
+@pytest.fixture(scope="module")
+def _met_works_stored(django_db_setup, django_db_blocker, clip_encoder, tmp_path_factory):
+    """20 paintings of the Met sample stored and embedded once for a test module (committed, deleted afterwards):
+    embedding them with their regions and keypoints takes longer than most tests."""
+    from django.core.files import File
+    from django.test import override_settings
+
+    from gallery.models import Artist, Artwork
+    from gallery.services import ingest
+    from tests.helpers import MET_SAMPLE
+
+    media = tmp_path_factory.mktemp("met-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        artists = [Artist.objects.create(name="First Painter"), Artist.objects.create(name="Second Painter")]
+        artworks = []
+        for n, path in enumerate(sorted((MET_SAMPLE / "images").glob("*.jpg"))[:20]):
+            with open(path, "rb") as handle:
+                artworks.append(ingest.artwork_create(artist=artists[n % 2], title=f"Met {n}",
+                                                      image=File(handle, name=path.name), enqueue=False))
+        ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
+    yield media, [artwork.pk for artwork in artworks]
+    with django_db_blocker.unblock():
+        Artwork.objects.filter(artist__in=artists).delete()
+        Artist.objects.filter(pk__in=[artist.pk for artist in artists]).delete()
+
+
+@pytest.fixture
+def met_works(_met_works_stored, settings, db):
+    """The module's 20 Met paintings (wide, tall and square ones; two artists), embedded as the worker does it,
+    with their regions and keypoints; what a test changes of them is rolled back with its transaction."""
+    from gallery.models import Artwork
+
+    media, pks = _met_works_stored
+    settings.MEDIA_ROOT = media
+    works = {work.pk: work for work in Artwork.objects.filter(pk__in=pks).select_related("artist")}
+    return [works[pk] for pk in pks]
+
+
 @pytest.fixture
 def artist(db):
     from tests.factories import ArtistFactory

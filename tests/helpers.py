@@ -25,14 +25,15 @@ from PIL import Image
 
 from artsearch.embedded import free_port, stop_process
 
-__all__ = ["BASE_DIR", "DATASET", "MET_SAMPLE", "IIIF_MANIFESTS", "SESSION_VARIABLE", "celery_broker", "database_url_for",
-           "fail_on_processes_left", "free_port", "image_upload", "make_image_bytes", "processes_left",
-           "stop_process", "stored_files", "subprocess_env", "wait_for"]
+__all__ = ["ARTIFACTS", "BASE_DIR", "DATASET", "MET_SAMPLE", "IIIF_MANIFESTS", "SESSION_VARIABLE", "celery_broker",
+           "database_url_for", "fail_on_processes_left", "free_port", "image_upload", "make_image_bytes",
+           "painting_upload", "processes_left", "stop_process", "stored_files", "subprocess_env", "wait_for"]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SHARED_DATASETS = BASE_DIR.parent / "shared" / "datasets"
 DATASET = SHARED_DATASETS / "best-artworks"
 MET_SAMPLE = SHARED_DATASETS / "met-sample"
+ARTIFACTS = BASE_DIR / "test-artifacts"  # screenshots of the browser tests, for a person to look at
 IIIF_MANIFESTS = SHARED_DATASETS / "iiif-manifests"
 
 # Every process the tests start inherits this mark, however it builds its environment (os.environ, subprocess_env),
@@ -58,6 +59,13 @@ def make_image_bytes(*, size=(320, 240), fmt="JPEG", seed=0) -> bytes:
 def image_upload(name="painting.jpg", *, seed=0, fmt="JPEG", size=(320, 240)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, make_image_bytes(seed=seed, fmt=fmt, size=size),
                               content_type=f"image/{fmt.lower()}")
+
+
+def painting_upload(index: int) -> SimpleUploadedFile:
+    """A real painting of the Met sample as an upload: unlike the synthetic gradients of image_upload(), two of them
+    are never near-duplicates of each other (for the 30th to 33rd, at least 42 of 128 hash bits apart)."""
+    path = sorted((MET_SAMPLE / "images").glob("*.jpg"))[index]
+    return SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/jpeg")
 
 
 def stored_files(tmp_path) -> list[Path]:

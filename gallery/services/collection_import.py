@@ -18,8 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from gallery.models import Artist, Artwork
-from gallery.services import ingest, keywords, recognition
+from gallery import images
+from gallery.models import Artist, Artwork, OnDuplicate
+from gallery.services import duplicates, ingest, keywords
 from gallery.sources.download import DownloadError
 from gallery.sources.records import CatalogueRecord, SkippedRecord
 
@@ -40,17 +41,23 @@ class CollectionImportReport:
     image_changed: int = 0  # of the updated: a new picture, so a new vector
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (which record, why)
-    near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # (which record, the work it looks like)
+    near_duplicates: list[duplicates.FoundDuplicate] = field(default_factory=list)
+    skipped: int = 0  # new records whose picture looks like a stored work's (--on-duplicate=skip)
+    replaced: int = 0  # stored works that got a new record's picture instead (--on-duplicate=replace)
     artists_created: int = 0
     to_embed: list[int] = field(default_factory=list)  # created or re-imaged artworks
+    touched: set[int] = field(default_factory=set)  # works created or re-imaged by this run
+    on_duplicate: str = OnDuplicate.KEEP
     dry_run: bool = False
 
     @property
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
+        duplicates_part = (f"; {len(self.near_duplicates)} near-duplicate(s): {self.skipped} {verb}skipped, "
+                           f"{self.replaced} {verb}put on the stored work" if self.near_duplicates else "")
         return (f"{self.created} {verb}created, {self.updated} {verb}updated ({self.image_changed} with a new "
-                f"image), {self.unchanged} unchanged, {len(self.failed)} failed; {self.artists_created} artist(s) "
-                f"{verb}created")
+                f"image), {self.unchanged} unchanged, {len(self.failed)} failed{duplicates_part}; "
+                f"{self.artists_created} artist(s) {verb}created")
 
 
 def _record_name(record: CatalogueRecord) -> str:
@@ -130,6 +137,11 @@ def _import_one(record: CatalogueRecord, *, artists: _Artists, report: Collectio
     values = _values(record)
     data, file_name = _image_bytes(record, fetch_image)
     image_changed = existing is None or existing.image_sha256 != hashlib.sha256(data).hexdigest()
+    checked = None
+    if existing is None:
+        checked = images.check_image(ContentFile(data, name=file_name))  # a refused picture stops the record here
+        if _near_duplicate_handled(record, data, file_name, checked, report=report):
+            return
     with transaction.atomic():
         artist = artists.for_record(record)
         artwork = existing or Artwork(published=not draft)
@@ -151,33 +163,67 @@ def _import_one(record: CatalogueRecord, *, artists: _Artists, report: Collectio
         if image_changed:
             # The upload rules, the hashes, the thumbnail, a pending vector and the words; a duplicate picture is
             # refused here.
-            ingest.artwork_store(artwork=artwork, image=ContentFile(data, name=file_name), enqueue=False)
+            ingest.artwork_store(artwork=artwork, image=ContentFile(data, name=file_name), enqueue=False,
+                                 checked=checked)
             report.to_embed.append(artwork.pk)
+            report.touched.add(artwork.pk)
         else:
             artwork.full_clean(exclude=["image", "thumbnail"], validate_constraints=False)
             artwork.save(update_fields=[*changed, "updated_at"])
             keywords.artworks_index_text(artwork_ids=[artwork.pk])
     if existing is None:
         report.created += 1
-        if twin := recognition.artwork_twin(artwork=artwork):
-            report.near_duplicates.append((_record_name(record), f"{twin} (#{twin.pk})"))
     else:
         report.updated += 1
         report.image_changed += image_changed
 
 
+def _near_duplicate_handled(record: CatalogueRecord, data: bytes, file_name: str, checked: images.CheckedImage, *,
+                            report: CollectionImportReport) -> bool:
+    """Look for a stored work the new record's picture looks like, report it, and apply report.on_duplicate.
+
+    True when that settles the record: skipped, or its picture put on the stored work, whose own record stays
+    (replace). Its picture already on that work (an earlier run replaced it) leaves it unchanged, so a rerun changes
+    nothing.
+    """
+    twin = duplicates.near_duplicate(images.perceptual_hash(checked.image))
+    if twin is None:
+        return False
+    action = duplicates.import_action(report.on_duplicate, twin, touched=report.touched)
+    if action != "kept" and twin.image_sha256 == checked.sha256:
+        action = "unchanged (already its picture)"
+    report.near_duplicates.append(duplicates.FoundDuplicate(_record_name(record), twin.pk, duplicates.twin_label(twin),
+                                                            twin.hamming, action))
+    if action == "kept":
+        return False
+    if action == "skipped":
+        report.skipped += 1
+    elif action == "replaced":
+        report.replaced += 1
+        if not report.dry_run:
+            duplicates.artwork_replace_image(artwork=twin, image=ContentFile(data, name=file_name), checked=checked,
+                                             enqueue=False)
+            report.to_embed.append(twin.pk)
+            report.touched.add(twin.pk)
+    else:
+        report.unchanged += 1
+    return True
+
+
 def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], draft: bool = False,
-                      dry_run: bool = False, fetch_image: ImageFetcher,
+                      dry_run: bool = False, fetch_image: ImageFetcher, on_duplicate: str = OnDuplicate.KEEP,
                       report: CollectionImportReport | None = None,
                       progress: Callable[[int], None] | None = None) -> CollectionImportReport:
     """Import catalogue records one by one; returns what was (or, with `dry_run`, would be) created, updated or left.
 
     New artworks are published unless `draft`; drafts are never shown to the public until a curator publishes them.
+    A new record whose picture looks like a stored work's is kept beside it, skipped or put on it
+    (report.on_duplicate, gallery.services.duplicates), and listed in report.near_duplicates.
     Embedding is left to the caller (ingest.enqueue_embedding_on_commit or a synchronous pass over report.to_embed).
     `progress(n)` is called after the n-th record.
     """
     report = report or CollectionImportReport()
-    report.dry_run = dry_run
+    report.dry_run, report.on_duplicate = dry_run, on_duplicate
     artists = _Artists(report, dry_run=dry_run)
     for number, record in enumerate(records, 1):
         if isinstance(record, SkippedRecord):

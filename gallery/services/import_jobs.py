@@ -17,7 +17,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from gallery.models import CollectionImport
+from gallery.models import CollectionImport, OnDuplicate
 from gallery.services import collection_import, ingest
 from gallery.sources import read_source
 from gallery.sources.download import fetch
@@ -50,11 +50,12 @@ def check_files(*, export: File, images: File | None = None) -> None:
 
 @transaction.atomic
 def collection_import_start(*, export: File, images: File | None = None, draft: bool = False,
-                            started_by=None) -> CollectionImport:
+                            on_duplicate: str = OnDuplicate.KEEP, started_by=None) -> CollectionImport:
     """Store the uploaded files on a new job and queue it for a worker after commit."""
     check_files(export=export, images=images)
     suffix = Path(export.name).suffix.lower()
-    job = CollectionImport(export_name=Path(export.name).name[:200], draft=draft, started_by=started_by)
+    job = CollectionImport(export_name=Path(export.name).name[:200], draft=draft, on_duplicate=on_duplicate,
+                           started_by=started_by)
     job.export.save(f"export{suffix}", export, save=False)
     if images is not None:
         job.images.save("images.zip", images, save=False)
@@ -117,7 +118,7 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
                     _record_progress(job, report, processed=done)
 
             collection_import.collection_import(records=records, draft=job.draft, fetch_image=_fetch_image,
-                                                report=report, progress=progress)
+                                                on_duplicate=job.on_duplicate, report=report, progress=progress)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         job.status, job.message = CollectionImport.Status.FAILED, str(exc)
         _record_progress(job, report, processed=job.processed)
@@ -137,5 +138,5 @@ def _record_progress(job: CollectionImport, report: collection_import.Collection
     job.processed, job.format = processed, report.format
     job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
     job.failures = [{"record": where, "reason": reason} for where, reason in report.failed]
-    job.near_duplicates = [{"record": where, "looks_like": twin} for where, twin in report.near_duplicates]
+    job.near_duplicates = [found.as_dict() for found in report.near_duplicates]
     job.save()

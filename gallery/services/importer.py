@@ -13,12 +13,11 @@ from typing import BinaryIO
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from PIL import Image
 
 from gallery import images, kaggle
 from gallery.clip import get_encoder
-from gallery.models import Artist, Artwork
-from gallery.services import ingest, recognition
+from gallery.models import Artist, Artwork, OnDuplicate
+from gallery.services import duplicates, encoding, ingest, recognition
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,8 @@ class ImportReport:
     artists_updated: int = 0
     embedded: int = 0
     artwork_ids: list[int] = field(default_factory=list)
-    near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, the stored work it looks like)
+    near_duplicates: list[duplicates.FoundDuplicate] = field(default_factory=list)
+    replaced_ids: list[int] = field(default_factory=list)  # stored works that got a new picture from this import
 
 
 @transaction.atomic
@@ -84,8 +84,8 @@ class _PipelinedEmbedder:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-embed")
         self.in_flight: deque[tuple[list[int], Future]] = deque()
 
-    def submit(self, ids: list[int], decoded: list[Image.Image]) -> None:
-        self.in_flight.append((ids, self.executor.submit(self.encoder.encode_images, decoded)))
+    def submit(self, ids: list[int], inputs: list[encoding.PictureInputs]) -> None:
+        self.in_flight.append((ids, self.executor.submit(encoding.encode_pictures, inputs, encoder=self.encoder)))
         while len(self.in_flight) > self.MAX_IN_FLIGHT or (self.in_flight and self.in_flight[0][1].done()):
             self._store(*self.in_flight.popleft())
 
@@ -97,17 +97,17 @@ class _PipelinedEmbedder:
             self.executor.shutdown(cancel_futures=True)
 
     def _store(self, ids: list[int], future: Future) -> None:
-        ingest.artworks_attach_vectors(artwork_ids=ids, vectors=future.result(), model_id=self.encoder.model_id)
+        ingest.artworks_attach_vectors(artwork_ids=ids, encoded=future.result(), model_id=self.encoder.model_id)
         self.report.embedded += len(ids)
 
 
 @dataclass
 class _Batch:
     """Prepared artworks waiting to be stored together, their open source files and, for `--sync`, the small images
-    their vectors will be computed from."""
+    what their vectors will be computed from."""
 
     prepared: list[ingest.PreparedArtwork] = field(default_factory=list)
-    encoder_inputs: list[Image.Image] = field(default_factory=list)
+    encoder_inputs: list[encoding.PictureInputs] = field(default_factory=list)
     handles: list[BinaryIO] = field(default_factory=list)
 
     def close(self) -> None:
@@ -140,12 +140,14 @@ def _store_batch(batch: _Batch, report: ImportReport, embedder: _PipelinedEmbedd
 
 
 def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | None = None, sync: bool = False,
+                   on_duplicate: str = OnDuplicate.KEEP,
                    progress: Callable[[Iterable, int], Iterable] = lambda items, total: items) -> ImportReport:
     """Import artists and images from `root`. Files already stored (same sha256) are skipped, so a rerun is a no-op.
 
     Each file is checked on its own: a bad file is reported and the rest go on. The good ones are stored in
     batches, one transaction and one INSERT a batch, and embedded by the worker (default) or in this process
-    (`sync`, overlapping encoding with storing).
+    (`sync`, overlapping encoding with storing). A file that looks like a stored work (gallery.services.duplicates)
+    is kept beside it, skipped or put on it instead of its picture, as `on_duplicate` says, and reported.
     """
     report = ImportReport()
     csv_path = artists_csv or root / "artists.csv"
@@ -177,11 +179,24 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
                 report.failed.append((str(image_file.path), " ".join(exc.messages)))
                 continue
             known.add(sha256)
+            if _looks_like_one_of(artwork.perceptual_hash, batch.prepared):
+                current = batch.handles.pop()  # store the waiting batch first, so that the lookup below sees it
+                _store_batch(batch, report, embedder)
+                batch.handles.append(current)
             if twin := recognition.artwork_near_duplicate(artwork.perceptual_hash):
-                report.near_duplicates.append((str(image_file.path), f"{twin} (#{twin.pk})"))
+                action = duplicates.import_action(on_duplicate, twin,
+                                                  touched={*report.artwork_ids, *report.replaced_ids})
+                report.near_duplicates.append(duplicates.FoundDuplicate(
+                    str(image_file.path), twin.pk, duplicates.twin_label(twin), twin.hamming, action))
+                if action != "kept":
+                    handle = batch.handles.pop()
+                    with handle:
+                        if action == "replaced":
+                            _replace(twin, File(handle, name=image_file.path.name), report, enqueue=embedder is None)
+                    continue
             batch.prepared.append(prepared)
             if embedder is not None:
-                batch.encoder_inputs.append(embedder.encoder.shrink_for_encoding(decoded))
+                batch.encoder_inputs.append(encoding.picture_inputs(decoded, encoder=embedder.encoder))
             if len(batch.prepared) >= ingest.EMBED_BATCH_SIZE:
                 _store_batch(batch, report, embedder)
         if batch.prepared:
@@ -190,4 +205,21 @@ def dataset_import(*, root: Path, artists_csv: Path | None = None, limit: int | 
         batch.close()
         if embedder is not None:
             embedder.finish()
+    if embedder is not None and report.replaced_ids:  # embedded here too, once the pipeline has finished
+        report.embedded += ingest.artworks_embed(artwork_ids=report.replaced_ids, encoder=embedder.encoder)["embedded"]
     return report
+
+
+def _looks_like_one_of(perceptual_hash: str, prepared: list[ingest.PreparedArtwork]) -> bool:
+    return any(recognition.hamming_distance(perceptual_hash, item.artwork.perceptual_hash)
+               <= recognition.NEAR_DUPLICATE_MAX_BITS for item in prepared)
+
+
+def _replace(twin: Artwork, image: File, report: ImportReport, *, enqueue: bool) -> None:
+    """The stored `twin` gets the imported picture (--on-duplicate=replace); a refused file is reported."""
+    try:
+        duplicates.artwork_replace_image(artwork=twin, image=image, enqueue=enqueue)
+    except ValidationError as exc:
+        report.failed.append((image.name, " ".join(exc.messages)))
+    else:
+        report.replaced_ids.append(twin.pk)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -21,8 +21,8 @@ from PIL import Image
 
 from gallery import images
 from gallery.clip import EMBEDDING_DIM, BaseEncoder, get_encoder
-from gallery.models import Artist, Artwork
-from gallery.services import keywords
+from gallery.models import Artist, Artwork, ArtworkKeypoints, ArtworkRegion, DismissedDuplicate
+from gallery.services import encoding, keywords
 from gallery.tasks import artworks_embed as artworks_embed_task
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,9 @@ def artwork_store(*, artwork: Artwork, image: File, enqueue: bool = True,
     # The same file stored again has the same names (GCS overwrites them in place): those are not to be deleted.
     for name in set(replaced) - {artwork.image.name, artwork.thumbnail.name}:
         transaction.on_commit(partial(artwork.image.storage.delete, name))
+    if set(replaced) - {artwork.image.name, artwork.thumbnail.name}:  # a new picture: pairs dismissed with the old
+        # one are reviewed again (gallery.services.duplicates)
+        DismissedDuplicate.objects.filter(Q(artwork=artwork) | Q(other=artwork)).delete()
     if enqueue:
         enqueue_embedding_on_commit([artwork.pk])
     return artwork
@@ -196,19 +199,24 @@ def _load_for_encoding(artwork: Artwork) -> Image.Image:
 
 
 def artworks_embed(*, artwork_ids: Iterable[int], encoder: BaseEncoder | None = None) -> dict[str, int]:
-    """Embed the given artworks in one batch. Idempotent: rows already embedded by this encoder are skipped.
+    """Embed the given artworks in one batch. Idempotent: rows already embedded by this encoder (with their
+    keypoints, when works keep them) are skipped.
 
+    A ready work embedded before detail search had keypoints stays ready (and searchable) while it gets them.
     An unreadable image marks only its own row failed. Returns counts: embedded, skipped, failed.
     """
     encoder = encoder or get_encoder()
     artwork_ids = set(artwork_ids)
-    artworks = list(Artwork.objects.filter(pk__in=artwork_ids).exclude(
-        status=Artwork.Status.READY, embedding_model=encoder.model_id))
+    done = Artwork.objects.embedded_by(encoder.model_id)
+    if settings.GALLERY_KEYPOINTS:
+        done = done.filter(keypoints__isnull=False)
+    artworks = list(Artwork.objects.filter(pk__in=artwork_ids).exclude(pk__in=done.values("pk")))
     counts = {"embedded": 0, "skipped": len(artwork_ids) - len(artworks), "failed": 0}
     if not artworks:
         return counts
-    Artwork.objects.filter(pk__in=[a.pk for a in artworks]).update(status=Artwork.Status.PROCESSING,
-                                                                  updated_at=timezone.now())
+    Artwork.objects.filter(pk__in=[a.pk for a in artworks]).exclude(
+        status=Artwork.Status.READY, embedding_model=encoder.model_id).update(status=Artwork.Status.PROCESSING,
+                                                                               updated_at=timezone.now())
     loaded: list[tuple[Artwork, Image.Image]] = []
     for artwork in artworks:
         try:
@@ -221,22 +229,37 @@ def artworks_embed(*, artwork_ids: Iterable[int], encoder: BaseEncoder | None = 
             counts["failed"] += 1
     if not loaded:
         return counts
-    vectors = encoder.encode_images([image for _, image in loaded])
-    artworks_attach_vectors(artwork_ids=[artwork.pk for artwork, _ in loaded], vectors=vectors,
+    ids = [artwork.pk for artwork, _ in loaded]
+    inputs = [encoding.picture_inputs(image, encoder=encoder) for _, image in loaded]
+    del loaded  # the working copies: the inputs hold what the encoder needs of them, much smaller
+    artworks_attach_vectors(artwork_ids=ids, encoded=encoding.encode_pictures(inputs, encoder=encoder),
                             model_id=encoder.model_id)
-    counts["embedded"] = len(loaded)
+    counts["embedded"] = len(ids)
     return counts
 
 
-def artworks_attach_vectors(*, artwork_ids: Sequence[int], vectors: np.ndarray, model_id: str) -> None:
-    """Store one vector per artwork, computed by `model_id`, and mark those rows ready (one UPDATE per batch)."""
-    assert vectors.shape == (len(artwork_ids), EMBEDDING_DIM), vectors.shape
+def artworks_attach_vectors(*, artwork_ids: Sequence[int], encoded: Sequence[encoding.EncodedPicture],
+                            model_id: str) -> None:
+    """Store what was encoded of each artwork by `model_id` (its vector, its regions, its keypoints) and mark the
+    rows ready, in one transaction: a search never sees an artwork with the regions of its previous picture."""
+    assert len(encoded) == len(artwork_ids), (len(encoded), len(artwork_ids))
+    assert all(item.vector.shape == (EMBEDDING_DIM,) for item in encoded)
     now = timezone.now()
-    # bulk_update writes only these columns: a curator may have edited the title meanwhile.
-    Artwork.objects.bulk_update(
-        [Artwork(pk=artwork_id, embedding=vector, embedding_model=model_id, status=Artwork.Status.READY,
-                 failure_reason="", updated_at=now) for artwork_id, vector in zip(artwork_ids, vectors)],
-        ["embedding", "embedding_model", "status", "failure_reason", "updated_at"])
+    with transaction.atomic():
+        # bulk_update writes only these columns: a curator may have edited the title meanwhile.
+        Artwork.objects.bulk_update(
+            [Artwork(pk=artwork_id, embedding=item.vector, embedding_model=model_id, status=Artwork.Status.READY,
+                     failure_reason="", updated_at=now) for artwork_id, item in zip(artwork_ids, encoded)],
+            ["embedding", "embedding_model", "status", "failure_reason", "updated_at"])
+        ArtworkRegion.objects.filter(artwork_id__in=artwork_ids).delete()
+        ArtworkRegion.objects.bulk_create(
+            ArtworkRegion(artwork_id=artwork_id, x=box.x, y=box.y, w=box.w, h=box.h, embedding=vector,
+                          embedding_model=model_id)
+            for artwork_id, item in zip(artwork_ids, encoded) for box, vector in item.regions)
+        ArtworkKeypoints.objects.filter(artwork_id__in=artwork_ids).delete()
+        ArtworkKeypoints.objects.bulk_create(
+            ArtworkKeypoints(artwork_id=artwork_id, data=item.keypoints.to_bytes())
+            for artwork_id, item in zip(artwork_ids, encoded) if item.keypoints is not None)
 
 
 def artworks_reembed(*, queryset, enqueue: bool = True) -> int:
@@ -257,6 +280,19 @@ def artworks_set_published(*, queryset, published: bool) -> int:
 def artworks_stale_for(model_id: str):
     """Artworks whose vector is missing, failed or from a model other than `model_id`."""
     return Artwork.objects.exclude(status=Artwork.Status.READY, embedding_model=model_id)
+
+
+def artworks_backfill_details(*, model_id: str, limit: int = 3200) -> int:
+    """Queue up to `limit` ready works that have no keypoints yet (embedded before detail search existed, or while
+    GALLERY_KEYPOINTS was 0) for their regions and keypoints; they stay searchable meanwhile. Returns how many."""
+    if not settings.GALLERY_KEYPOINTS:
+        return 0
+    ids = list(Artwork.objects.embedded_by(model_id).filter(keypoints__isnull=True)
+               .order_by("pk").values_list("pk", flat=True)[:limit])
+    if ids:
+        logger.info("Queueing %d artworks for their regions and keypoints", len(ids))
+        enqueue_embedding_on_commit(ids)
+    return len(ids)
 
 
 def artworks_requeue_stuck(*, older_than: timedelta) -> int:

@@ -21,16 +21,17 @@ _PREFIX = "search:query:"
 @dataclass(frozen=True)
 class RememberedQuery:
     vector: np.ndarray
-    exact_match_pk: int | None
+    leads: list[dict]  # detail_search.Lead.to_json(): the works placed first (recognised, or holding the detail)
     label: str
     model_id: str
+    exclude_ids: tuple[int, ...] = ()  # the stored work a detail search started from
 
 
 def remember(query: RememberedQuery) -> str:
     """Store a query for an hour and return its id; "" when the cache is unreachable (paging is then unavailable)."""
     qid = secrets.token_urlsafe(16)
-    value = {"vector": query.vector.tolist(), "exact": query.exact_match_pk, "label": query.label,
-             "model": query.model_id}
+    value = {"vector": query.vector.tolist(), "leads": query.leads, "label": query.label, "model": query.model_id,
+             "exclude": list(query.exclude_ids)}
     try:
         cache.set(_PREFIX + qid, value, TTL_SECONDS)
     except Exception as exc:  # redis down: the first page still works
@@ -48,5 +49,5 @@ def recall(qid: str) -> RememberedQuery | None:
         return None
     if not value:
         return None
-    return RememberedQuery(vector=np.asarray(value["vector"], dtype=np.float32), exact_match_pk=value["exact"],
-                           label=value["label"], model_id=value["model"])
+    return RememberedQuery(vector=np.asarray(value["vector"], dtype=np.float32), leads=value.get("leads", []),
+                           label=value["label"], model_id=value["model"], exclude_ids=tuple(value.get("exclude", ())))

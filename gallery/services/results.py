@@ -8,6 +8,8 @@ from django.db import connection
 
 from gallery.models import Artwork
 from gallery.page_paths import page_path
+from gallery.regions import Box
+from gallery.services.result_options import ResultOptions
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SearchHit:
     more_by_artist: list[StripItem] = field(default_factory=list)
     # Why it is a result: "accession number", "title", "artist", "title words", "catalogue text", "visual similarity".
     reasons: tuple[str, ...] = ("visual similarity",)
+    box: Box | None = None  # where in the work the query's detail lies (keypoints) or which region matched it
 
 
 @dataclass
@@ -38,6 +41,8 @@ class SearchPage:
     has_next: bool
     qid: str = ""  # for image searches: lets GET links page through the same query
     query_label: str = ""  # what was searched for, in words
+    options: ResultOptions = ResultOptions()  # how the list was shaped (per artist, close matches only)
+    hidden: int | None = None  # with close matches only: how many results the cut-off hid (None when it is off)
 
     @property
     def first_rank(self) -> int:

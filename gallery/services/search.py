@@ -1,28 +1,34 @@
 """Searches: pages of the artworks nearest to a query vector, for descriptions, pictures and "more like this".
 
-Reads only. The pieces live beside it: query_parsing (text and picture to a vector), keywords (words), index_scan (how
-PostgreSQL scans), recognition (known works), results (hits and pages), remembered_queries (paging image searches),
-facets.
+Reads only. The pieces live beside it: query_parsing (text and picture to a vector), keywords (words), detail_search
+(regions and keypoints, for pictures), index_scan (how PostgreSQL scans), recognition (known works), results (hits and
+pages), result_options (per artist, close matches), remembered_queries (paging image searches), facets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
 from pgvector.django import CosineDistance
+from PIL import Image
 
-from gallery import images
+from gallery import images, keypoints, regions
 from gallery.clip import BaseEncoder, get_encoder
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
-from gallery.services import keywords, remembered_queries
+from gallery.regions import Box
+from gallery.services import detail_search, keywords, remembered_queries, result_options
+from gallery.services.detail_search import Lead
 from gallery.services.index_scan import index_scan_settings
 from gallery.services.query_parsing import query_vector, split_negation
 from gallery.services.recognition import artwork_in_collection
+from gallery.services.result_options import ResultOptions
 from gallery.services.results import SearchHit, SearchPage
 
 DEFAULT_K, MAX_K = 12, 48  # results per page: the default and the most a visitor may ask for
@@ -40,6 +46,10 @@ class QueryExpired(ValueError):
     """A paged image search whose stored query is gone (expired, or made with another model)."""
 
 
+class PictureUnavailable(ValueError):
+    """The stored picture a detail search was asked about cannot be read (storage down, file missing)."""
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     """What a visitor asked for: a description and/or a picture with filters, or a remembered image query (`qid`)."""
@@ -50,18 +60,22 @@ class SearchQuery:
     image_weight: float = 0.5
     filters: SearchFilters = field(default_factory=SearchFilters)
     qid: str = ""
+    box: Box | None = None  # search the picture's detail inside this box (of the upload, or of `artwork`)
+    artwork: Artwork | None = None  # a stored work whose detail (`box`) is the picture searched for
 
     @property
     def remembered(self) -> bool:
-        return bool(self.qid) and not self.text and self.image is None
+        return bool(self.qid) and not self.text and self.image is None and self.artwork is None
 
 
 @dataclass(frozen=True)
 class _ResolvedQuery:
     vector: np.ndarray
     label: str
-    exact_match: Artwork | None = None
+    leads: tuple[Lead, ...] = ()  # works before the vector ranking: a recognised reproduction, confirmed details
     qid: str = ""
+    has_picture: bool = False  # a picture's search also compares regions of the works
+    exclude_ids: tuple[int, ...] = ()  # the stored work a detail was taken from
 
 
 def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: str,
@@ -81,17 +95,42 @@ def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int,
 
 
 def artwork_search(*, vector: np.ndarray, k: int, offset: int = 0, filters: SearchFilters = SearchFilters(),
-                   exact_match: Artwork | None = None, model_id: str | None = None) -> list[SearchHit]:
-    """The k nearest artworks after `offset`, best first; a recognised `exact_match` leads the first page."""
+                   leads: Sequence[Lead] = (), model_id: str | None = None, regions: bool = False,
+                   exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
+    """The k nearest artworks after `offset`, best first, after the `leads` (a recognised reproduction, works a
+    detail was found in). With `regions`, a work ranks by its best vector, the whole work's or a region's."""
     model_id = model_id or get_encoder().model_id
-    exclude = (exact_match.pk,) if exact_match is not None else ()
-    if exact_match is not None and offset == 0:
-        hits = [SearchHit(artwork=exact_match, similarity=_similarity(vector, exact_match), in_collection=True)]
-        hits += _nearest(vector, filters=filters, offset=0, k=k - 1, model_id=model_id, exclude_ids=exclude)
+    lead_ids = tuple(lead.pk for lead in leads)
+    exclude = exclude_ids + lead_ids
+    page_leads = list(leads[offset:offset + k])
+    rest_offset, rest_k = max(0, offset - len(leads)), k - len(page_leads)
+    if not regions:
+        rest = _nearest(vector, filters=filters, offset=rest_offset, k=rest_k, model_id=model_id,
+                        exclude_ids=exclude) if rest_k else []
+        if not page_leads:
+            return rest
+        nearest = [detail_search.Nearest(hit.artwork.pk, hit.similarity) for hit in rest]
     else:
-        # Later pages shift by one: the recognised work took a slot on the first page.
-        shifted = offset - 1 if exact_match is not None else offset
-        hits = _nearest(vector, filters=filters, offset=shifted, k=k, model_id=model_id, exclude_ids=exclude)
+        nearest = detail_search.nearest_works(vector, filters=filters, model_id=model_id, offset=rest_offset,
+                                              k=rest_k, exclude_ids=exclude) if rest_k else []
+    return _hits(vector, page_leads, nearest)
+
+
+def _hits(vector: np.ndarray, leads: list[Lead], nearest: list[detail_search.Nearest]) -> list[SearchHit]:
+    """Result rows for the leads, then the nearest works, in that order (one query)."""
+    pks = [lead.pk for lead in leads] + [item.pk for item in nearest]
+    rows = {row.pk: row for row in Artwork.objects.filter(pk__in=pks).select_related("artist").only(*HIT_FIELDS)
+            .annotate(distance=CosineDistance("embedding", vector))}
+    hits = []
+    for lead in leads:
+        if (row := rows.get(lead.pk)) is not None:
+            reasons = ("visual similarity",) if lead.in_collection else ("detail (matching keypoints)",)
+            hits.append(SearchHit(artwork=row, similarity=1.0 - row.distance, in_collection=lead.in_collection,
+                                  reasons=reasons, box=lead.box))
+    for item in nearest:
+        if (row := rows.get(item.pk)) is not None:
+            reasons = ("visual similarity (a region)",) if item.region is not None else ("visual similarity",)
+            hits.append(SearchHit(artwork=row, similarity=item.similarity, reasons=reasons, box=item.region))
     return hits
 
 
@@ -137,19 +176,35 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
                       reasons=reasons.get(group(pk)) or matches[pk].reasons) for pk in order if pk in rows]
 
 
-def _similarity(vector: np.ndarray, artwork: Artwork) -> float:
-    return float(np.dot(vector, np.asarray(artwork.embedding, dtype=np.float32)))
-
-
 def _paged(fetch: Callable[[int, int], list[SearchHit]], *, k: int, page: int, qid: str = "",
-           label: str = "") -> SearchPage:
-    """One page of `fetch(offset, count)`, with whether a next page exists (never beyond MAX_RESULTS_DEPTH)."""
+           label: str = "", options: ResultOptions = ResultOptions(),
+           count: Callable[[], int] | None = None) -> SearchPage:
+    """One page of `fetch(offset, count)`, with whether a next page exists (never beyond MAX_RESULTS_DEPTH).
+
+    With result options the page is cut from the shaped list read from the top (result_options.shape), so pages
+    continue one another; `count()` (the results without the options, up to MAX_RESULTS_DEPTH) tells how many the
+    close-match cut hid beyond the candidates read."""
     offset = (page - 1) * k
     if offset >= MAX_RESULTS_DEPTH:
-        return SearchPage(hits=[], page=page, k=k, has_next=False, qid=qid, query_label=label)
-    hits = fetch(offset, k + 1)  # one extra row tells whether a next page exists, without counting the collection
+        return SearchPage(hits=[], page=page, k=k, has_next=False, qid=qid, query_label=label, options=options)
+    hidden = None
+    if options.active:
+        shaped = result_options.shape(lambda depth: fetch(0, depth), want=offset + k + 1, options=options)
+        hits = shaped.hits[offset:offset + k + 1]
+        if options.close:
+            total = shaped.candidates if shaped.read_all or count is None else count()
+            hidden = max(0, min(total, MAX_RESULTS_DEPTH) - (shaped.candidates - shaped.cut))
+    else:
+        hits = fetch(offset, k + 1)  # one extra row tells whether a next page exists, without counting the collection
     has_next = len(hits) > k and offset + k < MAX_RESULTS_DEPTH
-    return SearchPage(hits=hits[:k], page=page, k=k, has_next=has_next, qid=qid, query_label=label)
+    return SearchPage(hits=hits[:k], page=page, k=k, has_next=has_next, qid=qid, query_label=label, options=options,
+                      hidden=hidden)
+
+
+def _result_count(*, filters: SearchFilters, model_id: str, exclude_ids: tuple[int, ...] = ()) -> int:
+    """How many works a search can return, counted no further than MAX_RESULTS_DEPTH (the results offered)."""
+    queryset = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
+    return queryset[:MAX_RESULTS_DEPTH].count()
 
 
 def _recall(qid: str, encoder: BaseEncoder) -> _ResolvedQuery:
@@ -157,41 +212,86 @@ def _recall(qid: str, encoder: BaseEncoder) -> _ResolvedQuery:
     remembered = remembered_queries.recall(qid)
     if remembered is None or remembered.model_id != encoder.model_id:
         raise QueryExpired("This image search has expired; upload the picture again.")
-    exact_match = None
-    if remembered.exact_match_pk is not None:
-        exact_match = Artwork.objects.select_related("artist").filter(pk=remembered.exact_match_pk).first()
-    return _ResolvedQuery(vector=remembered.vector, label=remembered.label, exact_match=exact_match, qid=qid)
+    return _ResolvedQuery(vector=remembered.vector, label=remembered.label, qid=qid, has_picture=True,
+                          leads=tuple(detail_search.Lead.from_json(lead) for lead in remembered.leads),
+                          exclude_ids=remembered.exclude_ids)
+
+
+def _picture(query: SearchQuery) -> Image.Image | None:
+    """The picture searched for: the upload, a stored work's working copy, or the detail of either in `box`."""
+    if query.artwork is not None:
+        picture = _stored_picture(query.artwork)
+    elif query.image is not None:
+        picture = query.image.image
+    else:
+        return None
+    return regions.crop(picture, query.box) if query.box is not None else picture
+
+
+def _stored_picture(artwork: Artwork) -> Image.Image:
+    """A stored work's working copy, or PictureUnavailable."""
+    try:
+        with artwork.image.open("rb") as handle:
+            return images.open_for_encoding(io.BytesIO(handle.read()))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise PictureUnavailable(f"The picture of “{artwork.title}” cannot be read just now; try again later.") from exc
 
 
 def _resolve(query: SearchQuery, encoder: BaseEncoder) -> _ResolvedQuery:
-    """A fresh query's vector; a picture is also looked up among the known works and remembered for paging."""
-    image = query.image.image if query.image is not None else None
+    """A fresh query's vector; a picture is also looked up among the known works, its detail checked with keypoints
+    among the nearest, and the query remembered for paging."""
+    image = _picture(query)
     vector = query_vector(text=query.text, image=image, image_weight=query.image_weight, encoder=encoder)
-    picture = f"“{query.image_label or 'your picture'}”" if image is not None else ""
-    label = " + ".join(part for part in (picture, query.text) if part)
+    label = _label(query)
     if image is None:
         return _ResolvedQuery(vector=vector, label=label)
-    exact_match = artwork_in_collection(image, model_id=encoder.model_id, filters=query.filters)
+    exclude = (query.artwork.pk,) if query.artwork is not None else ()
+    leads: list[Lead] = []
+    if query.artwork is None and (known := artwork_in_collection(image, model_id=encoder.model_id,
+                                                                 filters=query.filters)) is not None:
+        leads.append(Lead(pk=known.pk, in_collection=True))
+    features = keypoints.extract(image, features=keypoints.QUERY_FEATURES) if settings.GALLERY_KEYPOINTS else None
+    leads += [lead for lead in detail_search.detail_leads(vector, features, filters=query.filters,
+                                                          model_id=encoder.model_id, exclude_ids=exclude)
+              if lead.pk not in {known.pk for known in leads}]
     qid = remembered_queries.remember(remembered_queries.RememberedQuery(
-        vector=vector, exact_match_pk=exact_match.pk if exact_match else None, label=label, model_id=encoder.model_id))
-    return _ResolvedQuery(vector=vector, label=label, exact_match=exact_match, qid=qid)
+        vector=vector, leads=[lead.to_json() for lead in leads], label=label, model_id=encoder.model_id,
+        exclude_ids=exclude))
+    return _ResolvedQuery(vector=vector, label=label, leads=tuple(leads), qid=qid, has_picture=True,
+                          exclude_ids=exclude)
 
 
-def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1) -> SearchPage:
-    """One page of results for a description and/or picture, or for a remembered image query."""
+def _label(query: SearchQuery) -> str:
+    """What was searched for, in words, for the page's heading."""
+    if query.artwork is not None:
+        picture = f"a detail of “{query.artwork.title}”" if query.box else f"“{query.artwork.title}”"
+    elif query.image is not None:
+        picture = f"“{query.image_label or 'your picture'}”" + (" (a detail)" if query.box else "")
+    else:
+        picture = ""
+    return " + ".join(part for part in (picture, query.text) if part)
+
+
+def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1,
+                options: ResultOptions = ResultOptions()) -> SearchPage:
+    """One page of results for a description and/or picture, or for a remembered image query, shaped by `options`."""
     encoder = get_encoder()
     resolved = _recall(query.qid, encoder) if query.remembered else _resolve(query, encoder)
-    if query.text and query.image is None and not query.remembered:
+    total = functools.partial(_result_count, filters=query.filters, model_id=encoder.model_id)
+    if query.text and query.image is None and query.artwork is None and not query.remembered:
         return _paged(lambda offset, count: text_search(
             text=query.text, vector=resolved.vector, k=count, offset=offset, filters=query.filters,
-            model_id=encoder.model_id), k=k, page=page, label=resolved.label)
+            model_id=encoder.model_id), k=k, page=page, label=resolved.label, options=options, count=total)
     return _paged(lambda offset, count: artwork_search(
-        vector=resolved.vector, k=count, offset=offset, filters=query.filters, exact_match=resolved.exact_match,
-        model_id=encoder.model_id), k=k, page=page, qid=resolved.qid, label=resolved.label)
+        vector=resolved.vector, k=count, offset=offset, filters=query.filters, leads=resolved.leads,
+        model_id=encoder.model_id, regions=resolved.has_picture, exclude_ids=resolved.exclude_ids),
+        k=k, page=page, qid=resolved.qid, label=resolved.label, options=options, count=total)
 
 
-def similar_page(*, artwork: Artwork, k: int = DEFAULT_K, page: int = 1,
-                 filters: SearchFilters = SearchFilters()) -> SearchPage:
-    """One page of "more like this" for a stored artwork (the page and the API both serve this)."""
+def similar_page(*, artwork: Artwork, k: int = DEFAULT_K, page: int = 1, filters: SearchFilters = SearchFilters(),
+                 options: ResultOptions = ResultOptions()) -> SearchPage:
+    """One page of "more like this" for a stored artwork (the page and the API both serve this), shaped by `options`."""
+    total = functools.partial(_result_count, filters=filters, model_id=get_encoder().model_id,
+                              exclude_ids=(artwork.pk,))
     return _paged(lambda offset, count: artwork_similar_to(artwork=artwork, k=count, offset=offset, filters=filters),
-                  k=k, page=page, label=f"works like “{artwork.title}”")
+                  k=k, page=page, label=f"works like “{artwork.title}”", options=options, count=total)

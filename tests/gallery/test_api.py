@@ -70,3 +70,39 @@ def test_similar_pages_like_the_html_page(client, embedded_artworks, settings):
     assert len(second["results"]) == 2 and second["has_next"] is False
     html = client.get(f"/artworks/{works[0].pk}/similar/").context["result"]
     assert html.k == DEFAULT_K and [hit.artwork.pk for hit in html.hits] == [r["id"] for r in first["results"]]
+
+
+@pytest.fixture
+def prolific(artist, clip_encoder):
+    """(work, prolific artist): 10 near-identical works by one artist beside `work`, 20 by ten others further away."""
+    from tests.gallery.services.helpers import prolific_neighbours
+
+    return prolific_neighbours(artist, model_id=clip_encoder.model_id)
+
+
+def test_similar_with_result_options(client, prolific):
+    work, printmaker = prolific
+    url = f"/api/artworks/{work.pk}/similar"
+    plain = client.get(url, {"k": 6}).json()
+    assert plain["options"] == {"per_artist": 0, "close": False} and plain["hidden"] is None
+    capped = client.get(url, {"k": 6, "per_artist": 2}).json()
+    assert capped["options"] == {"per_artist": 2, "close": False} and len(capped["results"]) == 6
+    assert [r["artist"]["name"] for r in capped["results"]].count(printmaker.name) == 2 and capped["has_next"]
+    close = client.get(url, {"close": 1}).json()
+    assert close["options"] == {"per_artist": 0, "close": True} and close["hidden"] == 20
+    assert {r["artist"]["name"] for r in close["results"]} == {printmaker.name} and len(close["results"]) == 10
+    assert client.get(url, {"close": "0"}).json()["hidden"] is None
+
+
+def test_search_reports_the_options_applied(client, six_embedded_artworks):
+    body = client.get("/api/search", {"q": "a stormy sea", "k": 3, "per_artist": 1, "close": "true"}).json()
+    assert body["options"] == {"per_artist": 1, "close": True} and len(body["results"]) == 1
+    assert body["hidden"] is not None and body["has_next"] is False  # six works by one artist: one is shown
+
+
+@pytest.mark.parametrize("url", ["/api/search?q=x&", "/api/artworks/{pk}/similar?"])
+@pytest.mark.parametrize("query, field", [("per_artist=-2", "per_artist"), ("per_artist=lots", "per_artist"),
+                                          ("close=2", "close"), ("close=yes please", "close")])
+def test_bad_result_options_are_a_json_400(client, six_embedded_artworks, url, query, field):
+    response = client.get(url.format(pk=six_embedded_artworks[0].pk) + query)
+    assert response.status_code == 400 and response.json()["error"].startswith(f"{field}: ")

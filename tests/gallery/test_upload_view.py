@@ -40,13 +40,65 @@ def test_a_duplicate_is_a_form_error(admin_client, artist):
     assert Artwork.objects.count() == 1
 
 
-def test_a_near_duplicate_is_stored_with_a_warning(admin_client, artist, django_capture_on_commit_callbacks):
+@pytest.fixture
+def original(admin_client, artist, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
         admin_client.post(URL, {"artist": artist.pk, "title": "Original", "image": image_upload(seed=7)})
-    original = Artwork.objects.get()
-    with django_capture_on_commit_callbacks():
-        response = admin_client.post(URL, {"artist": artist.pk, "title": "Copy", "image": reproduction_upload(original)},
-                                     follow=True)
+    return Artwork.objects.get()
+
+
+def test_a_near_duplicate_shows_the_choice_and_stores_nothing(admin_client, artist, original, tmp_path):
+    before = stored_files(tmp_path)
+    response = admin_client.post(URL, {"artist": artist.pk, "title": "Copy", "image": reproduction_upload(original)})
     html = response.content.decode()
-    assert "looks like a reproduction of" in html and original.get_absolute_url() in html
-    assert Artwork.objects.count() == 2  # a warning, not a refusal: the curator decides
+    assert response.status_code == 400 and response.context["twin"] == original
+    assert original.thumbnail.url in html and 'data-testid="near-duplicate"' in html
+    for value in ("keep", "skip", "replace"):
+        assert f'type="radio" name="on_duplicate" value="{value}"' in html
+    assert Artwork.objects.count() == 1 and stored_files(tmp_path) == before
+    form = response.context["form"]
+    assert form.data["duplicate_of"] == str(original.pk) and form.data["pending_upload"]
+
+
+def _choose(admin_client, artist, original, choice, *, title="Copy"):
+    """Upload a reproduction, then answer the question without attaching the file again."""
+    asked = admin_client.post(URL, {"artist": artist.pk, "title": title, "image": reproduction_upload(original)})
+    data = {**asked.context["form"].data.dict(), "on_duplicate": choice}
+    return admin_client.post(URL, data, follow=True)
+
+
+def test_skip_keeps_one_row(admin_client, artist, original, tmp_path, django_capture_on_commit_callbacks):
+    before = stored_files(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _choose(admin_client, artist, original, "skip")
+    assert "Skipped: nothing was added" in response.content.decode()
+    assert list(Artwork.objects.all()) == [original] and stored_files(tmp_path) == before
+
+
+def test_keep_both_makes_two_rows(admin_client, artist, original, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _choose(admin_client, artist, original, "keep")
+    copy = Artwork.objects.exclude(pk=original.pk).get()
+    assert copy.title == "Copy" and response.redirect_chain[-1][0] == copy.get_absolute_url()
+    assert "Both kept" in response.content.decode()
+
+
+def test_replace_keeps_the_id_with_the_new_picture_and_no_orphan_file(admin_client, artist, original, tmp_path,
+                                                                       broker_queue, django_capture_on_commit_callbacks):
+    old_sha = original.image_sha256
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _choose(admin_client, artist, original, "replace", title="Not applied")
+    replaced = Artwork.objects.get()
+    assert replaced.pk == original.pk and replaced.title == "Original" and replaced.image_sha256 != old_sha
+    assert response.redirect_chain[-1][0] == original.get_absolute_url()
+    assert replaced.status == Artwork.Status.PENDING and broker_queue.jobs()[-1] == [replaced.pk]
+    assert stored_files(tmp_path) == sorted([tmp_path / "media" / replaced.image.name,
+                                             tmp_path / "media" / replaced.thumbnail.name])
+
+
+def test_an_expired_kept_picture_asks_for_the_file_again(admin_client, artist, original):
+    asked = admin_client.post(URL, {"artist": artist.pk, "title": "Copy", "image": reproduction_upload(original)})
+    data = {**asked.context["form"].data.dict(), "on_duplicate": "keep", "pending_upload": "gone"}
+    response = admin_client.post(URL, data)
+    assert response.status_code == 400 and "attach it again" in response.content.decode()
+    assert Artwork.objects.count() == 1

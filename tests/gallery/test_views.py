@@ -226,3 +226,92 @@ def test_more_like_this_without_weights_is_a_clear_503(client, two_artist_works,
     assert "Search is unavailable" in html and "missing-clip.pt" in html and "CLIP_PRETRAINED" in html
     page = client.get(two_artist_works[0].get_absolute_url())  # the artwork page itself still works
     assert page.status_code == 200 and "Search is unavailable" in page.content.decode()
+
+
+# -- result options: at most N works per artist, close matches only ------------------------------------------------
+
+@pytest.fixture
+def prolific(artist, clip_encoder):
+    """(work, prolific artist): 10 near-identical works by one artist beside `work`, 20 by ten others further away."""
+    from tests.gallery.services.helpers import prolific_neighbours
+
+    return prolific_neighbours(artist, model_id=clip_encoder.model_id)
+
+
+def test_more_like_this_caps_works_per_artist_and_its_links_keep_the_option(client, prolific):
+    work, printmaker = prolific
+    url = reverse("gallery:artwork-similar", args=[work.pk])
+    response = client.get(url, {"k": 6, "per_artist": 2})
+    hits = response.context["result"].hits
+    assert cards(response) == 6 and [hit.artwork.artist_id for hit in hits].count(printmaker.pk) == 2
+    html = response.content.decode()
+    assert 'rel="next" href="?k=6&amp;per_artist=2&amp;page=2"' in html
+    assert re.search(r'<label for="id_per_artist">At most this many works per artist</label>'
+                     r'<input type="number" name="per_artist" value="2"[^>]*'
+                     r'aria-describedby="id_per_artist-help"', html)
+    assert "at most 2 works per artist" in html
+    second = client.get(url, {"k": 6, "per_artist": 2, "page": 2}).context["result"].hits
+    assert len(second) == 6 and not {h.artwork.pk for h in hits} & {h.artwork.pk for h in second}
+    assert printmaker.pk not in [hit.artwork.artist_id for hit in second]
+
+
+def test_more_like_this_close_matches_say_how_many_are_hidden_and_reveal_them(client, prolific):
+    work, printmaker = prolific
+    url = reverse("gallery:artwork-similar", args=[work.pk])
+    response = client.get(url, {"close": "1"})
+    assert cards(response) == 10 and {h.artwork.artist_id for h in response.context["result"].hits} == {printmaker.pk}
+    html = response.content.decode()
+    assert "Close matches only: 20 weaker matches hidden." in html
+    assert '<a href="?k=12&amp;page=1" data-testid="reveal">Show all results</a>' in html
+    assert re.search(r'<input type="checkbox" name="close"[^>]*value="1"[^>]*checked', html)
+    revealed = client.get(f"{url}?k=12&page=1")
+    assert cards(revealed) == 12 and 'data-testid="hidden-results"' not in revealed.content.decode()
+
+
+def test_text_search_options_live_in_the_url_and_the_reveal_link_keeps_the_rest(client, artist, clip_encoder):
+    import numpy as np
+
+    from gallery.services.query_parsing import query_vector
+    from tests.gallery.services.helpers import noisy_unit_vector, ready_artworks
+
+    text = "a harbour at dawn"
+    vector = query_vector(text=text, image=None, image_weight=0.5, encoder=clip_encoder)
+    rng = np.random.default_rng(6)
+    ready_artworks(artist, [noisy_unit_vector(vector, rng, 0.1) for _ in range(5)], model_id=clip_encoder.model_id)
+    ready_artworks(artist, [noisy_unit_vector(-vector, rng, 3.0) for _ in range(25)], model_id=clip_encoder.model_id,
+                   start=10)
+    params = {"q": text, "k": 3, "close": "1", "per_artist": "4", "artist": artist.slug}
+    response = client.get(reverse("gallery:search"), params)
+    assert response.status_code == 200 and cards(response) == 3
+    result = response.context["result"]
+    assert result.hidden == 25 and result.options.close and result.options.per_artist == 4
+    html = response.content.decode()
+    assert "25 weaker matches hidden" in html
+    query = f"q=a+harbour+at+dawn&amp;k=3&amp;artist={artist.slug}&amp;per_artist=4"
+    assert f'rel="next" href="?{query}&amp;close=1&amp;page=2"' in html
+    assert f'<a href="?{query}&amp;page=1" data-testid="reveal">' in html
+    second = client.get(reverse("gallery:search"), {**params, "page": 2})
+    assert cards(second) == 1 and second.context["result"].has_next is False  # 4 of the 5 close ones: the cap
+    assert '<details class="search-options" open>' in html
+
+
+def test_image_search_pages_keep_the_options_with_the_qid(client, two_artist_works):
+    response = client.post(reverse("gallery:search"), {"image": image_upload(seed=99), "k": 1, "per_artist": 1})
+    page_query = response.context["page_query"]
+    assert "qid=" in page_query and "per_artist=1" in page_query and cards(response) == 1
+    second = client.get(f"{reverse('gallery:search')}?{page_query}&page=2")
+    artists = [response.context["result"].hits[0].artwork.artist_id, second.context["result"].hits[0].artwork.artist_id]
+    assert len(set(artists)) == 2 and second.context["result"].has_next is False  # two artists, one work each
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"per_artist": "-1"}, "greater than or equal to 0"),
+    ({"per_artist": "49"}, "less than or equal to 48"),
+    ({"per_artist": "two"}, "whole number"),
+    ({"close": "maybe"}, "Enter 1 (on) or 0 (off)."),
+])
+def test_bad_result_options_are_a_clear_400(client, two_artist_works, params, message):
+    response = client.get(reverse("gallery:search"), {"q": "x", **params})
+    assert response.status_code == 400 and message in response.content.decode()
+    similar = client.get(reverse("gallery:artwork-similar", args=[two_artist_works[0].pk]), params)
+    assert similar.status_code == 400 and message in similar.content.decode()

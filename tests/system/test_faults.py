@@ -17,7 +17,7 @@ from artsearch.embedded import EmbeddedPostgres, EmbeddedRedis, stop_process
 from gallery.models import Artwork
 from gallery.services import ingest
 from tests.dataset_fixtures import build_collection
-from tests.helpers import BASE_DIR, celery_broker, free_port, image_upload, subprocess_env, wait_for
+from tests.helpers import BASE_DIR, celery_broker, free_port, painting_upload, subprocess_env, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_redis_outage_keeps_uploads_and_search_working(start_worker, private_red
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
                                    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     settings.RATELIMIT_ENABLE = True  # its counters live in the redis that is about to go away
-    searchable = ingest.artwork_create(artist=artist, title="Already here", image=image_upload(seed=1), enqueue=False)
+    searchable = ingest.artwork_create(artist=artist, title="Already here", image=painting_upload(30), enqueue=False)
     ingest.artworks_embed(artwork_ids=[searchable.pk], encoder=clip_encoder)
     with celery_broker(url):
         start_worker(REDIS_URL=url)
@@ -73,7 +73,7 @@ def test_redis_outage_keeps_uploads_and_search_working(start_worker, private_red
         for n in range(3):
             response = admin_client.post(reverse("admin:gallery_artwork_add"),
                                          {"artist": artist.pk, "title": f"During outage {n}",
-                                          "image": image_upload(seed=10 + n)})
+                                          "image": painting_upload(31 + n)})  # no near-duplicate to ask about
             assert response.status_code == 302  # the curator sees success
         uploaded = Artwork.objects.filter(title__startswith="During outage")
         assert uploaded.count() == 3 and set(uploaded.values_list("status", flat=True)) == {"pending"}

@@ -1,10 +1,12 @@
 """Import a collection in the Kaggle "Best Artworks of All Time" layout.
 
     manage.py import_artworks PATH [--artists artists.csv] [--limit N] [--sync] [--download] [--dry-run]
+                                   [--on-duplicate keep|skip|replace]
 
 PATH holds artists.csv and images/<Artist_Name>/<Artist_Name>_<N>.jpg. Artists are created or updated from the CSV;
 images already imported (same sha256) are skipped. New artworks are embedded by the Celery worker, or in this process
-in batches with --sync. --download first fetches the dataset into PATH with the Kaggle API.
+in batches with --sync. --download first fetches the dataset into PATH with the Kaggle API. A picture that looks like
+a stored work is kept beside it (default), skipped, or put on it instead of its picture (--on-duplicate), and listed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from gallery import kaggle
+from gallery.models import OnDuplicate
 from gallery.services import importer
 
 
@@ -45,9 +48,12 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="embed here in batches instead of in the worker")
         parser.add_argument("--download", action="store_true", help="download the dataset into PATH first")
         parser.add_argument("--dry-run", action="store_true", help="list what would be imported and stop")
+        parser.add_argument("--on-duplicate", choices=OnDuplicate.values, default=OnDuplicate.KEEP,
+                            help="a picture that looks like a stored work: keep both (default), skip it, or replace "
+                                 "the stored work's picture with it")
 
     def handle(self, *args, path: Path, artists: Path | None, limit: int | None, sync: bool, download: bool,
-               dry_run: bool, verbosity: int, **options):
+               dry_run: bool, on_duplicate: str, verbosity: int, **options):
         if download:
             path.mkdir(parents=True, exist_ok=True)
             download_dataset(path)
@@ -63,7 +69,7 @@ class Command(BaseCommand):
         progress = partial(_progress_bar, disable=verbosity == 0, stream=self.stderr)
         try:
             report = importer.dataset_import(root=path, artists_csv=artists, limit=limit, sync=sync,
-                                             progress=progress)
+                                             on_duplicate=on_duplicate, progress=progress)
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from None
         self._summarise(report, sync=sync, verbosity=verbosity)
@@ -76,12 +82,22 @@ class Command(BaseCommand):
             f"{report.artists_updated} updated."))
         for file, reason in report.failed if verbosity > 0 else []:
             self.stdout.write(self.style.WARNING(f"  failed: {file}: {reason}"))
-        if report.near_duplicates:
-            self.stdout.write(self.style.WARNING(
-                f"{len(report.near_duplicates)} imported picture(s) look like reproductions of works already in the "
-                "collection (both are kept; delete one in the admin if they are the same work):"))
-        for file, twin in report.near_duplicates if verbosity > 0 else []:
-            self.stdout.write(self.style.WARNING(f"  near-duplicate: {file} looks like {twin}"))
+        write_near_duplicates(self, report.near_duplicates, verbosity=verbosity)
+
+
+def write_near_duplicates(command: BaseCommand, found: list, *, verbosity: int) -> None:
+    """The near-duplicates an import met and what it did with each (both import commands)."""
+    if not found:
+        return
+    actions = {}
+    for item in found:
+        actions[item.action] = actions.get(item.action, 0) + 1
+    command.stdout.write(command.style.WARNING(
+        f"{len(found)} picture(s) look like works already in the collection ("
+        + ", ".join(f"{count} {action}" for action, count in actions.items())
+        + "); review the pairs in the admin (Artworks → Near-duplicates):"))
+    for item in found if verbosity > 0 else []:
+        command.stdout.write(command.style.WARNING(f"  near-duplicate: {item}"))
 
 
 def _progress_bar(items, total: int, *, disable: bool, stream):

@@ -1,12 +1,14 @@
 """Import a collection: a CSV export, Met Collection API records, IIIF manifests or a Kaggle-layout folder.
 
     manage.py import_collection SOURCE [--images DIR] [--map "Column=field" ...] [--map-file F] [--draft] [--sync]
-                                       [--dry-run] [--limit N]
+                                       [--dry-run] [--limit N] [--on-duplicate keep|skip|replace]
 
 SOURCE is a .csv file, a .json/.jsonl file of Met records or a IIIF manifest or collection, an http(s) URL of one of
 those, or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
 source's own id), so a second run of the same source changes nothing; a changed record is updated, and a changed
-image re-embedded. Records whose image cannot be had are skipped and reported. See README "Importing a collection".
+image re-embedded. Records whose image cannot be had are skipped and reported. A new record whose picture looks like
+a stored work's is kept beside it (default), skipped, or its picture put on the stored work (--on-duplicate), and
+listed. See README "Importing a collection".
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from gallery import kaggle
-from gallery.models import Artwork
+from gallery.management.commands.import_artworks import write_near_duplicates
+from gallery.models import Artwork, OnDuplicate
 from gallery.services import collection_import, importer, ingest
 from gallery.sources import read_source
 from gallery.sources.csv_export import MappingError, load_mapping, parse_mapping
@@ -40,17 +43,22 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="embed here instead of in the worker")
         parser.add_argument("--dry-run", action="store_true", help="report what would change and change nothing")
         parser.add_argument("--limit", type=int, help="import at most N records")
+        parser.add_argument("--on-duplicate", choices=OnDuplicate.values, default=OnDuplicate.KEEP,
+                            help="a new record whose picture looks like a stored work's: keep both (default), skip "
+                                 "it, or put its picture on the stored work")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when the collection already holds artworks (make run's demo import)")
 
     def handle(self, *args, source: str, images: Path | None, map: list[str], map_file: Path | None, draft: bool,
-               sync: bool, dry_run: bool, limit: int | None, if_empty: bool, verbosity: int, **options):
+               sync: bool, dry_run: bool, limit: int | None, if_empty: bool, on_duplicate: str, verbosity: int,
+               **options):
         if if_empty and Artwork.objects.exists():
             if verbosity > 0:
                 self.stdout.write("The collection is not empty: nothing imported.")
             return
         if Path(source).is_dir():
-            return self._kaggle(Path(source), sync=sync, dry_run=dry_run, limit=limit, verbosity=verbosity)
+            return self._kaggle(Path(source), sync=sync, dry_run=dry_run, limit=limit, on_duplicate=on_duplicate,
+                                verbosity=verbosity)
         try:
             mapping = {**(load_mapping(map_file) if map_file else {}), **parse_mapping(map)}
             kind, records = read_source(source, images_dir=images, mapping=mapping or None)
@@ -59,7 +67,8 @@ class Command(BaseCommand):
         records = itertools.islice(records, limit) if limit is not None else records
         bar = tqdm(records, unit="record", desc=f"Importing ({kind})", disable=verbosity == 0, file=self.stderr)
         report = collection_import.collection_import(
-            records=bar, draft=draft, dry_run=dry_run, report=collection_import.CollectionImportReport(format=kind),
+            records=bar, draft=draft, dry_run=dry_run, on_duplicate=on_duplicate,
+            report=collection_import.CollectionImportReport(format=kind),
             fetch_image=partial(fetch, max_bytes=settings.GALLERY_MAX_UPLOAD_BYTES))
         if not dry_run and report.to_embed:
             if sync:
@@ -76,10 +85,10 @@ class Command(BaseCommand):
         self.stdout.write(style(f"{heading}{report.format} source: {report.summary}{embedding}."))
         for where, reason in report.failed if verbosity > 0 else []:
             self.stdout.write(self.style.WARNING(f"  failed: {where}: {reason}"))
-        for where, twin in report.near_duplicates if verbosity > 0 else []:
-            self.stdout.write(self.style.WARNING(f"  near-duplicate: {where} looks like {twin} (both kept)"))
+        write_near_duplicates(self, report.near_duplicates, verbosity=verbosity)
 
-    def _kaggle(self, root: Path, *, sync: bool, dry_run: bool, limit: int | None, verbosity: int) -> None:
+    def _kaggle(self, root: Path, *, sync: bool, dry_run: bool, limit: int | None, on_duplicate: str,
+                verbosity: int) -> None:
         """The Kaggle layout keeps its own batched import (import_artworks is the same path)."""
         try:
             images_dir = kaggle.find_images_dir(root)
@@ -89,9 +98,10 @@ class Command(BaseCommand):
             files = list(kaggle.iter_images(images_dir))[:limit]
             self.stdout.write(f"Dry run: would consider {len(files)} image files in {images_dir}.")
             return
-        report = importer.dataset_import(root=root, limit=limit, sync=sync)
+        report = importer.dataset_import(root=root, limit=limit, sync=sync, on_duplicate=on_duplicate)
         self.stdout.write(self.style.SUCCESS(
             f"kaggle source: {report.imported} created, {report.skipped} unchanged, {len(report.failed)} failed; "
             f"{report.artists_created} artist(s) created."))
         for file, reason in report.failed if verbosity > 0 else []:
             self.stdout.write(self.style.WARNING(f"  failed: {file}: {reason}"))
+        write_near_duplicates(self, report.near_duplicates, verbosity=verbosity)

@@ -80,3 +80,21 @@ def test_download_without_kaggle_credentials_fails_clearly(tmp_path, monkeypatch
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kaggle credentials
     with pytest.raises(CommandError, match="Kaggle"):
         run_import(tmp_path / "download", "--download")
+
+
+def test_on_duplicate_skip_lists_the_copy_and_stores_nothing_for_it(kaggle_folder, tmp_path):
+    from tests.helpers import reproduction_upload
+
+    run_import(kaggle_folder)
+    original = Artwork.objects.order_by("pk").first()
+    count = Artwork.objects.count()
+    folder = tmp_path / "more" / "images" / "Claude_Monet"
+    folder.mkdir(parents=True)
+    (folder / "Claude_Monet_500.jpg").write_bytes(reproduction_upload(original).read())
+    output = run_import(tmp_path / "more", "--on-duplicate", "skip")
+    assert "Imported 0 artworks" in output and "1 picture(s) look like works already in the collection (1 skipped)" \
+        in output
+    assert re.search(rf"Claude_Monet_500\.jpg looks like .*\(#{original.pk}\), \d+ bits apart: skipped", output)
+    assert Artwork.objects.count() == count
+    with pytest.raises(CommandError):
+        run_import(tmp_path / "more", "--on-duplicate", "merge")

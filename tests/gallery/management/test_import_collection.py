@@ -154,3 +154,53 @@ def test_iiif_manifests_import_over_http(museum_server, manifest):
         assert artwork.title and artwork.manifest_url.startswith(museum_server) and artwork.image_sha256
     again = command_output("import_collection", url)
     assert " 0 created, 0 updated" in again, again
+
+
+def _csv_with_a_copy(tmp_path, rows: list[tuple[str, str, str]]):
+    """A CSV export of (accession number, title, image file) rows, its images under photos/."""
+    path = tmp_path / "export.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["accession_number", "title", "image"])
+        writer.writerows([number, title, f"photos/{image}"] for number, title, image in rows)
+    return path
+
+
+@pytest.fixture
+def stored_and_a_copy(tmp_path):
+    """A work imported from one export, then a second export with a reproduction of its picture under another
+    accession number, and a new work."""
+    from tests.helpers import reproduction_upload
+
+    (tmp_path / "photos").mkdir()
+    shutil.copy(MET_IMAGES[0], tmp_path / "photos" / "first.jpg")
+    first_export = _csv_with_a_copy(tmp_path, [("A.1", "The original", "first.jpg")])
+    command_output("import_collection", str(first_export))
+    original = Artwork.objects.get()
+    (tmp_path / "photos" / "copy.jpg").write_bytes(reproduction_upload(original).read())
+    shutil.copy(MET_IMAGES[1], tmp_path / "photos" / "new.jpg")
+    (tmp_path / "second").mkdir()
+    return original, _csv_with_a_copy(tmp_path, [("B.1", "A copy", "copy.jpg"), ("C.1", "Something new", "new.jpg")])
+
+
+@pytest.mark.parametrize("choice, created, rows, rerun", [
+    ("keep", 2, 3, "0 created, 0 updated (0 with a new image), 2 unchanged"),
+    ("skip", 1, 2, "0 created, 0 updated (0 with a new image), 1 unchanged, 0 failed; 1 near-duplicate(s): 1 skipped"),
+    ("replace", 1, 2, "0 created, 0 updated (0 with a new image), 2 unchanged"),
+])
+def test_on_duplicate_keeps_skips_or_replaces_and_a_rerun_changes_nothing(stored_and_a_copy, choice, created, rows,
+                                                                           rerun):
+    original, export = stored_and_a_copy
+    output = command_output("import_collection", str(export), "--on-duplicate", choice)
+    action = {"keep": "kept", "skip": "skipped", "replace": "replaced"}[choice]
+    assert f"csv source: {created} created" in output, output
+    assert re.search(rf"near-duplicate: B\.1 looks like The original .*\(#{original.pk}\), \d+ bits apart: {action}",
+                     output), output
+    assert Artwork.objects.count() == rows
+    after = Artwork.objects.get(pk=original.pk)
+    assert after.accession_number == "A.1" and after.title == "The original"
+    assert (after.image_sha256 != original.image_sha256) == (choice == "replace")
+    assert not Artwork.objects.filter(accession_number="B.1").exists() or choice == "keep"
+    again = command_output("import_collection", str(export), "--on-duplicate", choice)
+    assert rerun in again, again
+    assert Artwork.objects.count() == rows

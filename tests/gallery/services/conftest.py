@@ -32,3 +32,4 @@ def dataset_artworks(clip_encoder):
                                                   image=File(handle, name=path.name), enqueue=False))
     ingest.artworks_embed(artwork_ids=[a.pk for a in artworks], encoder=clip_encoder)
     return artworks
+

@@ -1,5 +1,6 @@
 """The bulk import: batches stored together, and `--sync` vectors equal to the ones the worker path would store."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from gallery import images
 from gallery.models import Artist, Artwork
 from gallery.services import importer, ingest
 from tests.dataset_fixtures import build_collection
-from tests.helpers import reproduction_upload
+from tests.helpers import DATASET, reproduction_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,65 @@ def test_pictures_that_look_like_stored_works_are_reported(kaggle_folder_of_40, 
     folder.mkdir(parents=True)
     (folder / "Claude_Monet_900.jpg").write_bytes(reproduction_upload(original).read())
     report = importer.dataset_import(root=tmp_path / "more")
-    assert report.imported == 1 and len(report.near_duplicates) == 1  # kept, and reported
-    file, twin = report.near_duplicates[0]
-    assert file.endswith("Claude_Monet_900.jpg") and f"#{original.pk}" in twin
+    assert report.imported == 1 and len(report.near_duplicates) == 1  # kept (the default), and reported
+    (found,) = report.near_duplicates
+    assert found.where.endswith("Claude_Monet_900.jpg") and f"#{original.pk}" in found.twin
+    assert (found.twin_pk, found.action) == (original.pk, "kept") and found.distance <= 30
+
+
+@pytest.fixture
+def a_copy_of_a_stored_work(kaggle_folder_of_40, tmp_path):
+    """Four works imported, then a folder holding a reproduction of the first and a new painting."""
+    importer.dataset_import(root=kaggle_folder_of_40, limit=4)
+    original = Artwork.objects.order_by("pk").first()
+    folder = tmp_path / "more" / "images" / "Claude_Monet"
+    folder.mkdir(parents=True)
+    (folder / "Claude_Monet_900.jpg").write_bytes(reproduction_upload(original).read())
+    shutil.copy(sorted((DATASET / "images" / "Claude_Monet").iterdir())[-1], folder / "Claude_Monet_901.jpg")
+    return original, tmp_path / "more"
+
+
+def test_skip_leaves_the_copy_out_and_a_rerun_changes_nothing(a_copy_of_a_stored_work):
+    original, root = a_copy_of_a_stored_work
+    report = importer.dataset_import(root=root, on_duplicate="skip")
+    assert report.imported == 1 and [(f.twin_pk, f.action) for f in report.near_duplicates] == [(original.pk,
+                                                                                                  "skipped")]
+    assert Artwork.objects.count() == 5
+    again = importer.dataset_import(root=root, on_duplicate="skip")
+    assert (again.imported, again.skipped, len(again.near_duplicates)) == (0, 1, 1) and Artwork.objects.count() == 5
+
+
+def test_replace_puts_the_copy_on_the_stored_work_and_a_rerun_changes_nothing(
+        a_copy_of_a_stored_work, django_capture_on_commit_callbacks):
+    original, root = a_copy_of_a_stored_work
+    with django_capture_on_commit_callbacks(execute=True):
+        report = importer.dataset_import(root=root, on_duplicate="replace")
+    assert report.imported == 1 and report.replaced_ids == [original.pk]
+    replaced = Artwork.objects.get(pk=original.pk)
+    assert replaced.title == original.title and replaced.image_sha256 != original.image_sha256
+    assert replaced.image_sha256 == images.sha256_of(open(root / "images" / "Claude_Monet" / "Claude_Monet_900.jpg",
+                                                          "rb"))
+    assert Artwork.objects.count() == 5
+    again = importer.dataset_import(root=root, on_duplicate="replace")
+    assert (again.imported, again.skipped, again.near_duplicates, again.replaced_ids) == (0, 2, [], [])
+
+
+def test_two_copies_in_one_import_the_first_wins(tmp_path):
+    """The second file looks like the first, which waits in the same batch, not yet stored, when it is read."""
+    import io
+
+    from PIL import Image
+
+    painting = sorted((DATASET / "images" / "Claude_Monet").iterdir())[0]
+    folder = tmp_path / "twins" / "images" / "Claude_Monet"
+    folder.mkdir(parents=True)
+    shutil.copy(painting, folder / "Claude_Monet_1.jpg")
+    picture = Image.open(painting).convert("RGB")
+    buffer = io.BytesIO()
+    picture.resize((picture.width * 15 // 16, picture.height * 15 // 16)).save(buffer, "JPEG", quality=75)
+    (folder / "Claude_Monet_2.jpg").write_bytes(buffer.getvalue())
+    report = importer.dataset_import(root=tmp_path / "twins", on_duplicate="replace")
+    first = Artwork.objects.get()
+    assert report.imported == 1 and first.title.endswith("1") and report.replaced_ids == []
+    assert [(f.where.rsplit("/", 1)[-1], f.twin_pk, f.action) for f in report.near_duplicates] == [
+        ("Claude_Monet_2.jpg", first.pk, "skipped")]

@@ -17,6 +17,7 @@ from PIL import Image
 from gallery import images
 from gallery.models import Artwork
 from gallery.services import query_parsing, recognition, search
+from gallery.services.detail_search import Lead
 from tests.gallery.services.helpers import ready_artworks, unit_vector
 from tests.helpers import BASE_DIR, DATASET, make_image_bytes
 
@@ -40,7 +41,7 @@ def _flip(hex_hash: str, bits: list[int]) -> str:
 
 
 def test_near_duplicate_counts_differing_bits_across_both_halves_and_the_sign_bits(artist):
-    """PostgreSQL keeps each half of the hash as a signed bigint; the distance must not care about the sign."""
+    """Both ends of both 64-bit halves count (they were signed bigint columns before the bit(128) one)."""
     stored = "f" * 16 + "8" + "0" * 15  # the high half is -1 as a bigint, the low half the most negative bigint
     target, other = ready_artworks(artist, [unit_vector(0), unit_vector(1)])
     Artwork.objects.filter(pk=target.pk).update(perceptual_hash=stored)
@@ -50,6 +51,88 @@ def test_near_duplicate_counts_differing_bits_across_both_halves_and_the_sign_bi
     assert found == target and found.hamming == recognition.NEAR_DUPLICATE_MAX_BITS
     assert recognition.artwork_near_duplicate(_flip(within, [40])) is None  # 31 bits: no longer a reproduction
     assert recognition.artwork_near_duplicate(_flip(stored, list(range(0, 128, 3)))) == other
+
+
+def _hashed_rows(artist, hashes: list[str], start: int = 0) -> list[Artwork]:
+    return Artwork.objects.bulk_create(
+        Artwork(artist=artist, title=f"Hashed {n}", image=f"h{n}.jpg", image_sha256=f"{n:064d}", perceptual_hash=h)
+        for n, h in enumerate(hashes, start))
+
+
+def _random_bits(rng, count: int) -> list[int]:
+    return [int(bit) for bit in rng.choice(128, size=count, replace=False)]
+
+
+def _random_hashes(rng, count: int) -> list[str]:
+    return [rng.bytes(16).hex() for _ in range(count)]
+
+
+def _backdate(seconds: int) -> None:
+    """Every row as if last changed `seconds` ago (before any snapshot a lookup could have read)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Artwork.objects.update(updated_at=timezone.now() - timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize("path", ["in memory", "changed since", "stale in memory"])
+def test_the_lookup_finds_what_comparing_every_hash_in_python_finds(artist, monkeypatch, path):
+    """A few hundred stored hashes: random ones, and clusters of near-duplicates around some of them at every
+    distance from 0 to 40 bits. Each query's answer (the works within 30 bits, nearest first, ties by id) must be the
+    brute-force one, whether the rows are in this process's snapshot, were stored after it was read, or were given
+    another hash after it was read (a replaced picture)."""
+    from gallery.services import hash_index
+
+    rng = np.random.default_rng(19)
+    bases = _random_hashes(rng, 40)
+    hashes = list(bases)
+    for base in bases[:20]:
+        hashes += [_flip(base, _random_bits(rng, int(rng.integers(0, 41)))) for _ in range(15)]
+    hashes += _random_hashes(rng, 60)
+    Artwork.objects.bulk_create([Artwork(artist=artist, title="No hash yet", image="n.jpg", image_sha256="n" * 64)])
+    monkeypatch.setattr(hash_index, "REFRESH_SECONDS", 10**6)  # the snapshot stays as read, whatever the pace
+    hash_index.forget()
+    if path == "in memory":
+        rows = _hashed_rows(artist, hashes)
+        _backdate(3600)  # changed long before the snapshot: only the snapshot can bring them
+        hash_index.current()
+    elif path == "changed since":
+        hash_index.current()  # read before any of them is stored
+        rows = _hashed_rows(artist, hashes)
+    else:  # the snapshot holds other hashes for these very rows
+        rows = _hashed_rows(artist, _random_hashes(rng, len(hashes)))
+        _backdate(3600)
+        hash_index.current()
+        for row, new_hash in zip(rows, hashes):
+            row.perceptual_hash = new_hash
+            row.save()  # as ingest does: updated_at moves with the hash
+    queries = [_flip(base, _random_bits(rng, distance)) for base in bases[:30] for distance in (0, 12, 29, 30, 31, 36)]
+    queries += [hashes[n] for n in range(0, len(hashes), 7)]  # stored hashes themselves, with their near twins
+    edge = 0
+    for query in queries:
+        expected = sorted((recognition.hamming_distance(query, row.perceptual_hash), row.pk) for row in rows)
+        expected = [(pk, distance) for distance, pk in expected if distance <= recognition.NEAR_DUPLICATE_MAX_BITS]
+        assert recognition.near_duplicates(query, limit=5) == expected[:5], query
+        filtered = Artwork.objects.filter(title__startswith="Hashed")  # a caller's filters: the ORM path
+        assert recognition.near_duplicates(query, queryset=filtered, limit=5) == expected[:5], query
+        nearest = recognition.artwork_near_duplicate(query)
+        assert (nearest.pk, nearest.hamming) == expected[0] if expected else nearest is None, query
+        edge += any(distance == recognition.NEAR_DUPLICATE_MAX_BITS for _, distance in expected)
+    assert edge >= 10  # the threshold itself was tried, not only distances far from it
+
+
+def test_a_deleted_work_in_memory_is_not_claimed(artist):
+    from gallery.services import hash_index
+
+    (gone,) = _hashed_rows(artist, ["0123456789abcdef" * 2])
+    _backdate(3600)
+    hash_index.forget()
+    assert recognition.artwork_near_duplicate("0123456789abcdef" * 2) == gone
+    pk = gone.pk
+    gone.delete()
+    assert pk in hash_index.current().ids.tolist()  # the snapshot still has it
+    assert recognition.artwork_near_duplicate("0123456789abcdef" * 2) is None
 
 
 def test_a_cropped_recompressed_copy_is_recognised_as_in_the_collection(dataset_artworks):
@@ -77,7 +160,8 @@ def test_reproductions_of_stored_works_come_first(clip_encoder):
         query = reproduction(artwork)
         vector = query_parsing.query_vector(image=query.image, encoder=clip_encoder)  # what search_page does, once
         recognised = recognition.artwork_in_collection(query.image, model_id=clip_encoder.model_id)
-        hits = search.artwork_search(vector=vector, k=3, exact_match=recognised, model_id=clip_encoder.model_id)
+        leads = [Lead(pk=recognised.pk, in_collection=True)] if recognised else []
+        hits = search.artwork_search(vector=vector, k=3, leads=leads, model_id=clip_encoder.model_id)
         first_overall += hits[0].artwork.pk == artwork.pk
         labelled += hits[0].in_collection and hits[0].artwork.pk == artwork.pk
         by_vector = search.artwork_search(vector=vector, k=1, model_id=clip_encoder.model_id)

@@ -1,0 +1,117 @@
+"""Searching by a picture's detail: works ranked by their best vector (the whole work or one of its regions), and
+the best candidates checked with keypoints, which also say where in the work the detail lies.
+
+Reads only. search.py calls it for every search with a picture: a whole picture is matched as before (its own
+vector is nearest to the work's), a detail finds the region or the keypoints it shares with a work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import QuerySet
+from pgvector.django import CosineDistance
+
+from gallery import keypoints
+from gallery.models import Artwork, ArtworkKeypoints, ArtworkRegion
+from gallery.querysets import SearchFilters
+from gallery.regions import Box
+from gallery.services.index_scan import index_scan_settings
+
+# Region rows read per result wanted: a work's several regions may all be near a query, and each counts once.
+REGION_ROWS_PER_RESULT = 3
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A work that leads the results, before the vector ranking: a recognised reproduction of the query picture,
+    or a work the keypoints confirm the detail comes from (`box`: where)."""
+
+    pk: int
+    box: Box | None = None
+    in_collection: bool = False
+    inliers: int = 0
+
+    def to_json(self) -> dict:
+        return {"pk": self.pk, "box": str(self.box) if self.box else None, "in_collection": self.in_collection,
+                "inliers": self.inliers}
+
+    @classmethod
+    def from_json(cls, value: dict) -> Lead:
+        box = Box.parse(value["box"]) if value.get("box") else None
+        return cls(pk=int(value["pk"]), box=box, in_collection=bool(value.get("in_collection")),
+                   inliers=int(value.get("inliers", 0)))
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A work by its best vector: its similarity to the query and, when a region was nearer than the whole, which."""
+
+    pk: int
+    similarity: float
+    region: Box | None = None
+
+
+def _searchable_regions(model_id: str, filters: SearchFilters, exclude_ids: tuple[int, ...]) -> QuerySet:
+    """Regions of the works a search may return, embedded by the same model as their work's vector."""
+    regions = ArtworkRegion.objects.filter(embedding_model=model_id)
+    if filters.active:
+        searchable = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
+        return regions.filter(artwork__in=searchable.values("pk"))
+    # Unfiltered: the work's state checked row by row through the join, which a strict iterative scan stops early.
+    return (regions.filter(artwork__status=Artwork.Status.READY, artwork__embedding_model=model_id,
+                           artwork__published=True).exclude(artwork_id__in=exclude_ids))
+
+
+def nearest_works(vector: np.ndarray, *, filters: SearchFilters, model_id: str, offset: int, k: int,
+                  exclude_ids: tuple[int, ...] = ()) -> list[Nearest]:
+    """The works at ranks offset…offset+k by their best similarity to `vector`, whole work or region.
+
+    Reads the `offset + k` nearest works and `REGION_ROWS_PER_RESULT` times as many nearest regions, both through
+    the HNSW indexes (or exactly, for a small collection), and merges them: approximate as the index is.
+    """
+    depth = offset + k
+    works = (Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
+             .annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
+             .values_list("pk", "distance"))
+    regions = (_searchable_regions(model_id, filters, exclude_ids)
+               .annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
+               .values_list("artwork_id", "distance", "x", "y", "w", "h"))
+    ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, depth * REGION_ROWS_PER_RESULT)
+    with index_scan_settings(ef_search=ef_search, model_id=model_id, filters=filters):
+        best = {pk: Nearest(pk, 1.0 - distance) for pk, distance in works[:depth]}
+        for pk, distance, *box in regions[:depth * REGION_ROWS_PER_RESULT]:
+            if pk not in best or 1.0 - distance > best[pk].similarity:
+                region = Box(*box)
+                # The letterboxed whole work is a region with nothing to point at.
+                best[pk] = Nearest(pk, 1.0 - distance, None if region.is_whole else region)
+    ranked = sorted(best.values(), key=lambda item: (-item.similarity, item.pk))
+    return ranked[offset:depth]
+
+
+def confirmed_leads(detail: keypoints.Keypoints, candidates: list[Nearest]) -> list[Lead]:
+    """The candidates whose keypoints confirm they contain `detail`, most matches first, with where it lies."""
+    if len(detail) == 0 or not candidates:
+        return []
+    stored = dict(ArtworkKeypoints.objects.filter(artwork_id__in=[item.pk for item in candidates])
+                  .values_list("artwork_id", "data"))
+    leads = []
+    for item in candidates:
+        if item.pk not in stored:
+            continue
+        verification = keypoints.verify(detail, keypoints.Keypoints.from_bytes(bytes(stored[item.pk])))
+        if verification.confirmed:
+            leads.append(Lead(pk=item.pk, box=verification.box, inliers=verification.inliers))
+    return sorted(leads, key=lambda lead: -lead.inliers)
+
+
+def detail_leads(vector: np.ndarray, detail: keypoints.Keypoints | None, *, filters: SearchFilters, model_id: str,
+                 exclude_ids: tuple[int, ...] = ()) -> list[Lead]:
+    """Keypoint-confirmed works among the GALLERY_DETAIL_SHORTLIST nearest by vector (none without keypoints)."""
+    if detail is None or not settings.GALLERY_DETAIL_SHORTLIST:
+        return []
+    shortlist = nearest_works(vector, filters=filters, model_id=model_id, offset=0,
+                              k=settings.GALLERY_DETAIL_SHORTLIST, exclude_ids=exclude_ids)
+    return confirmed_leads(detail, shortlist)
