@@ -19,7 +19,7 @@ from django.core.files import File
 from PIL import Image
 
 from gallery import kaggle
-from gallery.clip import ClipEncoder
+from gallery.clip import BaseEncoder, ClipEncoder
 from gallery.clip.weights import UNTRAINED
 from gallery.models import Artwork
 from gallery.services import importer, ingest
@@ -27,8 +27,9 @@ from gallery.services import importer, ingest
 BATCH = 32
 
 
-class NaiveOpenClip:
-    """open_clip as its README uses it: the fp32 model, preprocess per image, encode_image in batches of 32."""
+class NaiveOpenClip(BaseEncoder):
+    """open_clip as its README uses it: the fp32 model, preprocess per image, encode_image in batches of 32. A
+    BaseEncoder, so the product's embedding job (which also derives regions and keypoints) can call it."""
 
     def __init__(self) -> None:
         self.model, self.preprocess, self.model_id = ClipEncoder._load("ViT-B-32", UNTRAINED)
