@@ -187,7 +187,7 @@ def artwork_mark_failed(*, artwork_id: int, reason: str) -> None:
                                                  updated_at=timezone.now())
 
 
-def _load_for_encoding(artwork: Artwork) -> Image.Image:
+def artwork_working_copy(artwork: Artwork) -> Image.Image:
     """The stored image's working copy. Storage errors propagate (the task retries them); a file that no longer
     decodes raises ValueError. Upload limits are not applied again (images.open_for_encoding)."""
     with artwork.image.open("rb") as fp:
@@ -220,7 +220,7 @@ def artworks_embed(*, artwork_ids: Iterable[int], encoder: BaseEncoder | None = 
     loaded: list[tuple[Artwork, Image.Image]] = []
     for artwork in artworks:
         try:
-            loaded.append((artwork, _load_for_encoding(artwork)))
+            loaded.append((artwork, artwork_working_copy(artwork)))
         except FileNotFoundError:
             artwork_mark_failed(artwork_id=artwork.pk, reason=f"The image file {artwork.image.name} is missing.")
             counts["failed"] += 1

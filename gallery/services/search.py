@@ -8,7 +8,6 @@ pages), result_options (per artist, close matches), remembered_queries (paging i
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from gallery.clip import BaseEncoder, get_encoder
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
 from gallery.regions import Box
-from gallery.services import detail_search, keywords, remembered_queries, result_options
+from gallery.services import detail_search, ingest, keywords, remembered_queries, result_options
 from gallery.services.detail_search import Lead
 from gallery.services.index_scan import index_scan_settings
 from gallery.services.query_parsing import query_vector, split_negation
@@ -231,9 +230,8 @@ def _picture(query: SearchQuery) -> Image.Image | None:
 def _stored_picture(artwork: Artwork) -> Image.Image:
     """A stored work's working copy, or PictureUnavailable."""
     try:
-        with artwork.image.open("rb") as handle:
-            return images.open_for_encoding(io.BytesIO(handle.read()))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return ingest.artwork_working_copy(artwork)  # ValueError when damaged, OSError when unreadable
+    except (OSError, ValueError) as exc:
         raise PictureUnavailable(f"The picture of “{artwork.title}” cannot be read just now; try again later.") from exc
 
 
