@@ -176,10 +176,13 @@ GALLERY_HNSW_EF_SEARCH = env.int("GALLERY_HNSW_EF_SEARCH", default=100)  # recal
 # Detail search (README "Detail search", measurements in bench/README.md). Regions embedded beside each work, as
 # window sizes in fractions of its width and height: 1.0 is the whole work letterboxed (one more encoding for a
 # work that is not square); 0.5 adds a 3 × 3 grid of half-size windows, nine more. ORB keypoints kept per work (0:
-# none, no verification); how many candidates a picture search checks with them.
+# none, no verification); how many candidates a picture search checks with them: the works sharing most visual
+# words with the picture (found with this HNSW ef_search), and the nearest by vector.
 GALLERY_REGION_SCALES = [float(scale) for scale in env.list("GALLERY_REGION_SCALES", default=["1.0"])]
 GALLERY_KEYPOINTS = env.int("GALLERY_KEYPOINTS", default=700)
-GALLERY_DETAIL_SHORTLIST = env.int("GALLERY_DETAIL_SHORTLIST", default=32)
+GALLERY_DETAIL_WORDS_SHORTLIST = env.int("GALLERY_DETAIL_WORDS_SHORTLIST", default=32)
+GALLERY_DETAIL_WORDS_EF_SEARCH = env.int("GALLERY_DETAIL_WORDS_EF_SEARCH", default=400)
+GALLERY_DETAIL_SHORTLIST = env.int("GALLERY_DETAIL_SHORTLIST", default=0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GALLERY_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -28,12 +28,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
+from pgvector import Bit
+from pgvector.django import HnswIndex
 from PIL import Image
 
 from bench import db
 from bench.ingest import reset_gallery
 from bench.stats import latency_summary
-from gallery import images, keypoints
+from gallery import images, keypoints, visual_words
 from gallery.clip import get_encoder
 from gallery.models import Artist, Artwork, ArtworkKeypoints, ArtworkRegion
 from gallery.regions import Box, crop
@@ -161,30 +163,21 @@ def accuracy(works: list[Artwork], queries: list[tuple[int, bytes, Box | None]])
     return result
 
 
-def latency(queries: list[tuple[int, bytes, Box | None]]) -> dict:
-    """The product's search_page for each detail (upload check, encoding, recognition, regions, keypoint check)."""
-    seconds = []
-    for _, data, _ in queries:
-        start = time.perf_counter()
-        search.search_page(query=search.SearchQuery(image=_checked(data)), k=12)
-        seconds.append(time.perf_counter() - start)
-    return latency_summary(seconds)
-
-
-def shortlist_sweep(works: list[Artwork], queries: list[tuple[int, bytes, Box | None]], sizes: list[int]) -> list:
-    """The product's top 1 and seconds a query for other GALLERY_DETAIL_SHORTLIST values: how many candidates the
-    keypoints check decides both."""
+def shortlist_sweep(works: list[Artwork], queries: list[tuple[int, bytes, Box | None]],
+                    sizes: list[tuple[int, int]]) -> list:
+    """The product's top 1 and seconds a query for other (GALLERY_DETAIL_WORDS_SHORTLIST, GALLERY_DETAIL_SHORTLIST)
+    pairs: how many candidates by visual words and by vector the keypoints check decides both."""
     points = []
-    for size in sizes:
+    for words, vector in sizes:
         seconds, firsts = [], []
-        with override_settings(GALLERY_DETAIL_SHORTLIST=size):
+        with override_settings(GALLERY_DETAIL_WORDS_SHORTLIST=words, GALLERY_DETAIL_SHORTLIST=vector):
             for index, data, _ in queries:
                 start = time.perf_counter()
                 page = search.search_page(query=search.SearchQuery(image=_checked(data)), k=10)
                 seconds.append(time.perf_counter() - start)
                 firsts.append(bool(page.hits) and page.hits[0].artwork.pk == works[index].pk)
-        points.append({"shortlist": size, "top1": float(np.mean(firsts)), **latency_summary(seconds)})
-        logger.info("shortlist %d: %s", size, points[-1])
+        points.append({"words": words, "vector": vector, "top1": float(np.mean(firsts)), **latency_summary(seconds)})
+        logger.info("shortlist %d by words, %d by vector: %s", words, vector, points[-1])
     return points
 
 
@@ -207,7 +200,8 @@ def sizes() -> dict:
             "bytes_per_work": (regions_total + keypoints_total) / max(works, 1)}
 
 
-def run(*, met_dir: Path, n_details: int, n_whole: int, rate_works: int, sweep: list[int], seed: int = 19) -> dict:
+def run(*, met_dir: Path, n_details: int, n_whole: int, rate_works: int, sweep: list[tuple[int, int]],
+        seed: int = 19) -> dict:
     db.require_bench_database()
     paths = met_images(met_dir)
     rates = import_rates(paths[:rate_works])
@@ -223,10 +217,18 @@ def run(*, met_dir: Path, n_details: int, n_whole: int, rate_works: int, sweep: 
     return {"works": len(works), "import_rates": rates, "import_all_s": seconds, "details": details,
             "whole": whole, "sizes": sizes(),
             "settings": {"region_scales": settings.GALLERY_REGION_SCALES, "keypoints": settings.GALLERY_KEYPOINTS,
-                         "shortlist": settings.GALLERY_DETAIL_SHORTLIST}}
+                         "shortlist": settings.GALLERY_DETAIL_SHORTLIST,
+                         "words_shortlist": settings.GALLERY_DETAIL_WORDS_SHORTLIST,
+                         "words_ef_search": settings.GALLERY_DETAIL_WORDS_EF_SEARCH}}
 
 
-def met_keypoint_blobs(met_dir: Path, cache: Path, limit: int = 300) -> list[bytes]:
+# At 100k works, the first TARGETS synthetic works get the keypoints and visual words of the first TARGETS Met works,
+# so that details of those are searched for among 100k; every other work gets the keypoints of one of the next
+# TARGETS Met works (what the check costs) and words drawn at random as often as words occur in Met works.
+TARGETS = 300
+
+
+def met_keypoint_blobs(met_dir: Path, cache: Path, limit: int = 2 * TARGETS) -> list[bytes]:
     """Keypoints of real Met works as the worker stores them (cached), for the synthetic 100k gallery."""
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"met-keypoints-{settings.GALLERY_KEYPOINTS}-{limit}.npy"
@@ -241,18 +243,35 @@ def met_keypoint_blobs(met_dir: Path, cache: Path, limit: int = 300) -> list[byt
     return blobs
 
 
+def _random_words(real: list[np.ndarray], rng: np.random.Generator):
+    """Word sets like Met works' (about as many words, each word as frequent), drawn at random."""
+    frequency = np.bincount(np.concatenate([np.flatnonzero(bits) for bits in real]), minlength=visual_words.WORDS)
+    frequency = (frequency + 1) / (frequency + 1).sum()
+    counts = [int(bits.sum()) for bits in real]
+    while True:
+        present = np.zeros(visual_words.WORDS, dtype=bool)
+        # Drawn with replacement (fast), a few more to make up for the repeats.
+        present[rng.choice(visual_words.WORDS, int(rng.choice(counts) * 1.15), p=frequency)] = True
+        yield present
+
+
 def add_synthetic_details(*, blobs: list[bytes], regions_per_work: int = 1, seed: int = 5) -> dict:
     """Give every synthetic work `regions_per_work` region vectors (its own vector plus noise: what its letterboxed
     whole looks like to CLIP; the product stores one for every work that is not square) and a real work's
-    keypoints, unless it has them; returns the timings."""
+    keypoints with visual words (see TARGETS), unless it has them; returns the timings."""
     model_id = get_encoder().model_id
     if ArtworkRegion.objects.exists():
         return {"reused": True}
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
-    index = next(index for index in ArtworkRegion._meta.indexes if index.name == "artwork_region_embedding_hnsw")
+    vocabulary, vocabulary_id = visual_words.vocabulary(), visual_words.vocabulary_id()
+    real = [vocabulary.bits(keypoints.Keypoints.from_bytes(blob).descriptors) for blob in blobs]
+    random_words = _random_words(real, rng)
+    indexes = [index for index in ArtworkRegion._meta.indexes + ArtworkKeypoints._meta.indexes
+               if isinstance(index, HnswIndex)]
     with connection.schema_editor() as editor:
-        editor.remove_index(ArtworkRegion, index)
+        for index in indexes:
+            editor.remove_index(_model_of(index), index)
     rows = Artwork.objects.values_list("pk", "embedding").iterator(chunk_size=2000)
     with db.connect() as conn:
         with conn.cursor() as cur:
@@ -264,19 +283,49 @@ def add_synthetic_details(*, blobs: list[bytes], regions_per_work: int = 1, seed
                         noisy = np.asarray(vector, dtype=np.float32) + rng.normal(0, 0.03, len(vector)).astype(
                             np.float32)
                         copy.write_row((pk, 0.0, 0.0, 1.0, 1.0, noisy / np.linalg.norm(noisy), model_id))
-            with cur.copy(f"COPY {ArtworkKeypoints._meta.db_table} (artwork_id, data) FROM STDIN WITH "
-                          "(FORMAT BINARY)") as copy:
-                copy.set_types(["int8", "bytea"])
-                for number, pk in enumerate(Artwork.objects.values_list("pk", flat=True).iterator(chunk_size=5000)):
-                    copy.write_row((pk, blobs[number % len(blobs)]))
+            with cur.copy(f"COPY {ArtworkKeypoints._meta.db_table} (artwork_id, data, words, vocabulary) FROM STDIN "
+                          "WITH (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", "bytea", "bit", "text"])
+                for number, pk in enumerate(synthetic_pks()):
+                    if number < TARGETS:
+                        blob, words = blobs[number], real[number]
+                    else:
+                        blob, words = blobs[TARGETS + number % (len(blobs) - TARGETS)], next(random_words)
+                    copy.write_row((pk, blob, Bit(words), vocabulary_id))
         conn.commit()
+    copy_s = time.perf_counter() - start
     copy_s = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"SET maintenance_work_mem = '{db.BUILD_MEMORY}'")
         with connection.schema_editor() as editor:
-            editor.add_index(ArtworkRegion, index)
+            for index in indexes:
+                editor.add_index(_model_of(index), index)
         cursor.execute(f"VACUUM ANALYZE {ArtworkRegion._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {ArtworkKeypoints._meta.db_table}")
         cursor.execute("RESET maintenance_work_mem")
     return {"copy_s": copy_s, "index_build_s": time.perf_counter() - start, **sizes()}
+
+
+def _model_of(index: HnswIndex):
+    return ArtworkRegion if index in ArtworkRegion._meta.indexes else ArtworkKeypoints
+
+
+def synthetic_pks():
+    """The synthetic works in the order add_synthetic_details gives them keypoints."""
+    return Artwork.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=5000)
+
+
+def at_scale(met_dir: Path, count: int, seed: int) -> dict:
+    """Details of the first TARGETS Met works searched for among the 100k synthetic works (each Met work's keypoints
+    and words are those of one synthetic work; its vector is not): the product's search_page, its seconds, and how
+    often the work comes first. Found first here, the words and the keypoints did it alone."""
+    targets = list(Artwork.objects.order_by("pk").values_list("pk", flat=True)[:TARGETS])
+    queries = detail_queries(met_images(met_dir)[:TARGETS], count, seed)
+    seconds, firsts = [], []
+    for index, data, _ in queries:
+        start = time.perf_counter()
+        page = search.search_page(query=search.SearchQuery(image=_checked(data)), k=12)
+        seconds.append(time.perf_counter() - start)
+        firsts.append(bool(page.hits) and page.hits[0].artwork.pk == targets[index])
+    return {**latency_summary(seconds), "top1": float(np.mean(firsts))}

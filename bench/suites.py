@@ -81,8 +81,11 @@ def run_detail(context: Context) -> dict:
     from bench import detail
 
     if context.quick:
-        return detail.run(met_dir=context.met_sample, n_details=60, n_whole=20, rate_works=96, sweep=[64])
-    return detail.run(met_dir=context.met_sample, n_details=200, n_whole=50, rate_works=256, sweep=[16, 64, 128])
+        return detail.run(met_dir=context.met_sample, n_details=60, n_whole=20, rate_works=96,
+                          sweep=[(32, 0), (16, 16)])
+    # (by visual words, by vector): the product before the words index, words alone, and around the defaults.
+    return detail.run(met_dir=context.met_sample, n_details=200, n_whole=50, rate_works=256,
+                      sweep=[(0, 32), (16, 0), (32, 8), (64, 0), (32, 32)])
 
 
 def run_ingest(context: Context) -> dict:
@@ -160,8 +163,7 @@ def run_image(context: Context) -> dict:
         blobs=detail.met_keypoint_blobs(context.met_sample, context.var_dir / "cache"))
     with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
         result["steps"] = breakdown.image_steps(uploads, k=12)
-        result["detail_queries"] = detail.latency(
-            detail.detail_queries(detail.met_images(context.met_sample), 20 if context.quick else 60, seed=23))
+        result["detail_queries"] = detail.at_scale(context.met_sample, 20 if context.quick else 60, seed=23)
     with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
         result["http"] = http_bench.image_latency(host, port, uploads, rounds=1 if context.quick else 5, k=12)
     logger.info("image search: %s", result["http"])

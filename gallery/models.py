@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pgvector.django import BitField, HnswIndex, VectorField
 
+from gallery import visual_words
 from gallery.clip import EMBEDDING_DIM
 from gallery.page_paths import page_path
 from gallery.querysets import ArtworkQuerySet
@@ -231,6 +232,16 @@ class ArtworkKeypoints(models.Model):
 
     artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, primary_key=True, related_name="keypoints")
     data = models.BinaryField()
+    # The keypoints' visual words (gallery/visual_words.py), the set a detail search shortlists by, and the
+    # vocabulary that named them: a set named by another vocabulary is recomputed, and never compared.
+    words = BitField(length=visual_words.WORDS, null=True, blank=True)
+    vocabulary = models.CharField(max_length=16, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            HnswIndex(name="artwork_keypoints_words_hnsw", fields=["words"], m=HNSW_M,
+                      ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["bit_jaccard_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"Keypoints of artwork #{self.artwork_id}"

@@ -1,5 +1,6 @@
 """Searching by a picture's detail: works ranked by their best vector (the whole work or one of its regions), and
-the best candidates checked with keypoints, which also say where in the work the detail lies.
+the best candidates checked with keypoints, which also say where in the work the detail lies. The candidates are the
+works that share most visual words with the picture (gallery/visual_words.py) and the nearest by vector.
 
 Reads only. search.py calls it for every search with a picture: a whole picture is matched as before (its own
 vector is nearest to the work's), a detail finds the region or the keypoints it shares with a work.
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
-from pgvector.django import CosineDistance
+from pgvector.django import CosineDistance, JaccardDistance
 
-from gallery import keypoints
+from gallery import keypoints, visual_words
 from gallery.models import Artwork, ArtworkKeypoints, ArtworkRegion
 from gallery.querysets import SearchFilters
 from gallery.regions import Box
@@ -91,27 +92,50 @@ def nearest_works(vector: np.ndarray, *, filters: SearchFilters, model_id: str, 
     return ranked[offset:depth]
 
 
-def confirmed_leads(detail: keypoints.Keypoints, candidates: list[Nearest]) -> list[Lead]:
-    """The candidates whose keypoints confirm they contain `detail`, most matches first, with where it lies."""
+def confirmed_leads(detail: keypoints.Keypoints, candidates: list[int]) -> list[Lead]:
+    """The candidate works whose keypoints confirm they contain `detail`, most matches first, with where it lies."""
     if len(detail) == 0 or not candidates:
         return []
-    stored = dict(ArtworkKeypoints.objects.filter(artwork_id__in=[item.pk for item in candidates])
-                  .values_list("artwork_id", "data"))
+    stored = dict(ArtworkKeypoints.objects.filter(artwork_id__in=candidates).values_list("artwork_id", "data"))
     leads = []
-    for item in candidates:
-        if item.pk not in stored:
+    for pk in candidates:
+        if pk not in stored:
             continue
-        verification = keypoints.verify(detail, keypoints.Keypoints.from_bytes(bytes(stored[item.pk])))
+        verification = keypoints.verify(detail, keypoints.Keypoints.from_bytes(bytes(stored[pk])))
         if verification.confirmed:
-            leads.append(Lead(pk=item.pk, box=verification.box, inliers=verification.inliers))
+            leads.append(Lead(pk=pk, box=verification.box, inliers=verification.inliers))
     return sorted(leads, key=lambda lead: -lead.inliers)
+
+
+def sharing_words(detail: keypoints.Keypoints, *, filters: SearchFilters, model_id: str, k: int,
+                  exclude_ids: tuple[int, ...] = ()) -> list[int]:
+    """The `k` searchable works whose visual words are nearest the detail's (Jaccard distance, through the HNSW index
+    or exactly for a small collection), nearest first. Works whose words another vocabulary named are left out
+    until the sweep renames them."""
+    if not k or len(detail) == 0:
+        return []
+    words = visual_words.vocabulary().bit_string(detail.descriptors)
+    stored = ArtworkKeypoints.objects.filter(vocabulary=visual_words.vocabulary_id())
+    if filters.active:
+        searchable = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
+        stored = stored.filter(artwork__in=searchable.values("pk"))
+    else:
+        stored = stored.filter(artwork__status=Artwork.Status.READY, artwork__embedding_model=model_id,
+                               artwork__published=True).exclude(artwork_id__in=exclude_ids)
+    nearest = stored.annotate(distance=JaccardDistance("words", words)).order_by("distance")
+    with index_scan_settings(ef_search=settings.GALLERY_DETAIL_WORDS_EF_SEARCH, model_id=model_id, filters=filters):
+        return list(nearest.values_list("artwork_id", flat=True)[:k])
 
 
 def detail_leads(vector: np.ndarray, detail: keypoints.Keypoints | None, *, filters: SearchFilters, model_id: str,
                  exclude_ids: tuple[int, ...] = ()) -> list[Lead]:
-    """Keypoint-confirmed works among the GALLERY_DETAIL_SHORTLIST nearest by vector (none without keypoints)."""
-    if detail is None or not settings.GALLERY_DETAIL_SHORTLIST:
+    """Keypoint-confirmed works among the candidates of a picture: the GALLERY_DETAIL_WORDS_SHORTLIST works that
+    share most visual words with it, and the GALLERY_DETAIL_SHORTLIST nearest by vector (none without keypoints)."""
+    if detail is None:
         return []
-    shortlist = nearest_works(vector, filters=filters, model_id=model_id, offset=0,
-                              k=settings.GALLERY_DETAIL_SHORTLIST, exclude_ids=exclude_ids)
-    return confirmed_leads(detail, shortlist)
+    by_words = sharing_words(detail, filters=filters, model_id=model_id, k=settings.GALLERY_DETAIL_WORDS_SHORTLIST,
+                             exclude_ids=exclude_ids)
+    by_vector = [] if not settings.GALLERY_DETAIL_SHORTLIST else [
+        item.pk for item in nearest_works(vector, filters=filters, model_id=model_id, offset=0,
+                                          k=settings.GALLERY_DETAIL_SHORTLIST, exclude_ids=exclude_ids)]
+    return confirmed_leads(detail, list(dict.fromkeys(by_words + by_vector)))

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image
 
-from gallery import images
+from gallery import images, keypoints, visual_words
 from gallery.clip import EMBEDDING_DIM, BaseEncoder, get_encoder
 from gallery.models import Artist, Artwork, ArtworkKeypoints, ArtworkRegion, DismissedDuplicate
 from gallery.services import encoding, keywords
@@ -258,8 +258,14 @@ def artworks_attach_vectors(*, artwork_ids: Sequence[int], encoded: Sequence[enc
             for artwork_id, item in zip(artwork_ids, encoded) for box, vector in item.regions)
         ArtworkKeypoints.objects.filter(artwork_id__in=artwork_ids).delete()
         ArtworkKeypoints.objects.bulk_create(
-            ArtworkKeypoints(artwork_id=artwork_id, data=item.keypoints.to_bytes())
+            _keypoints_row(artwork_id, item.keypoints)
             for artwork_id, item in zip(artwork_ids, encoded) if item.keypoints is not None)
+
+
+def _keypoints_row(artwork_id: int, found: keypoints.Keypoints) -> ArtworkKeypoints:
+    return ArtworkKeypoints(artwork_id=artwork_id, data=found.to_bytes(),
+                            words=visual_words.vocabulary().bit_string(found.descriptors),
+                            vocabulary=visual_words.vocabulary_id())
 
 
 def artworks_reembed(*, queryset, enqueue: bool = True) -> int:
@@ -284,15 +290,39 @@ def artworks_stale_for(model_id: str):
 
 def artworks_backfill_details(*, model_id: str, limit: int = 3200) -> int:
     """Queue up to `limit` ready works that have no keypoints yet (embedded before detail search existed, or while
-    GALLERY_KEYPOINTS was 0) for their regions and keypoints; they stay searchable meanwhile. Returns how many."""
+    GALLERY_KEYPOINTS was 0) for their regions and keypoints; they stay searchable meanwhile. Then name the words of
+    up to `limit` stored keypoints that have none from this vocabulary. Returns how many works were queued."""
     if not settings.GALLERY_KEYPOINTS:
         return 0
+    keypoints_name_words(limit=limit)
     ids = list(Artwork.objects.embedded_by(model_id).filter(keypoints__isnull=True)
                .order_by("pk").values_list("pk", flat=True)[:limit])
     if ids:
         logger.info("Queueing %d artworks for their regions and keypoints", len(ids))
         enqueue_embedding_on_commit(ids)
     return len(ids)
+
+
+def keypoints_name_words(*, limit: int, batch: int = 200) -> int:
+    """Compute the visual words of up to `limit` stored keypoints named by no or another vocabulary (stored before
+    the words existed, or before a new vocabulary): from the keypoints alone, no image read. Returns how many."""
+    current = visual_words.vocabulary_id()
+    named = 0
+    while named < limit:
+        stale = list(ArtworkKeypoints.objects.exclude(vocabulary=current).order_by("pk")
+                     .values_list("pk", "data")[:min(batch, limit - named)])
+        if not stale:
+            break
+        rows = [_keypoints_row(pk, keypoints.Keypoints.from_bytes(bytes(data))) for pk, data in stale]
+        # A row re-embedded meanwhile already has this vocabulary's words: the filter leaves it alone.
+        with transaction.atomic():
+            for row in rows:
+                ArtworkKeypoints.objects.filter(pk=row.pk).exclude(vocabulary=current).update(
+                    words=row.words, vocabulary=row.vocabulary)
+        named += len(rows)
+    if named:
+        logger.info("Named the visual words of %d works' keypoints", named)
+    return named
 
 
 def artworks_requeue_stuck(*, older_than: timedelta) -> int:

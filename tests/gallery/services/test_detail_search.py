@@ -9,11 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from gallery import images
+from gallery import images, keypoints, visual_words
 from gallery.models import Artwork, ArtworkKeypoints, ArtworkRegion
 from gallery.querysets import SearchFilters
 from gallery.regions import Box, crop, letterboxed
-from gallery.services import ingest, search
+from gallery.services import detail_search, ingest, search
 from gallery.services.search import SearchQuery
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,54 @@ def test_works_embedded_before_detail_search_get_their_details_and_stay_searchab
     assert ingest.artworks_embed(artwork_ids=[work.pk], encoder=clip_encoder) == {"embedded": 0, "skipped": 1,
                                                                                    "failed": 0}
     assert ingest.artworks_backfill_details(model_id=clip_encoder.model_id) == 0
+
+
+def _detail_keypoints(work, box: Box) -> keypoints.Keypoints:
+    return keypoints.extract(_upload(crop(_picture(work), box)).image, features=keypoints.QUERY_FEATURES)
+
+
+def test_the_worker_names_each_works_visual_words_with_this_vocabulary(met_works):
+    stored = ArtworkKeypoints.objects.filter(artwork__in=met_works)
+    assert set(stored.values_list("vocabulary", flat=True)) == {visual_words.vocabulary_id()}
+    for row in stored:
+        found = keypoints.Keypoints.from_bytes(bytes(row.data))
+        assert row.words == visual_words.vocabulary().bit_string(found.descriptors)
+        assert 100 < row.words.count("1") <= len(found)  # a set of words, one or more keypoints each
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_visual_words_shortlist_the_work_a_detail_comes_from(met_works, index):
+    work = met_works[index * 5 + 1]
+    detail = _detail_keypoints(work, DETAILS[index])
+    kwargs = {"model_id": work.embedding_model, "filters": SearchFilters()}
+    assert detail_search.sharing_words(detail, k=3, **kwargs)[0] == work.pk
+    assert work.pk not in detail_search.sharing_words(detail, k=3, exclude_ids=(work.pk,), **kwargs)
+    others = SearchFilters(artist=met_works[index * 5].artist)  # the other painter
+    assert work.pk not in detail_search.sharing_words(detail, k=20, model_id=work.embedding_model, filters=others)
+
+
+def test_a_detail_is_found_by_its_words_when_the_vectors_miss_it(met_works, settings):
+    work = met_works[5]
+    picture = _upload(crop(_picture(work), DETAILS[1]))
+    settings.GALLERY_DETAIL_SHORTLIST = 0  # no candidates by vector: the words alone bring the work to the check
+    first = search.search_page(query=SearchQuery(image=picture), k=4).hits[0]
+    assert first.artwork.pk == work.pk and _close(first.box, DETAILS[1])
+    settings.GALLERY_DETAIL_WORDS_SHORTLIST = 0  # and without either, nothing is checked, nothing framed
+    assert all(hit.box is None for hit in search.search_page(query=SearchQuery(image=picture), k=4).hits)
+    settings.GALLERY_DETAIL_SHORTLIST = 20  # every work by vector: the check finds it without the words
+    first = search.search_page(query=SearchQuery(image=picture), k=4).hits[0]
+    assert first.artwork.pk == work.pk and _close(first.box, DETAILS[1])
+
+
+def test_words_named_by_another_vocabulary_are_not_compared_until_the_sweep_renames_them(met_works, clip_encoder):
+    work = met_works[12]
+    detail = _detail_keypoints(work, DETAILS[2])
+    kwargs = {"model_id": work.embedding_model, "filters": SearchFilters(), "k": 3}
+    ArtworkKeypoints.objects.filter(artwork=work).update(vocabulary="0ld", words=None)  # before a new vocabulary
+    assert work.pk not in detail_search.sharing_words(detail, **kwargs)
+
+    assert ingest.artworks_backfill_details(model_id=clip_encoder.model_id) == 0  # nothing to re-embed, only rename
+    row = ArtworkKeypoints.objects.get(artwork=work)
+    assert row.vocabulary == visual_words.vocabulary_id() and row.words.count("1") > 100
+    assert detail_search.sharing_words(detail, **kwargs)[0] == work.pk
+    assert ingest.keypoints_name_words(limit=100) == 0  # all named: a second sweep has nothing to do
