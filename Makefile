@@ -4,14 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 CHROMIUM := /usr/bin/chromium
+CADDY := /usr/bin/caddy
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 LAUNCH := $(PY) -m artsearch.launcher
 
 .PHONY: run test test-fast manage lint bench bench-quick bench-compare clean-data
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-no-deps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-no-deps.txt
 	touch $@
 
 # Debian's chromium for the real-browser tests (Playwright cannot download its own browsers here).
@@ -19,10 +22,23 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi
 
+# Debian's caddy, for the test that parses the production proxy's configuration (deploy/Caddyfile).
+$(CADDY):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy; \
+	else echo "The proxy configuration test needs Debian's caddy: sudo apt-get install caddy" >&2; exit 1; fi
+
+# axe-core for the accessibility tests, at the exact version of tests/axe/package-lock.json, from the npm registry.
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	else echo "The accessibility tests need npm: sudo apt-get install npm" >&2; exit 1; fi; }
+	npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: $(STAMP)
 	$(LAUNCH) run $(if $(SAMPLE),--sample "$(SAMPLE)")
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(CADDY) $(AXE)
 	$(LAUNCH) test $(PYTEST_ARGS)
 
 # The edit-test loop: everything not marked slow (no browser, Celery worker or web server processes).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from gallery.clip.config import DEFAULT_ENCODER
 from gallery.clip.config import DEFAULTS as CLIP_DEFAULTS
@@ -36,7 +37,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "csp",
+    "axes",
     "gallery",
 ]
 
@@ -45,12 +48,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (it reads the language chosen there, or the cookie), before CommonMiddleware (redirects).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gallery.errors.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login attempt before the login view sees it.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "artsearch.urls"
@@ -100,6 +107,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # CLIP jobs are long; don't hoard messages another worker could take
+# Embedding jobs have a queue of their own: a worker started with `-Q embedding` (beside a GPU, on another machine,
+# against the same broker, database and storage) takes only them, one started with `-Q celery` everything else, and
+# one started without -Q (`make run`, the compose worker) both (README "Embedding where the compute is").
+GALLERY_EMBEDDING_QUEUE = env("GALLERY_EMBEDDING_QUEUE", default="embedding")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue(GALLERY_EMBEDDING_QUEUE))
+CELERY_TASK_ROUTES = {"gallery.tasks.artworks_embed": {"queue": GALLERY_EMBEDDING_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when redis is down: fail fast, the sweeper re-enqueues later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
@@ -164,6 +178,7 @@ CLIP_PRETRAINED = env("CLIP_PRETRAINED", default=CLIP_DEFAULTS.pretrained)  # a 
 CLIP_ON_MISSING_WEIGHTS = env("CLIP_ON_MISSING_WEIGHTS", default="untrained" if DEBUG else "error")
 CLIP_PRECISION = env("CLIP_PRECISION", default=CLIP_DEFAULTS.precision)
 CLIP_THREADS = env.int("CLIP_THREADS", default=CLIP_DEFAULTS.threads)
+CLIP_DEVICE = env("CLIP_DEVICE", default=CLIP_DEFAULTS.device)  # cpu, cuda or auto (README "Embedding where ...")
 # Search texts through an int8 copy of the text tower (ONNX Runtime), built on a web process's first query and kept in
 # CLIP_CACHE_DIR; its speed and fidelity are in bench/README.md.
 CLIP_QUERY_INT8 = env.bool("CLIP_QUERY_INT8", default=CLIP_DEFAULTS.query_int8)
@@ -183,6 +198,10 @@ GALLERY_KEYPOINTS = env.int("GALLERY_KEYPOINTS", default=700)
 GALLERY_DETAIL_WORDS_SHORTLIST = env.int("GALLERY_DETAIL_WORDS_SHORTLIST", default=32)
 GALLERY_DETAIL_WORDS_EF_SEARCH = env.int("GALLERY_DETAIL_WORDS_EF_SEARCH", default=400)
 GALLERY_DETAIL_SHORTLIST = env.int("GALLERY_DETAIL_SHORTLIST", default=0)
+# The collection map's layout fits UMAP on at most this many works drawn at random and places the others among
+# their nearest sampled works (0: every work). At 100k works UMAP on all of them took no longer than on a 20k sample
+# and kept neighbourhoods better (bench/README.md), so a sample starts beyond that.
+GALLERY_MAP_FIT_SAMPLE = env.int("GALLERY_MAP_FIT_SAMPLE", default=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GALLERY_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -206,6 +225,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", *CSP_EXTRA_IMG_SRC],
+        # The deep-zoom viewer reads a work's info.json with fetch(), from wherever the media are (a bucket too).
+        "connect-src": ["'self'", *CSP_EXTRA_IMG_SRC],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "object-src": ["'none'"],
@@ -219,6 +240,18 @@ RATELIMIT_ENABLE = env.bool("GALLERY_RATE_LIMIT_ENABLE", default=True)
 GALLERY_RATE_LIMIT_SEARCH = env("GALLERY_RATE_LIMIT_SEARCH", default="60/m")
 GALLERY_RATE_LIMIT_UPLOAD = env("GALLERY_RATE_LIMIT_UPLOAD", default="20/m")
 RATELIMIT_IP_META_KEY = env("DJANGO_RATELIMIT_IP_META_KEY", default=None)  # behind a proxy: the header it sets
+
+# Failed logins (the admin is the way in for curators and for attackers): django-axes counts them per client address
+# and per account, in the database; at the limit both are refused until the cool-off ends or `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one alone locks: per client, and per account
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "gallery.ratelimits.client_address"  # the same address the search limits count
+AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+# pg_dump and pg_restore for `manage.py backup` / `restore`, as new as the server (default: the embedded PostgreSQL's).
+GALLERY_PG_BIN_DIR = env("GALLERY_PG_BIN_DIR", default="")
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,7 +261,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The interface in English and French (locale/fr); the language comes from the switcher (cookie), else the
+# browser's Accept-Language. Searches stay in English: CLIP reads English descriptions.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["artsearch.formats"]  # French with a decimal point: see artsearch/formats/fr/formats.py
+# The switcher's choice is kept in a cookie (sessions are for curators): as guarded as the session's.
+LANGUAGE_COOKIE_SECURE, LANGUAGE_COOKIE_HTTPONLY, LANGUAGE_COOKIE_SAMESITE = SESSION_COOKIE_SECURE, True, "Lax"
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -248,5 +288,11 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-artworks": {
         "task": "gallery.tasks.artworks_requeue_stuck",
         "schedule": env.int("GALLERY_SWEEP_INTERVAL_SECONDS", default=5 * 60),
+    },
+    # The collection map (README "Map of the collection"): laid out again once the searchable works changed and then
+    # stayed the same for one interval; works embedded in between are placed by their neighbours.
+    "refresh-collection-map": {
+        "task": "gallery.tasks.collection_map_refresh",
+        "schedule": env.int("GALLERY_MAP_INTERVAL_SECONDS", default=10 * 60),
     },
 }

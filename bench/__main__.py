@@ -18,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 VAR_DIR = BASE_DIR / "var" / "bench"
 DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
-PHASES = ["ingest", "hnsw", "text", "image", "load", "detail", "neardup"]
+PHASES = ["ingest", "hnsw", "text", "image", "load", "map", "detail", "neardup", "iiif"]
 HNSW_1M = "hnsw_1m"  # only when asked: --hnsw-1m runs it after every other phase (see suites.run_hnsw_1m)
 NEARDUP_1M = "neardup_1m"  # only when asked: --neardup-1m (or --hnsw-1m), last (suites.run_neardup_1m)
 

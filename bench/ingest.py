@@ -106,6 +106,8 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
         "shrink_ms": median(shrink_seconds) * 1000,
         "overlap_bound_img_per_s": median(bounds),
         "overlap_bound_ratio_vs_loop": median([b / loop for b, loop in zip(bounds, rates["loop"])]),
+        # Issue 21's import goal: the product against what these cores allow it, round by round.
+        "ratio_vs_bound": median([p / b for p, b in zip(rates["product"], bounds)]),
         "ratio_of_medians_vs_batch32": ratio(median(rates["product"]), median(rates["batch32"])),
         "cosine_vs_fp32": {"min": float(product_cos.min()), "median": float(np.median(product_cos)),
                            "n": int(product_cos.size)},

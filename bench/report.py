@@ -10,6 +10,7 @@ GOALS = [
     # (summary key, label, comparison, target)
     ("ingest_ratio_vs_batch32", "ingest vs naive fp32 batch-32 (x)", ">=", 2.0),
     ("ingest_ratio_vs_loop", "ingest vs one-at-a-time loop (x)", ">=", 10.0),
+    ("ingest_ratio_vs_bound", "ingest ÷ the bound these cores allow (issue 21)", ">=", 0.9),
     ("ingest_cosine_min", "ingest cosine to fp32 (min)", ">=", 0.999),
     ("text_p50_ms_100k", "text search p50 at 100k, HTTP (ms)", "<=", 20.0),
     ("text_p95_ms_100k", "text search p95 at 100k, HTTP (ms)", "<=", 40.0),
@@ -59,6 +60,7 @@ def summarise(results: dict) -> dict:
         "ingest_img_per_s": _get(ingest, "img_per_s", "product"),
         "ingest_ratio_vs_batch32": ingest.get("ratio_vs_batch32"),
         "ingest_ratio_vs_loop": ingest.get("ratio_vs_loop"),
+        "ingest_ratio_vs_bound": ingest.get("ratio_vs_bound"),
         "ingest_cosine_min": _get(ingest, "cosine_vs_fp32", "min"),
         "text_p50_ms_100k": _get(text, "100k", "http", "p50_ms"),
         "text_p95_ms_100k": _get(text, "100k", "http", "p95_ms"),
@@ -87,11 +89,17 @@ def summarise(results: dict) -> dict:
         "image_p95_ms": _get(image, "http", "p95_ms"),
         "detail_p95_ms_100k": _get(image, "detail_queries", "p95_ms"),
         "detail_top1_100k": _get(image, "detail_queries", "top1"),
+        # Issue 20: the collection map at 100k works.
+        "map_layout_s_100k": _get(phases, "map", "product", "total"),
+        "map_data_gzip_kb_100k": _kb(_get(phases, "map", "data", "json_gzip_bytes")),
+        "map_atlas_mb_100k": _kb(_get(phases, "map", "data", "atlas_bytes"), 1024 * 1024),
+        "map_page_load_ms_100k": _get(phases, "map", "browser", "load", "p50_ms"),
+        "map_draw_ms_100k": _get(phases, "map", "browser", "draw", "p95_ms"),
     }
     for key, value in summary.items():
         if value is None:
             phase = key.split("_")[0]
-            phase = {"text": "text", "image": "image", "hnsw": "hnsw", "load": "load"}.get(phase, "ingest")
+            phase = {"text": "text", "image": "image", "hnsw": "hnsw", "load": "load", "map": "map"}.get(phase, "ingest")
             if key.startswith("neardup"):
                 phase = "neardup_1m" if key.endswith("_1m") else "neardup"
             if key.startswith("detail") or key.startswith(("ingest_img_per_s_", "ingest_regions")):
@@ -139,6 +147,8 @@ def markdown(document: dict) -> str:
     lines += _hnsw_md({**phases.get("hnsw", {}), **phases.get("hnsw_1m", {})}) + _load_md(phases.get("load"))
     lines += _neardup_md({**phases.get("neardup", {}), **phases.get("neardup_1m", {})})
     lines += _detail_md(phases.get("detail"), phases.get("image"))
+    lines += _map_md(phases.get("map"))
+    lines += _iiif_md(phases.get("iiif"))
     if document["notes"]:
         lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in document["notes"].items()]
     return "\n".join(lines) + "\n"
@@ -311,6 +321,12 @@ def _neardup_md(neardup: dict | None) -> list[str]:
     return lines
 
 
+def _iiif_md(result: dict | None) -> list[str]:
+    from bench import iiif  # imports Pillow and the gallery's tile code: only for a report that has the phase
+
+    return iiif.markdown(result)
+
+
 def _detail_md(detail: dict | None, image: dict | None) -> list[str]:
     if not detail:
         return []
@@ -356,6 +372,54 @@ def _detail_md(detail: dict | None, image: dict | None) -> list[str]:
                       f"{_fmt(queries['p50_ms'])} ms, p95 {_fmt(queries['p95_ms'])} ms{found} (by words and keypoints "
                       "alone: the synthetic works' vectors are not the Met works'; section 3 has the same gallery over "
                       "HTTP)."]
+    return lines
+
+
+def _kb(value, unit: int = 1024):
+    return value / unit if value is not None else None
+
+
+def _map_md(result: dict | None) -> list[str]:
+    if not result:
+        return []
+    product, data, placed = result["product"], result["data"], result["place_new"]
+    lines = ["", "## 8. Map of the collection (issue 20)", "",
+             f"{result['works']:,} synthetic works (bench/map.py). Reading their vectors took {result['read_s']:.1f} s. "
+             "Layouts of the same vectors; neighbours kept: the share of a work's 10 nearest by vector among its 10 "
+             "nearest on the map; similarity kept: how similar its 10 nearest on the map are, from 0 (as random works) "
+             "to 1 (as its true nearest); 1,000 works probed:", "",
+             "| UMAP fitted on | seconds | neighbours kept | similarity kept |", "| --- | --- | --- | --- |"]
+    lines += [f"| {entry['sample']:,} works{' (all)' if entry['sample'] >= result['works'] else ' + nearest'} | "
+              f"{entry['seconds']:.1f} | {entry['neighbours_kept']:.3f} | {entry['similarity_kept']:.3f} |"
+              for entry in result["layouts"]]
+    lines.append(f"| the product ({product['method']}) | {product['layout']:.1f} | {product['neighbours_kept']:.3f} | "
+                 f"{product['similarity_kept']:.3f} |")
+    lines += ["", f"The product's layout ({product['method']}, `GALLERY_MAP_FIT_SAMPLE`={product['sample']:,}), "
+                  f"end to end in {product['total']:.0f} s: reading {product['read']:.1f} s, layout "
+                  f"{product['layout']:.1f} s, atlases {product['atlases']:.1f} s "
+                  f"({product['atlas_ms_per_work']:.2f} ms a work), writing the positions {product['write']:.1f} s. "
+                  f"Placing {placed['works']} works embedded since the layout among their neighbours: "
+                  f"{placed['ms_per_work']:.2f} ms a work.",
+              "", f"What the page fetches: the data {data['json_bytes'] / 1024:,.0f} KB of JSON, "
+                  f"{data['json_gzip_bytes'] / 1024:,.0f} KB gzipped (built in {data['build_s'] * 1000:,.0f} ms once "
+                  f"per version and process, then {data['cached_s'] * 1000:.1f} ms); {data['atlases']} atlases of "
+                  f"1,024 thumbnails, {data['atlas_bytes'] / 1024 / 1024:.1f} MB in all "
+                  f"({data['atlas_bytes_mean'] / 1024:.0f} KB each), fetched only for the works in view once "
+                  "zoomed in."]
+    http = result.get("http")
+    if http:
+        lines += ["", f"Over HTTP (gunicorn, production settings): the page p50 {_fmt(http['page']['p50_ms'])} ms, "
+                      f"the data p50 {_fmt(http['data']['p50_ms'])} ms (first fetch of a worker "
+                      f"{_fmt(http['data_first_ms'])} ms), revalidated by its ETag {_fmt(http['revalidate']['p50_ms'])}"
+                      f" ms, one atlas p50 {_fmt(http['atlas']['p50_ms'])} ms."]
+    browser = result.get("browser")
+    if browser:
+        zoomed = browser["zoomed_view"]
+        lines += ["", f"In headless Chromium (1280 × 900): the map drawn {_fmt(browser['load']['p50_ms'])} ms after "
+                      f"navigation (p50 of {browser['load']['n']}); a frame while panning and zooming with the keyboard "
+                      f"p50 {_fmt(browser['draw']['p50_ms'])} ms, p95 {_fmt(browser['draw']['p95_ms'])} ms; zoomed in "
+                      f"to thumbnails, {zoomed['works_drawn']:,} works drawn from {zoomed['atlases_loaded']} atlases "
+                      f"in {_fmt(browser['thumbnails_ready_ms'])} ms, a frame {_fmt(zoomed['draw_ms'])} ms."]
     return lines
 
 

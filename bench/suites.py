@@ -88,6 +88,13 @@ def run_detail(context: Context) -> dict:
                       sweep=[(0, 32), (16, 0), (32, 8), (64, 0), (32, 32)])
 
 
+def run_iiif(context: Context) -> dict:
+    """Deep-zoom tile generation cost per picture: Met paintings and one 6000 × 4000 picture (bench/iiif.py)."""
+    from bench import iiif
+
+    return iiif.run(met_dir=context.met_sample, count=5 if context.quick else 20)
+
+
 def run_ingest(context: Context) -> dict:
     from bench import ingest
 
@@ -191,4 +198,21 @@ def run_load(context: Context) -> dict:
                 logger.info("load on the JSON API %s: %s", config, api)
                 result["api"] = api
                 result["memory"] = server.memory_mb(pid)  # after both loads: every worker has served searches
+    return result
+
+
+def run_map(context: Context) -> dict:
+    """The collection map at 100k synthetic works (bench/map.py): layouts fitted on samples or on every work with the
+    neighbours each keeps, the product's layout with its atlases, the data's size, the page over HTTP and in Chromium."""
+    from bench import map as collection_map_bench
+    from bench import server
+    from gallery.clip import get_encoder
+
+    rows = ensure_scale(context, 100_000)
+    samples = [20_000] if context.quick else [10_000, 20_000, 40_000]  # the product's layout: UMAP on every work
+    result = {"rows": rows, **collection_map_bench.run(model_id=get_encoder().model_id, samples=samples)}
+    with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
+        result["http"] = collection_map_bench.http(host, port, rounds=5 if context.quick else 20)
+        result["browser"] = collection_map_bench.browser(f"http://{host}:{port}", result["data"]["works"])
+    logger.info("map over HTTP: %s; in Chromium: %s", result["http"], result["browser"])
     return result

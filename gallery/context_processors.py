@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import gettext as _
+
 from gallery.clip import WeightsUnavailable, get_encoder
 
 logger = logging.getLogger(__name__)
@@ -14,9 +16,9 @@ def encoder_status(request) -> dict:
     try:
         encoder = get_encoder()
     except WeightsUnavailable as exc:
-        return {"encoder_warning": f"Search is unavailable: {exc}", "encoder_model_id": ""}
+        return {"encoder_warning": _("Search is unavailable: %(reason)s") % {"reason": exc}, "encoder_model_id": ""}
     warning = ""
     if not encoder.is_pretrained:
-        warning = ("Demo mode: CLIP is running with untrained weights, so search results are not semantic. "
-                   "An administrator must set CLIP_PRETRAINED to real weights (see README).")
+        warning = _("Demo mode: CLIP is running with untrained weights, so search results are not semantic. "
+                    "An administrator must set CLIP_PRETRAINED to real weights (see README).")
     return {"encoder_warning": warning, "encoder_model_id": encoder.model_id}

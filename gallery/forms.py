@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 
 from django import forms
-from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gallery import images
 from gallery.models import Artist, Artwork, OnDuplicate
@@ -16,7 +18,16 @@ from gallery.services import facets
 from gallery.services.result_options import DEFAULT_PER_ARTIST, ResultOptions
 from gallery.services.search import DEFAULT_K, MAX_K, SearchQuery
 
-CENTURIES = [(str(c), f"{ordinal(c + 1)} century") for c in range(13, 21)]  # "18": the 1800s, the 19th century
+
+def _century_label(number: int) -> str:
+    # The 14th to the 21st: two English patterns; a translation gives its own ("%(number)se siècle").
+    if number % 10 == 1 and number % 100 != 11:
+        return gettext("%(number)sst century") % {"number": number}
+    return gettext("%(number)sth century") % {"number": number}
+
+
+# "18": the 1800s, the 19th century; labels in the language of the request that renders them.
+CENTURIES = [(str(c), lazy(_century_label, str)(c + 1)) for c in range(13, 21)]
 
 
 class RememberedSelect(forms.Select):
@@ -29,8 +40,10 @@ class RememberedSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         try:
-            return _select_html(name, value, tuple(self.attrs.items()), tuple((attrs or {}).items()),
-                                tuple(self.choices), renderer)
+            # Translated labels as text: the cache keeps one rendering per language.
+            choices = tuple((key, str(label) if isinstance(label, Promise) else label) for key, label in self.choices)
+            return _select_html(name, value, tuple(self.attrs.items()), tuple((attrs or {}).items()), choices,
+                                renderer)
         except TypeError:  # something unhashable (a list value, lazy options): render it afresh
             return super().render(name, value, attrs, renderer)
 
@@ -61,7 +74,7 @@ class FlagField(forms.Field):
     """An on/off option for links and the API: 1/0, true/false, on/off, yes/no or nothing (off)."""
 
     widget = FlagInput
-    default_error_messages = {"invalid": "Enter 1 (on) or 0 (off)."}
+    default_error_messages = {"invalid": _("Enter 1 (on) or 0 (off).")}
 
     def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
@@ -76,10 +89,10 @@ class FlagField(forms.Field):
 class ResultOptionsForm(forms.Form):
     """How results are shaped: at most N works per artist, close matches only (gallery.services.result_options)."""
 
-    per_artist = forms.IntegerField(label="At most this many works per artist", min_value=0, max_value=MAX_K,
-                                    required=False, help_text="Empty or 0: no limit",
+    per_artist = forms.IntegerField(label=_("At most this many works per artist"), min_value=0, max_value=MAX_K,
+                                    required=False, help_text=_("Empty or 0: no limit"),
                                     widget=forms.NumberInput(attrs={"aria-describedby": "id_per_artist-help"}))
-    close = FlagField(label="Close matches only", help_text="Hide the long tail of weaker visual matches",
+    close = FlagField(label=_("Close matches only"), help_text=_("Hide the long tail of weaker visual matches"),
                       widget=FlagInput(attrs={"aria-describedby": "id_close-help"}))
 
     def result_options(self) -> ResultOptions:
@@ -92,35 +105,38 @@ class ResultOptionsForm(forms.Form):
 class SearchForm(ResultOptionsForm):
     """A description, an image, or both, plus filters. Every field is optional; the view decides what is enough."""
 
-    q = forms.CharField(label="Describe it", max_length=300, required=False, strip=True,
-                        widget=forms.TextInput(attrs={"placeholder": "a stormy sea at night   (add “not: boats” "
-                                                                     "to steer away)", "type": "search"}))
-    image = forms.FileField(label="…or upload a picture", required=False,
+    # The example stays English (CLIP reads English); the hint around it is translated.
+    q = forms.CharField(label=_("Describe it"), max_length=300, required=False, strip=True,
+                        widget=forms.TextInput(attrs={"placeholder": _("a stormy sea at night   (add “not: boats” "
+                                                                       "to steer away)"), "type": "search"}))
+    image = forms.FileField(label=_("…or upload a picture"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
-    image_weight = forms.FloatField(label="Picture vs. description", min_value=0.0, max_value=1.0, required=False,
+    image_weight = forms.FloatField(label=_("Picture vs. description"), min_value=0.0, max_value=1.0, required=False,
                                     initial=0.5, widget=forms.NumberInput(attrs={"type": "range", "step": "0.1",
                                                                                  "min": "0", "max": "1"}))
-    k = forms.IntegerField(label="Results per page", min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K)
+    k = forms.IntegerField(label=_("Results per page"), min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K)
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     qid = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     # A text box, not a <select>: a collection with thousands of artists would make every search page huge.
-    artist = forms.CharField(max_length=200, required=False, help_text="A name, e.g. Claude Monet",
-                             widget=forms.TextInput(attrs={"list": "artist-names", "placeholder": "Any artist"}))
-    genre = forms.ChoiceField(required=False, widget=RememberedSelect)
-    nationality = forms.ChoiceField(required=False, widget=RememberedSelect)
-    century = forms.ChoiceField(label="Period", choices=[("", "Any period")] + CENTURIES, required=False,
-                                help_text="Artists alive in that century", widget=RememberedSelect)
-    year_from = forms.IntegerField(label="From year", min_value=1000, max_value=2100, required=False)
-    year_to = forms.IntegerField(label="To year", min_value=1000, max_value=2100, required=False)
+    artist = forms.CharField(label=_("Artist"), max_length=200, required=False,
+                             help_text=_("A name, e.g. Claude Monet"),
+                             widget=forms.TextInput(attrs={"list": "artist-names", "placeholder": _("Any artist")}))
+    genre = forms.ChoiceField(label=_("Genre"), required=False, widget=RememberedSelect)
+    nationality = forms.ChoiceField(label=_("Nationality"), required=False, widget=RememberedSelect)
+    century = forms.ChoiceField(label=_("Period"), choices=[("", _("Any period"))] + CENTURIES, required=False,
+                                help_text=_("Artists alive in that century"), widget=RememberedSelect)
+    year_from = forms.IntegerField(label=_("From year"), min_value=1000, max_value=2100, required=False)
+    year_to = forms.IntegerField(label=_("To year"), min_value=1000, max_value=2100, required=False)
     # Text, offered as a list of today's values: a value the list does not know yet (an import minutes ago, an API
     # client) filters all the same instead of being refused.
-    classification = forms.CharField(max_length=100, required=False, widget=RememberedSelect)
-    department = forms.CharField(max_length=200, required=False, widget=RememberedSelect)
-    made_from = forms.IntegerField(label="Made from", min_value=-3000, max_value=2100, required=False,
-                                   help_text="The work's own date")
-    made_to = forms.IntegerField(label="Made until", min_value=-3000, max_value=2100, required=False)
-    open_access = forms.BooleanField(label="Open access only", required=False,
-                                     help_text="Public domain or CC0 images")
+    classification = forms.CharField(label=_("Classification"), max_length=100, required=False,
+                                     widget=RememberedSelect)
+    department = forms.CharField(label=_("Department"), max_length=200, required=False, widget=RememberedSelect)
+    made_from = forms.IntegerField(label=_("Made from"), min_value=-3000, max_value=2100, required=False,
+                                   help_text=_("The work's own date"))
+    made_to = forms.IntegerField(label=_("Made until"), min_value=-3000, max_value=2100, required=False)
+    open_access = forms.BooleanField(label=_("Open access only"), required=False,
+                                     help_text=_("Public domain or CC0 images"))
     # Detail search: a box (x,y,w,h in fractions) of the uploaded picture, or of a stored work's (`artwork`).
     artwork = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     box = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
@@ -128,12 +144,14 @@ class SearchForm(ResultOptionsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.facets = facets.search_facets()
-        self.fields["genre"].choices = [("", "Any genre")] + [(g, g) for g in self.facets.genres]
-        self.fields["nationality"].choices = [("", "Any nationality")] + [(n, n) for n in self.facets.nationalities]
+        self.fields["genre"].choices = [("", gettext("Any genre"))] + [(g, g) for g in self.facets.genres]
+        self.fields["nationality"].choices = [("", gettext("Any nationality"))] + [
+            (n, n) for n in self.facets.nationalities]
         catalogue = facets.catalogue_facets()
-        self.fields["classification"].widget.choices = [("", "Any classification")] + [
+        self.fields["classification"].widget.choices = [("", gettext("Any classification"))] + [
             (c, c) for c in catalogue.classifications]
-        self.fields["department"].widget.choices = [("", "Any department")] + [(d, d) for d in catalogue.departments]
+        self.fields["department"].widget.choices = [("", gettext("Any department"))] + [
+            (d, d) for d in catalogue.departments]
 
     def clean_k(self) -> int:
         return self.cleaned_data["k"] or DEFAULT_K
@@ -145,7 +163,7 @@ class SearchForm(ResultOptionsForm):
             return None
         artist = Artist.objects.filter(slug=value).first() or Artist.objects.filter(name__iexact=value).first()
         if artist is None:
-            raise ValidationError(f"Unknown artist “{value}”.")
+            raise ValidationError(gettext("Unknown artist “%(name)s”.") % {"name": value})
         return artist
 
     def clean_artwork(self) -> Artwork | None:
@@ -154,7 +172,7 @@ class SearchForm(ResultOptionsForm):
             return None
         artwork = Artwork.objects.published().filter(pk=pk).first()
         if artwork is None:
-            raise ValidationError(f"No artwork with id {pk}.")
+            raise ValidationError(gettext("No artwork with id %(pk)s.") % {"pk": pk})
         return artwork
 
     def clean_box(self) -> Box | None:
@@ -176,10 +194,10 @@ class SearchForm(ResultOptionsForm):
         if century := cleaned.get("century"):
             year_from, year_to = int(century) * 100, int(century) * 100 + 99
         if year_from is not None and year_to is not None and year_from > year_to:
-            raise ValidationError("“From year” must not be after “To year”.")
+            raise ValidationError(gettext("“From year” must not be after “To year”."))
         made_from, made_to = cleaned.get("made_from"), cleaned.get("made_to")
         if made_from is not None and made_to is not None and made_from > made_to:
-            raise ValidationError("“Made from” must not be after “Made until”.")
+            raise ValidationError(gettext("“Made from” must not be after “Made until”."))
         cleaned["filters"] = SearchFilters(artist=cleaned.get("artist"), genre=cleaned.get("genre") or "",
                                            nationality=cleaned.get("nationality") or "",
                                            year_from=year_from, year_to=year_to,
@@ -188,9 +206,9 @@ class SearchForm(ResultOptionsForm):
                                            made_from=made_from, made_to=made_to,
                                            open_access=bool(cleaned.get("open_access")))
         if cleaned.get("box") is not None and not cleaned.get("artwork") and not cleaned.get("image"):
-            raise ValidationError("A box marks a detail of a picture: send it with an image or an artwork id.")
+            raise ValidationError(gettext("A box marks a detail of a picture: send it with an image or an artwork id."))
         if cleaned.get("artwork") and cleaned.get("image"):
-            raise ValidationError("Search a detail of a stored artwork or an uploaded picture, not both.")
+            raise ValidationError(gettext("Search a detail of a stored artwork or an uploaded picture, not both."))
         cleaned["image_weight"] = 0.5 if cleaned.get("image_weight") is None else cleaned["image_weight"]
         cleaned["page"] = cleaned.get("page") or 1
         return cleaned
@@ -222,11 +240,12 @@ class ArtworkUploadForm(forms.Form):
     When the picture looks like a stored work, the view asks (ask_about): the form comes back with the choices, and
     the picture, kept meanwhile under `pending_upload`, need not be sent again."""
 
-    artist = forms.ModelChoiceField(queryset=Artist.objects.all())
-    title = forms.CharField(max_length=255)
-    image = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-                            help_text="JPEG, PNG or WebP")
-    on_duplicate = forms.ChoiceField(label="This picture looks like a stored work", required=False,
+    artist = forms.ModelChoiceField(label=_("Artist"), queryset=Artist.objects.all())
+    title = forms.CharField(label=_("Title"), max_length=255)
+    image = forms.FileField(label=_("Image"),
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+                            help_text=_("JPEG, PNG or WebP"))
+    on_duplicate = forms.ChoiceField(label=_("This picture looks like a stored work"), required=False,
                                      choices=OnDuplicate.choices, widget=forms.HiddenInput)
     duplicate_of = forms.IntegerField(required=False, widget=forms.HiddenInput)  # the work the curator was shown
     pending_upload = forms.CharField(required=False, widget=forms.HiddenInput)

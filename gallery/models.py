@@ -317,3 +317,51 @@ class CollectionImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Import of {self.export_name} ({self.get_status_display()})"
+
+
+class CollectionMap(models.Model):
+    """The latest layout of the collection map for one model's vectors (gallery/services/collection_map.py): which
+    searchable works it was computed from, how, and the thumbnail atlases drawn with it."""
+
+    embedding_model = models.CharField(max_length=120, unique=True)
+    # md5 of the sorted ids of the searchable works the layout placed; another set means the collection changed.
+    fingerprint = models.CharField(max_length=32)
+    # The set seen by the last check that did not lay out again: a layout waits until the set stops changing.
+    seen_fingerprint = models.CharField(max_length=32, blank=True)
+    works = models.PositiveIntegerField(default=0)
+    method = models.CharField(max_length=40)
+    computed_at = models.DateTimeField()
+    timings = models.JSONField(default=dict, blank=True)  # seconds spent reading, laying out, drawing, writing
+    # Storage names of the atlas images, in cell order; each holds atlas_columns² cells of atlas_cell pixels.
+    atlases = models.JSONField(default=list, blank=True)
+    atlas_cell = models.PositiveSmallIntegerField(default=64)
+    atlas_columns = models.PositiveSmallIntegerField(default=32)
+
+    def __str__(self) -> str:
+        return f"Map of {self.works} works ({self.embedding_model}, {self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class ArtworkMapPosition(models.Model):
+    """Where an artwork sits on the collection map: x, y in the unit square, computed from its vector.
+
+    Written by the layout (every searchable work) or, for a work embedded since, at the mean of its nearest placed
+    works; a position from another model's vectors is never shown."""
+
+    class PlacedBy(models.TextChoices):
+        LAYOUT = "layout", "The layout"
+        NEIGHBOURS = "neighbours", "Its nearest placed works"
+
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, primary_key=True, related_name="map_position")
+    x = models.FloatField()
+    y = models.FloatField()
+    embedding_model = models.CharField(max_length=120)
+    computed_at = models.DateTimeField()
+    placed_by = models.CharField(max_length=12, choices=PlacedBy.choices, default=PlacedBy.LAYOUT)
+    # The work's thumbnail cell in the layout's atlases; null until the next layout draws it.
+    atlas_cell = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["embedding_model"], name="artwork_map_position_model")]
+
+    def __str__(self) -> str:
+        return f"Artwork #{self.artwork_id} at ({self.x:.3f}, {self.y:.3f})"

@@ -1,12 +1,15 @@
 """The one signal we allow: deleting a row with files (admin bulk deletes skip services) removes them after commit.
 
-Artworks have their image and thumbnail; admin import jobs the export and the zip they were given.
+Artworks have their image, thumbnail and deep-zoom tiles; admin import jobs the export and the zip they were given.
 """
 
+import logging
 from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import post_delete
+
+logger = logging.getLogger(__name__)
 
 FILE_FIELDS = {"Artwork": ("image", "thumbnail"), "CollectionImport": ("export", "images")}
 
@@ -17,6 +20,17 @@ def _delete_files(sender, instance, **kwargs) -> None:
         if field_file.name:
             # partial binds the current storage and name now; a rollback leaves the files in place.
             transaction.on_commit(partial(field_file.storage.delete, field_file.name))
+    if sender.__name__ == "Artwork":  # and its deep-zoom tiles, by a worker (hundreds of files)
+        transaction.on_commit(partial(_enqueue_tiles_delete, instance.pk))
+
+
+def _enqueue_tiles_delete(artwork_id: int) -> None:
+    from gallery.tasks import artwork_tiles_delete
+
+    try:
+        artwork_tiles_delete.delay(artwork_id)
+    except Exception as exc:  # broker down: the delete must not fail for it; the tiles stay as orphans
+        logger.warning("Could not queue the deletion of artwork %s's tiles (%s)", artwork_id, exc)
 
 
 def connect() -> None:

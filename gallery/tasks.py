@@ -32,7 +32,15 @@ def artworks_embed(artwork_ids: list[int]) -> dict[str, int]:
     """Embed a batch of artworks. Safe to run twice: rows already embedded by the active model are skipped."""
     from gallery.services import ingest
 
-    return ingest.artworks_embed(artwork_ids=artwork_ids)
+    counts = ingest.artworks_embed(artwork_ids=artwork_ids)
+    # A new picture, or one queued again: its deep-zoom tiles (skipped when whole). The vectors are saved: a broker
+    # hiccup here must not fail the batch, and `manage.py iiif_tiles` finds any work left without tiles.
+    try:
+        for artwork_id in artwork_ids:
+            artwork_tiles_make.delay(artwork_id)
+    except Exception as exc:  # kombu raises OperationalError, redis-py ConnectionError: both mean "not now"
+        logger.warning("Could not queue the tiles of artworks %s (%s)", artwork_ids, exc)
+    return counts
 
 
 @shared_task(ignore_result=True)
@@ -73,3 +81,39 @@ def duplicate_pairs_refresh() -> int:
     from gallery.services import duplicates
 
     return duplicates.duplicate_pairs_refresh()
+
+
+@shared_task(ignore_result=True, acks_late=True, time_limit=2 * 60 * 60, soft_time_limit=110 * 60)
+def collection_map_refresh() -> str:
+    """Periodic, and asked for by the map page when there is no layout: lay the collection map out again once the
+    searchable works changed and settled, else place the works embedded since (gallery/services/collection_map.py).
+    Idempotent; its own time limits, since a layout of a large collection outlasts the default."""
+    from gallery.services import collection_map
+
+    return collection_map.collection_map_refresh()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
+             retry_backoff_max=120, max_retries=6)
+def artwork_tiles_make(artwork_id: int) -> int:
+    """Make the deep-zoom (IIIF) tiles of an artwork's picture. Safe to run twice: a whole set is kept as it is."""
+    from gallery.models import Artwork
+    from gallery.services import iiif
+
+    artwork = Artwork.objects.filter(pk=artwork_id).first()
+    if artwork is None:  # deleted before a worker picked the message up; its tiles go with it
+        return 0
+    try:
+        return iiif.artwork_tiles_make(artwork=artwork)
+    except (FileNotFoundError, ValueError) as exc:  # no picture to tile: retrying would not bring one
+        logger.warning("No deep-zoom tiles for artwork %s: %s", artwork_id, exc)
+        return 0
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
+             max_retries=6)
+def artwork_tiles_delete(artwork_id: int) -> int:
+    """Delete every tile set of a deleted artwork (hundreds of objects in a bucket: not in the web request)."""
+    from gallery.services import iiif
+
+    return iiif.artwork_tiles_delete(artwork_id=artwork_id)

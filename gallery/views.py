@@ -8,11 +8,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from gallery.clip import WeightsUnavailable, get_encoder
@@ -20,7 +21,7 @@ from gallery.forms import ArtworkUploadForm, KForm, SearchForm
 from gallery.models import Artist, Artwork
 from gallery.ratelimits import limit
 from gallery.regions import Box
-from gallery.services import duplicates, results
+from gallery.services import duplicates, remembered_queries, results
 from gallery.services import search as search_service
 from gallery.services.query_parsing import EmptyQuery
 
@@ -75,9 +76,13 @@ class ArtistListView(ListView):
 
     def get_queryset(self):
         portrait = Artwork.objects.published().filter(artist=OuterRef("pk")).exclude(thumbnail="").order_by("pk")
-        # Artists with published works only: an artist known only from drafts is not public yet.
+        # Artists with published works only: an artist known only from drafts is not public yet. Their first work
+        # stands for them in the grid, with its title (the alt text) and shape (the tile's width).
         return (Artist.objects.annotate(artwork_count=Count("artworks", filter=Q(artworks__published=True)),
-                                        portrait=Subquery(portrait.values("thumbnail")[:1]))
+                                        portrait=Subquery(portrait.values("thumbnail")[:1]),
+                                        portrait_title=Subquery(portrait.values("title")[:1]),
+                                        portrait_width=Subquery(portrait.values("width")[:1]),
+                                        portrait_height=Subquery(portrait.values("height")[:1]))
                 .filter(artwork_count__gt=0))
 
 
@@ -117,7 +122,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if not has_query:
         if request.method == "POST":
             form.is_valid()
-            form.add_error(None, "Describe what you are looking for, or upload a picture.")
+            form.add_error(None, _("Describe what you are looking for, or upload a picture."))
             return render(request, "gallery/search.html", context, status=400)
         return render(request, "gallery/search.html", {"form": SearchForm()})
     if not form.is_valid():
@@ -136,9 +141,25 @@ def search(request: HttpRequest) -> HttpResponse:
     context.update(result=result, filters=cleaned["filters"], page_query=_page_query(data, qid),
                    reveal_query=_page_query(data, qid, drop=("close",)), detail_of=cleaned.get("artwork"),
                    detail_box=cleaned.get("box"))
+    if result.qid and not cleaned.get("artwork"):  # an uploaded picture: its preview beside the results
+        context["query_preview_url"] = reverse("gallery:search-preview", args=[result.qid])
+    if request.method == "GET" and not qid:  # a shareable URL: canonical link and Open Graph tags
+        page = f"&page={result.page}" if result.page > 1 else ""
+        context["share_url"] = request.build_absolute_uri(f"{reverse('gallery:search')}?{_page_query(data)}{page}")
     if not result.hits:
         context.update(_collection_state(get_encoder().model_id))
     return render(request, "gallery/search.html", context)
+
+
+def search_preview(request: HttpRequest, qid: str) -> HttpResponse:
+    """The small preview of the picture of a remembered image search, shown beside its results; 404 once expired."""
+    preview = remembered_queries.recall_preview(qid)
+    if preview is None:
+        raise Http404("This image search has expired.")
+    response = HttpResponse(preview, content_type="image/jpeg")
+    response["Cache-Control"] = f"private, max-age={remembered_queries.TTL_SECONDS}"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _upload_name(request: HttpRequest) -> str:
@@ -196,7 +217,7 @@ def artwork_upload(request: HttpRequest) -> HttpResponse:
         image = data["image"] or duplicates.upload_unstash(token)
         try:
             if image is None:
-                raise ValidationError("The picture kept while you chose has expired: attach it again.")
+                raise ValidationError(_("The picture kept while you chose has expired: attach it again."))
             outcome = duplicates.artwork_add(artwork=Artwork(artist=data["artist"], title=data["title"]), image=image,
                                              on_duplicate=data["on_duplicate"] or None, twin_pk=data["duplicate_of"])
         except duplicates.NearDuplicateFound as found:  # nothing stored: the curator chooses first
@@ -216,15 +237,17 @@ def _upload_done(request: HttpRequest, outcome: duplicates.AddOutcome) -> HttpRe
     """Say what an upload did, then show the work it went to (the admin's page for a draft)."""
     artwork, twin = outcome.artwork, outcome.twin
     if outcome.action == "skipped":
-        messages.info(request, f"Skipped: nothing was added; the collection keeps “{artwork}” as it is.")
+        messages.info(request, _("Skipped: nothing was added; the collection keeps “%(artwork)s” as it is.")
+                      % {"artwork": artwork})
     elif outcome.action == "replaced":
-        messages.success(request, f"“{artwork.title}” now has the new picture (same record and URL); it becomes "
-                                  "searchable again once it is processed.")
+        messages.success(request, _("“%(title)s” now has the new picture (same record and URL); it becomes "
+                                    "searchable again once it is processed.") % {"title": artwork.title})
     else:
-        messages.success(request, f"“{artwork.title}” was added; it becomes searchable once it is processed.")
+        messages.success(request, _("“%(title)s” was added; it becomes searchable once it is processed.")
+                         % {"title": artwork.title})
     if outcome.action == "kept":
-        messages.warning(request, format_html('Both kept: it looks like <a href="{}">{}</a>, already in the '
-                                              "collection.", twin.get_absolute_url(), twin))
+        messages.warning(request, format_html(_('Both kept: it looks like <a href="{}">{}</a>, already in the '
+                                                "collection."), twin.get_absolute_url(), twin))
     if not artwork.published:
         return redirect(reverse("admin:gallery_artwork_change", args=[artwork.pk]))
     return redirect(artwork)

@@ -133,13 +133,14 @@ def start_worker(transactional_db, tmp_path):
                          DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
     processes: list[subprocess.Popen] = []
 
-    def start(**extra_env: str) -> subprocess.Popen:
+    def start(queues: str | None = None, **extra_env: str) -> subprocess.Popen:
+        """A worker of every queue, or of `queues` only (comma-separated, as `celery worker -Q`)."""
         log_path = tmp_path / f"worker-{len(processes)}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "artsearch", "worker", "--loglevel", "INFO",
                  "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                 "-n", f"test-{os.getpid()}-{len(processes)}@%h"],
+                 "-n", f"test-{os.getpid()}-{len(processes)}@%h", *(["-Q", queues] if queues else [])],
                 cwd=BASE_DIR, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)  # its own group: stop_process stops the pool child with it
         process.log_path = log_path
@@ -164,12 +165,13 @@ def broker_queue():
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
+    keys = ("celery", settings.GALLERY_EMBEDDING_QUEUE)  # redis keeps each queue as a list under its name
+    client.delete(*keys)
 
     class Queue:
         def messages(self) -> list[dict]:
-            """Every task message waiting, oldest first: {"task": name, "args": [...]}."""
-            raw_messages = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+            """Every task message waiting, oldest first within each queue: {"task": name, "args": [...]}."""
+            raw_messages = [json.loads(raw) for key in keys for raw in reversed(client.lrange(key, 0, -1))]
             return [{"task": m["headers"]["task"], "args": list(ast.literal_eval(m["headers"]["argsrepr"]))}
                     for m in raw_messages]
 
@@ -178,7 +180,7 @@ def broker_queue():
             return [m["args"][0] for m in self.messages() if m["task"] == "gallery.tasks.artworks_embed"]
 
     yield Queue()
-    client.delete("celery")
+    client.delete(*keys)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has torn down the session's fixtures (the GCS emulator among them)

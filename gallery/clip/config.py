@@ -18,6 +18,7 @@ class ClipConfig:
     threads: int | None = None  # CLIP_THREADS: torch threads of this process; None leaves torch's default
     query_int8: bool = True  # CLIP_QUERY_INT8: search texts through the int8 text tower (gallery/clip/query_int8.py)
     cache_dir: Path | None = None  # CLIP_CACHE_DIR: where the int8 text tower is kept
+    device: str = "auto"  # CLIP_DEVICE: "cpu", "cuda", or "auto" (cuda where torch sees a GPU)
 
     @classmethod
     def from_settings(cls) -> ClipConfig:
@@ -29,5 +30,6 @@ class ClipConfig:
 
 SETTING_NAMES = {"model_name": "CLIP_MODEL", "pretrained": "CLIP_PRETRAINED",
                  "on_missing_weights": "CLIP_ON_MISSING_WEIGHTS", "precision": "CLIP_PRECISION",
-                 "threads": "CLIP_THREADS", "query_int8": "CLIP_QUERY_INT8", "cache_dir": "CLIP_CACHE_DIR"}
+                 "threads": "CLIP_THREADS", "query_int8": "CLIP_QUERY_INT8", "cache_dir": "CLIP_CACHE_DIR",
+                 "device": "CLIP_DEVICE"}
 DEFAULTS = ClipConfig()

@@ -14,6 +14,7 @@ from gallery.clip import weights
 from gallery.clip.base import EMBEDDING_DIM, BaseEncoder, WeightsUnavailable, unit_rows
 from gallery.clip.config import DEFAULTS
 from gallery.clip.cpu import resolve_precision
+from gallery.clip.device import BATCH_SIZES, resolve_device
 from gallery.clip.query_batching import QueryBatcher
 from gallery.clip.text_tower import supports_short_text, text_features
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Bounds peak activation memory of a forward pass; one chunk is still a single batched call.
-BATCH_SIZE = 32
 # Recent search texts per process; a 512-d float32 vector is 2 KB, so 1024 of them cost 2 MB.
 QUERY_CACHE_SIZE = 1024
 
@@ -41,10 +40,15 @@ class ClipEncoder(BaseEncoder):
         threads: int | None = DEFAULTS.threads,
         query_int8: bool = DEFAULTS.query_int8,
         cache_dir: str | Path | None = DEFAULTS.cache_dir,
+        device: str = DEFAULTS.device,
     ) -> None:
         if on_missing_weights not in ("error", "untrained"):
             raise ValueError(f"CLIP_ON_MISSING_WEIGHTS must be 'error' or 'untrained', not {on_missing_weights!r}")
-        precision = resolve_precision(precision)
+        self.device = resolve_device(device)
+        self.batch_size = BATCH_SIZES[self.device]
+        # On a GPU "auto" is bf16 where it computes in bf16 natively; the CPU flags say nothing about a GPU.
+        precision = resolve_precision(precision) if self.device == "cpu" or precision != "auto" else (
+            "bf16" if _gpu_bf16() else "fp32")
         import open_clip
         import torch
 
@@ -73,8 +77,9 @@ class ClipEncoder(BaseEncoder):
         # The model_id deliberately ignores precision: bf16 rows have cosine >= 0.9999 to fp32 rows, so both
         # precisions share one vector space and switching CLIP_PRECISION must not re-queue every artwork.
         self._dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        self._model = model.to(self._dtype).eval()
-        self.text_prepacked = precision == "bf16" and _prepack_text(self._model)
+        self._model = model.to(device=self.device, dtype=self._dtype).eval()
+        # oneDNN's prepacked layers are a CPU path (gallery/clip/prepacked.py).
+        self.text_prepacked = self.device == "cpu" and precision == "bf16" and _prepack_text(self._model)
         self._preprocess = preprocess
         self._pil_steps, self._mean, self._std = _split_preprocess(preprocess)
         self._tokenizer = open_clip.get_tokenizer(model_name)
@@ -137,9 +142,10 @@ class ClipEncoder(BaseEncoder):
 
         rows = []
         with torch.inference_mode():
-            for start in range(0, len(images), BATCH_SIZE):
-                pixels = self._pixels(images[start : start + BATCH_SIZE])
-                rows.append(self._model.encode_image(pixels.to(self._dtype)).float().numpy())
+            for start in range(0, len(images), self.batch_size):
+                pixels = self._pixels(images[start : start + self.batch_size])
+                features = self._model.encode_image(pixels.to(device=self.device, dtype=self._dtype))
+                rows.append(features.float().cpu().numpy())
         return unit_rows(rows)
 
     def shrink_for_encoding(self, image: Image.Image) -> Image.Image:
@@ -177,9 +183,9 @@ class ClipEncoder(BaseEncoder):
 
         rows = []
         with torch.inference_mode():
-            for start in range(0, len(texts), BATCH_SIZE):
-                tokens = self._tokenizer(list(texts[start : start + BATCH_SIZE]))
-                rows.append(self._encode_tokens(tokens).float().numpy())
+            for start in range(0, len(texts), self.batch_size):
+                tokens = self._tokenizer(list(texts[start : start + self.batch_size]))
+                rows.append(self._encode_tokens(tokens).float().cpu().numpy())
         return unit_rows(rows)
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -236,7 +242,7 @@ class ClipEncoder(BaseEncoder):
         for row, tokens in enumerate(token_rows):
             batch[row, : len(tokens)] = torch.tensor(tokens)
         with torch.inference_mode():
-            return unit_rows([self._encode_tokens(batch).float().numpy()])
+            return unit_rows([self._encode_tokens(batch).float().cpu().numpy()])
 
     def _encode_tokens(self, tokens):
         """encode_text on the tokens up to the batch's last end-of-text instead of the 77-token padded context.
@@ -244,6 +250,7 @@ class ClipEncoder(BaseEncoder):
         The text transformer is causal, so a position never attends to the padding after it: the pooled end-of-text
         features are the same (tests check cosine >= 0.9999) at a fraction of the cost, since queries are short.
         """
+        tokens = tokens.to(self.device)
         if not self._short_text:
             return self._model.encode_text(tokens)
         length = int(tokens.argmax(dim=-1).max()) + 1  # end-of-text has the highest token id
@@ -278,3 +285,9 @@ def _prepack_text(model: Any) -> bool:
     from gallery.clip.prepacked import prepack_text_tower
 
     return prepack_text_tower(model)
+
+
+def _gpu_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_bf16_supported()

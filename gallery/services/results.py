@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from gallery.models import Artwork
+from gallery.models import Artist, Artwork
 from gallery.page_paths import page_path
 from gallery.regions import Box
 from gallery.services.result_options import ResultOptions
@@ -48,6 +48,29 @@ class SearchPage:
     def first_rank(self) -> int:
         """The rank of the page's first hit in the whole result list (1 on the first page)."""
         return (self.page - 1) * self.k + 1
+
+    @property
+    def artists(self) -> list[ResultArtist]:
+        """The artists of the page's hits, each once, in the order they first appear (works without one left out):
+        the page shows an artist's facts and biography once, not on every card."""
+        by_pk: dict[int, ResultArtist] = {}
+        for hit in self.hits:
+            artist = hit.artwork.artist
+            if artist is None:
+                continue
+            if artist.pk not in by_pk:
+                by_pk[artist.pk] = ResultArtist(artist=artist, more_by_artist=hit.more_by_artist)
+            by_pk[artist.pk].count += 1
+        return list(by_pk.values())
+
+
+@dataclass
+class ResultArtist:
+    """An artist on a results page: how many of the page's works are theirs, and the strip of more of their works."""
+
+    artist: Artist
+    count: int = 0
+    more_by_artist: list[StripItem] = field(default_factory=list)
 
 
 # Each artist's first works (by id) that have a thumbnail: one small index scan per artist of the page.

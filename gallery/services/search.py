@@ -252,9 +252,11 @@ def _resolve(query: SearchQuery, encoder: BaseEncoder) -> _ResolvedQuery:
     leads += [lead for lead in detail_search.detail_leads(vector, features, filters=query.filters,
                                                           model_id=encoder.model_id, exclude_ids=exclude)
               if lead.pk not in {known.pk for known in leads}]
+    # An upload's preview is kept with the query, for the results page; a stored work shows its own thumbnail.
+    preview = remembered_queries.make_preview(image) if query.artwork is None else b""
     qid = remembered_queries.remember(remembered_queries.RememberedQuery(
         vector=vector, leads=[lead.to_json() for lead in leads], label=label, model_id=encoder.model_id,
-        exclude_ids=exclude))
+        exclude_ids=exclude, preview=preview))
     return _ResolvedQuery(vector=vector, label=label, leads=tuple(leads), qid=qid, has_picture=True,
                           exclude_ids=exclude)
 

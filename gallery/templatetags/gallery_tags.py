@@ -1,5 +1,6 @@
 from django import template
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -13,3 +14,42 @@ def storage_url(name: str) -> str:
 @register.filter
 def percent(similarity: float) -> str:
     return f"{similarity * 100:.1f}%"
+
+
+@register.filter
+def absolute_url(url: str, request) -> str:
+    """`url` (a path, or already absolute: a bucket's) made absolute for this request's host, for sharing tags."""
+    return request.build_absolute_uri(url) if url else ""
+
+
+@register.filter
+def frame_in(box, artwork) -> dict:
+    """`box` (fractions of the picture) in the artwork's own pixels, with the viewBox and aspect of an SVG drawn over
+    its picture: the frame stays on the picture even where object-fit: contain letterboxes it in a narrow tile."""
+    if not (artwork.width and artwork.height):  # unknown shape: the SVG is stretched over the picture's box
+        width, height, aspect = 100, 100, "none"
+    else:
+        width, height, aspect = artwork.width, artwork.height, "xMidYMid meet"
+    # Strings, so that no locale's decimal comma reaches the SVG.
+    return {"viewbox": f"0 0 {width} {height}", "aspect": aspect, "x": f"{box.x * width:.2f}",
+            "y": f"{box.y * height:.2f}", "w": f"{box.w * width:.2f}", "h": f"{box.h * height:.2f}"}
+
+
+@register.filter
+def shape(width: int | None, height: int | None) -> str:
+    """A picture's width / height as the grids' data-ratio attribute ("1.333"), "" when either is unknown."""
+    return f"{width / height:.3f}" if width and height else ""
+
+
+# Why a result is there, as the pages say it; the JSON API keeps the English values (gallery/services/results.py).
+REASON_LABELS = {"accession number": _("accession number"), "title": _("title"), "artist": _("artist"),
+                 "title words": _("title words"), "catalogue text": _("catalogue text"),
+                 "visual similarity": _("visual similarity"),
+                 "visual similarity (a region)": _("visual similarity (a region)"),
+                 "detail (matching keypoints)": _("detail (matching keypoints)")}
+
+
+@register.filter
+def reason_labels(reasons) -> str:
+    """A hit's reasons in the page's language, joined with commas (an unknown reason as it is)."""
+    return ", ".join(str(REASON_LABELS.get(reason, reason)) for reason in reasons)

@@ -44,8 +44,11 @@ def test_search_by_description_by_picture_and_more_like_this(imported_dataset_ro
     cards = page.get_by_test_id("result-card")
     assert cards.count() == 12  # the whole dozen: a collection this small is searched exactly
     first = cards.first.inner_text()
-    assert "Similarity" in first and "Nationality" in first and "Wikipedia" in first
-    assert page.locator(".result .bio").first.inner_text().strip()  # artist bios are on the cards
+    assert "Similarity" in first and "matched by" in first
+    panel = page.get_by_test_id("artists-panel")  # each artist's facts and bio once, beside the grid
+    assert "Nationality" in panel.inner_text() and "Wikipedia" in panel.inner_text()
+    assert page.locator(".artist-entry .bio").count() == 4 and page.locator(".bio").count() == 4
+    assert page.locator(".artist-entry .bio").first.inner_text().strip()
     page.screenshot(path=ARTIFACTS / "search-text.png", full_page=True)
 
     page.goto("/search/")
@@ -56,8 +59,9 @@ def test_search_by_description_by_picture_and_more_like_this(imported_dataset_ro
     first_card = page.get_by_test_id("result-card").first
     assert first_card.get_by_test_id("in-collection").is_visible()
     assert "Claude Monet" in first_card.inner_text()
+    assert page.get_by_test_id("query-picture").locator("img").evaluate("img => img.naturalWidth") > 0
     page.get_by_text("More by Claude Monet").first.click()
-    assert page.locator(".result").first.locator(".strip img").count() == 2
+    assert page.get_by_test_id("artist-entry").filter(has_text="Claude Monet").locator(".strip img").count() == 2
     page.screenshot(path=ARTIFACTS / "search-image.png", full_page=True)
 
     first_card.get_by_role("link", name="More like this").click()

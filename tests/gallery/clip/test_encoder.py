@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gallery.clip import EMBEDDING_DIM, ClipEncoder, encoder
+from gallery.clip import EMBEDDING_DIM, ClipEncoder
 from tests.gallery.clip.helpers import TEXTS, UNTRAINED_ID, assert_unit_rows, min_row_cosine
 from tests.helpers import BASE_DIR, stop_process
 
@@ -65,9 +65,9 @@ def test_an_image_shrunk_for_encoding_gives_the_same_pixels(untrained_fp32_encod
 
 
 def test_batches_larger_than_one_chunk_keep_input_order(untrained_fp32_encoder, monkeypatch):
-    monkeypatch.setattr(encoder, "BATCH_SIZE", 3)
+    monkeypatch.setattr(untrained_fp32_encoder, "batch_size", 3)
     chunked = untrained_fp32_encoder.encode_texts(TEXTS * 2)
-    monkeypatch.setattr(encoder, "BATCH_SIZE", 32)
+    monkeypatch.setattr(untrained_fp32_encoder, "batch_size", 32)
     assert min_row_cosine(chunked, untrained_fp32_encoder.encode_texts(TEXTS * 2)) >= 0.9999
 
 

@@ -1,0 +1,88 @@
+"""Sharing: Open Graph tags and canonical URLs on artwork pages and text searches, and /sitemap.xml (published works
+and their artists only)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from gallery.models import Artwork
+from tests.factories import ArtistFactory
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def _meta(html: str) -> dict[str, str]:
+    """The page's Open Graph properties and its canonical link, as {"og:title": …, "canonical": …}, unescaped."""
+    found = {name: unescape(value)
+             for name, value in re.findall(r'<meta property="(og:[a-z:_]+)" content="([^"]*)">', html)}
+    canonical = re.findall(r'<link rel="canonical" href="([^"]*)">', html)
+    assert len(canonical) <= 1, canonical
+    if canonical:
+        found["canonical"] = unescape(canonical[0])
+    return found
+
+
+@pytest.fixture
+def shared_works(embedded_artworks):
+    works = embedded_artworks(4)
+    Artwork.objects.filter(pk=works[0].pk).update(title="A Stormy Sea", date="1872", medium="Oil on canvas")
+    works[0].refresh_from_db()
+    return works
+
+
+def test_an_artwork_page_has_open_graph_tags_and_a_canonical_url(client, shared_works):
+    work = shared_works[0]
+    html = client.get(f"{work.get_absolute_url()}?box=0.1,0.1,0.5,0.5").content.decode()  # the frame is not the page
+    meta = _meta(html)
+    url = f"http://testserver/artworks/{work.pk}/"
+    assert meta["canonical"] == meta["og:url"] == url
+    assert meta["og:type"] == "article"
+    assert meta["og:title"] == f"A Stormy Sea · {work.artist.name}"
+    assert "1872" in meta["og:description"] and "Oil on canvas" in meta["og:description"]
+    assert meta["og:image"] == f"http://testserver{work.thumbnail.url}"
+    assert meta["og:image:alt"] == f"A Stormy Sea by {work.artist.name}, 1872"
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_a_text_search_has_open_graph_tags_and_a_canonical_url(client, shared_works):
+    response = client.get(reverse("gallery:search"), {"q": "a stormy sea", "k": 3, "genre": ""})
+    meta = _meta(response.content.decode())
+    first = response.context["result"].hits[0].artwork
+    assert meta["canonical"] == meta["og:url"] == "http://testserver/search/?q=a+stormy+sea&k=3"
+    assert meta["og:type"] == "website" and meta["og:title"] == "Search: a stormy sea"
+    assert first.title in meta["og:description"]
+    assert meta["og:image"] == f"http://testserver{first.thumbnail.url}"
+    second = client.get(reverse("gallery:search"), {"q": "a stormy sea", "k": 3, "page": 2}).content.decode()
+    assert _meta(second)["canonical"] == "http://testserver/search/?q=a+stormy+sea&k=3&page=2"
+
+
+def test_a_picture_search_is_not_shared(client, shared_works):
+    with shared_works[1].image.open("rb") as handle:
+        upload = SimpleUploadedFile("photo.jpg", handle.read(), content_type="image/jpeg")
+    html = client.post(reverse("gallery:search"), {"image": upload}).content.decode()
+    assert _meta(html) == {}
+    assert _meta(client.get(reverse("gallery:search")).content.decode()) == {}  # nor the empty form
+
+
+def test_the_sitemap_lists_published_works_and_their_artists_only(client, shared_works):
+    draft, *published = shared_works
+    Artwork.objects.filter(pk=draft.pk).update(published=False)
+    hidden = ArtistFactory(name="Drafts Only")
+    draft_only = published[0]
+    Artwork.objects.filter(pk=draft_only.pk).update(published=False, artist=hidden)
+    published = published[1:]
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/xml")
+    urls = {loc.text for loc in ET.fromstring(response.content).findall("s:url/s:loc", SITEMAP_NS)}
+    assert urls == {f"http://testserver/artworks/{work.pk}/" for work in published} | {
+        f"http://testserver{published[0].artist.get_absolute_url()}"}
+    modified = [element.text for element in ET.fromstring(response.content).findall("s:url/s:lastmod", SITEMAP_NS)]
+    assert len(modified) == len(published) and all(modified)  # works say when they changed
