@@ -46,7 +46,10 @@ def mapped_collection(transactional_db, clip_encoder):
 
 
 def state(page) -> dict:
-    return page.locator("#collection-map").evaluate("canvas => Object.assign({}, canvas.dataset)")
+    """The map's state as its canvas announces it, read after two animation frames: a key press is drawn (and the
+    state written) on the next frame, so reading at once could see the view before it."""
+    return page.locator("#collection-map").evaluate("""canvas => new Promise(resolve => requestAnimationFrame(
+        () => requestAnimationFrame(() => resolve(Object.assign({}, canvas.dataset)))))""")
 
 
 def painted_pixels(page) -> int:
