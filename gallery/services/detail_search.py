@@ -55,15 +55,21 @@ class Nearest:
     region: Box | None = None
 
 
-def _searchable_regions(model_id: str, filters: SearchFilters, exclude_ids: tuple[int, ...]) -> QuerySet:
-    """Regions of the works a search may return, embedded by the same model as their work's vector."""
-    regions = ArtworkRegion.objects.filter(embedding_model=model_id)
+def _of_searchable_works(rows: QuerySet, model_id: str, filters: SearchFilters,
+                         exclude_ids: tuple[int, ...]) -> QuerySet:
+    """`rows` (regions or keypoints, each with an `artwork`) of the works a search may return."""
     if filters.active:
         searchable = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
-        return regions.filter(artwork__in=searchable.values("pk"))
+        return rows.filter(artwork__in=searchable.values("pk"))
     # Unfiltered: the work's state checked row by row through the join, which a strict iterative scan stops early.
-    return (regions.filter(artwork__status=Artwork.Status.READY, artwork__embedding_model=model_id,
-                           artwork__published=True).exclude(artwork_id__in=exclude_ids))
+    return (rows.filter(artwork__status=Artwork.Status.READY, artwork__embedding_model=model_id,
+                        artwork__published=True).exclude(artwork_id__in=exclude_ids))
+
+
+def _searchable_regions(model_id: str, filters: SearchFilters, exclude_ids: tuple[int, ...]) -> QuerySet:
+    """Regions of the works a search may return, embedded by the same model as their work's vector."""
+    return _of_searchable_works(ArtworkRegion.objects.filter(embedding_model=model_id), model_id, filters,
+                                exclude_ids)
 
 
 def nearest_works(vector: np.ndarray, *, filters: SearchFilters, model_id: str, offset: int, k: int,
@@ -115,13 +121,8 @@ def sharing_words(detail: keypoints.Keypoints, *, filters: SearchFilters, model_
     if not k or len(detail) == 0:
         return []
     words = visual_words.vocabulary().bit_string(detail.descriptors)
-    stored = ArtworkKeypoints.objects.filter(vocabulary=visual_words.vocabulary_id())
-    if filters.active:
-        searchable = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
-        stored = stored.filter(artwork__in=searchable.values("pk"))
-    else:
-        stored = stored.filter(artwork__status=Artwork.Status.READY, artwork__embedding_model=model_id,
-                               artwork__published=True).exclude(artwork_id__in=exclude_ids)
+    stored = _of_searchable_works(ArtworkKeypoints.objects.filter(vocabulary=visual_words.vocabulary_id()),
+                                  model_id, filters, exclude_ids)
     nearest = stored.annotate(distance=JaccardDistance("words", words)).order_by("distance")
     with index_scan_settings(ef_search=settings.GALLERY_DETAIL_WORDS_EF_SEARCH, model_id=model_id, filters=filters):
         return list(nearest.values_list("artwork_id", flat=True)[:k])
