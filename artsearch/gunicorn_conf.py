@@ -4,8 +4,11 @@ import ctypes
 import gc
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 worker_class = "gthread"
 # On 2 cores (bench/README.md): two processes, four threads each so that concurrent searches share a text pass.
@@ -19,6 +22,42 @@ backlog = 256
 # about 840 MB less for two workers (bench/README.md, "Production settings"). Code changes need a restart, not HUP.
 preload_app = True
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+METRICS_DIR_PREFIX = "artsearch-metrics-"
+
+
+def _fresh_metrics_dir() -> str:
+    """prometheus_client's multiprocess mode: every worker writes its metrics to files in one directory, and /metrics
+    adds them up. It must be set before the app (and prometheus_client) is loaded, hence here, and start empty: files
+    of an earlier run would count its workers again. The operator's PROMETHEUS_MULTIPROC_DIR is emptied, else ours is
+    made, named after this master."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        _remove_abandoned_metrics_dirs()
+        return tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
+    Path(path).mkdir(parents=True, exist_ok=True)
+    for stale in Path(path).glob("*.db"):
+        stale.unlink()
+    return path
+
+
+def _remove_abandoned_metrics_dirs() -> None:
+    """Folders of masters that are gone: killed before on_exit (a stop that outlasts the workers' graceful exit)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = folder.name.removeprefix(METRICS_DIR_PREFIX).split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
+
+
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir()
 
 
 def when_ready(server) -> None:
@@ -69,3 +108,15 @@ def post_worker_init(worker) -> None:
 
     encode_query_text("a warm-up query")
     logging.getLogger("gunicorn.error").warning("artsearch: worker warm (CLIP loaded)")
+
+
+def child_exit(server, worker) -> None:
+    """A worker that exited no longer reports its live gauges (its counters and histograms still count)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -4,6 +4,7 @@ Development works with zero configuration: `make run` provides DATABASE_URL and 
 Production sets DJANGO_DEBUG=False, a real DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,13 +41,17 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_prometheus",
     "gallery",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and (but for axes) last: whole-request timing
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database (sessions): where this request reads from (README "Read replicas").
+    "artsearch.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (it reads the language chosen there, or the cookie), before CommonMiddleware (redirects).
     "django.middleware.locale.LocaleMiddleware",
@@ -56,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gallery.errors.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt before the login view sees it.
     "axes.middleware.AxesMiddleware",
 ]
@@ -86,10 +92,37 @@ if not env("DATABASE_URL", default=""):
         "PostgreSQL, or point DATABASE_URL at a PostgreSQL server with pgvector."
     )
 DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # the same backend, counting queries for /metrics
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = True  # on_commit callbacks fire after the whole request commits
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Read replicas (README "Read replicas"; artsearch/replicas.py): streaming standbys of DATABASE_URL that visitors'
+# pages, searches and the API read from; everything else, and a browser that just wrote, reads the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2)  # a verdict's lifetime
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=30)  # left alone once down
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=15)
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = env.db_url_config(_url)
+    if "postgresql" not in _replica.get("ENGINE", ""):
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: entry {_number + 1} is not a postgres:// URL.")
+    DATABASES[f"replica_{_number}"] = {
+        **_replica, "ENGINE": DATABASES["default"]["ENGINE"], "ATOMIC_REQUESTS": False, "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},  # tests read their own writes: no test database of its own
+    }
+    # A replica host that went dark costs a request two seconds once per RETRY, not the system's minutes.
+    DATABASES[f"replica_{_number}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+_replica_staleness = DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_CHECK_SECONDS
+if DATABASE_REPLICA_URLS and DATABASE_REPLICA_PIN_SECONDS <= _replica_staleness:
+    # A replica may trail by MAX_LAG, and a check may be CHECK old: a shorter pin would show a writer stale pages.
+    raise ImproperlyConfigured("DATABASE_REPLICA_PIN_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_SECONDS + "
+                               "DATABASE_REPLICA_CHECK_SECONDS, or a browser that wrote could read a page without it.")
+DATABASE_ROUTERS = ["artsearch.replicas.ReplicaRouter"]
 
 # --- Redis: Celery broker and the cache.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -118,6 +151,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when redis is down: fail fast, the sweeper re-enqueues later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = CELERY_BROKER_TRANSPORT_OPTIONS
+# Workers refresh a heartbeat in the broker this often; /healthz counts a worker gone after three missed beats.
+GALLERY_WORKER_HEARTBEAT_SECONDS = env.int("GALLERY_WORKER_HEARTBEAT_SECONDS", default=10)
 
 # --- Files. Local filesystem by default; Google Cloud Storage when GS_BUCKET_NAME is set (README "Object storage").
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
@@ -188,6 +223,13 @@ GALLERY_MAX_IMAGE_PIXELS = env.int("GALLERY_MAX_IMAGE_PIXELS", default=50_000_00
 GALLERY_THUMBNAIL_SIZE = env.int("GALLERY_THUMBNAIL_SIZE", default=400)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)
 GALLERY_HNSW_EF_SEARCH = env.int("GALLERY_HNSW_EF_SEARCH", default=100)  # recall@10 0.99 at 100k: bench/README.md
+# How the vectors are indexed: vector, halfvec or binary (README "Compact vectors"); `manage.py vector_index` applies
+# a change. Binary re-ranks RERANK × the rows asked for (at least RERANK_MIN) by the full vectors.
+GALLERY_VECTOR_INDEX = env("GALLERY_VECTOR_INDEX", default="halfvec")
+GALLERY_VECTOR_RERANK = env.int("GALLERY_VECTOR_RERANK", default=10)
+GALLERY_VECTOR_RERANK_MIN = env.int("GALLERY_VECTOR_RERANK_MIN", default=400)
+# maintenance_work_mem of `manage.py vector_index`: a build whose graph outgrows it slows down many times over.
+GALLERY_INDEX_BUILD_MEMORY = env("GALLERY_INDEX_BUILD_MEMORY", default="1GB")
 # Detail search (README "Detail search", measurements in bench/README.md). Regions embedded beside each work, as
 # window sizes in fractions of its width and height: 1.0 is the whole work letterboxed (one more encoding for a
 # work that is not square); 0.5 adds a 3 × 3 grid of half-size windows, nine more. ORB keypoints kept per work (0:
@@ -240,6 +282,17 @@ RATELIMIT_ENABLE = env.bool("GALLERY_RATE_LIMIT_ENABLE", default=True)
 GALLERY_RATE_LIMIT_SEARCH = env("GALLERY_RATE_LIMIT_SEARCH", default="60/m")
 GALLERY_RATE_LIMIT_UPLOAD = env("GALLERY_RATE_LIMIT_UPLOAD", default="20/m")
 RATELIMIT_IP_META_KEY = env("DJANGO_RATELIMIT_IP_META_KEY", default=None)  # behind a proxy: the header it sets
+# /metrics (README "Health and metrics"): for clients in these networks, or anywhere with this bearer token.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+try:
+    METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(network)) for network in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"METRICS_ALLOWED_NETWORKS: {exc} (networks such as 10.0.0.0/8, comma-separated)") from None
+# Probes and scrapes come over plain HTTP from inside the network; everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # Failed logins (the admin is the way in for curators and for attackers): django-axes counts them per client address
 # and per account, in the database; at the limit both are refused until the cool-off ends or `manage.py axes_reset`.

@@ -18,9 +18,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 VAR_DIR = BASE_DIR / "var" / "bench"
 DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
-PHASES = ["ingest", "hnsw", "text", "image", "load", "map", "detail", "neardup", "iiif"]
-HNSW_1M = "hnsw_1m"  # only when asked: --hnsw-1m runs it after every other phase (see suites.run_hnsw_1m)
-NEARDUP_1M = "neardup_1m"  # only when asked: --neardup-1m (or --hnsw-1m), last (suites.run_neardup_1m)
+PHASES = ["ingest", "hnsw", "compact", "text", "image", "load", "map", "detail", "neardup", "iiif"]
+# Only when asked, after every other phase: --scale-1m (compact_1m, text_1m), --scale-2m, --neardup-1m.
+SCALE_1M = ["compact_1m", "text_1m"]
+SCALE_2M = ["compact_2m"]
+NEARDUP_1M = "neardup_1m"
 
 logger = logging.getLogger("bench")
 
@@ -40,19 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m artsearch.launcher bench")
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs (a few minutes)")
     parser.add_argument("--only", default=",".join(PHASES), help=f"comma-separated phases from {PHASES}")
-    parser.add_argument("--hnsw-1m", action="store_true",
-                        help="also measure the vector index and the near-duplicate lookup at 1M rows (slow)")
+    parser.add_argument("--scale-1m", "--hnsw-1m", action="store_true",
+                        help="also the compact vector indexes and the text-search page at 1M rows (about 40 min)")
+    parser.add_argument("--scale-2m", action="store_true", help="also the compact vector indexes at 2M rows")
     parser.add_argument("--neardup-1m", action="store_true", help="also measure the near-duplicate lookup at 1M rows")
     parser.add_argument("--out", type=Path, default=None, help="results file stem (default: latest, quick or partial)")
     parser.add_argument("--compare", metavar="REF", help="instead of the phases: this checkout against commit REF "
                         "over HTTP, side by side (bench/compare.py)")
     args = parser.parse_args(argv)
     phases = [phase.strip() for phase in args.only.split(",") if phase.strip()]
-    if args.hnsw_1m and HNSW_1M not in phases:
-        phases.append(HNSW_1M)
-    if (args.hnsw_1m or args.neardup_1m) and NEARDUP_1M not in phases:
-        phases.append(NEARDUP_1M)
-    if unknown := set(phases) - set(PHASES) - {HNSW_1M, NEARDUP_1M}:
+    for asked, extra in ((args.scale_1m, SCALE_1M), (args.scale_2m, SCALE_2M), (args.neardup_1m, [NEARDUP_1M])):
+        phases += [phase for phase in extra if asked and phase not in phases]
+    if unknown := set(phases) - set(PHASES) - {*SCALE_1M, *SCALE_2M, NEARDUP_1M}:
         parser.error(f"unknown phases {sorted(unknown)}; choose from {PHASES}")
     # WARNING at the root: open_clip logs every model construction there at INFO.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)

@@ -35,7 +35,7 @@ from PIL import Image
 from bench import db
 from bench.ingest import reset_gallery
 from bench.stats import latency_summary
-from gallery import images, keypoints, visual_words
+from gallery import images, keypoints, vector_index, visual_words
 from gallery.clip import get_encoder
 from gallery.models import Artist, Artwork, ArtworkKeypoints, ArtworkRegion
 from gallery.regions import Box, crop
@@ -189,7 +189,7 @@ def sizes() -> dict:
     """Bytes a work of what detail search stores: region rows with their HNSW index, keypoints."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_total_relation_size(%s), pg_relation_size(%s), pg_total_relation_size(%s)",
-                       [ArtworkRegion._meta.db_table, "artwork_region_embedding_hnsw",
+                       [ArtworkRegion._meta.db_table, vector_index.REGIONS.index_name(vector_index.configured_kind()),
                         ArtworkKeypoints._meta.db_table])
         regions_total, regions_index, keypoints_total = cursor.fetchone()
     works = Artwork.objects.count()
@@ -267,11 +267,12 @@ def add_synthetic_details(*, blobs: list[bytes], regions_per_work: int = 1, seed
     vocabulary, vocabulary_id = visual_words.vocabulary(), visual_words.vocabulary_id()
     real = [vocabulary.bits(keypoints.Keypoints.from_bytes(blob).descriptors) for blob in blobs]
     random_words = _random_words(real, rng)
-    indexes = [index for index in ArtworkRegion._meta.indexes + ArtworkKeypoints._meta.indexes
-               if isinstance(index, HnswIndex)]
+    indexes = [index for index in ArtworkKeypoints._meta.indexes if isinstance(index, HnswIndex)]
+    kind = vector_index.configured_kind()
     with connection.schema_editor() as editor:
         for index in indexes:
-            editor.remove_index(_model_of(index), index)
+            editor.remove_index(ArtworkKeypoints, index)
+        editor.execute(f"DROP INDEX IF EXISTS {vector_index.REGIONS.index_name(kind)}")  # the regions' vectors
     rows = Artwork.objects.values_list("pk", "embedding").iterator(chunk_size=2000)
     with db.connect() as conn:
         with conn.cursor() as cur:
@@ -294,21 +295,18 @@ def add_synthetic_details(*, blobs: list[bytes], regions_per_work: int = 1, seed
                     copy.write_row((pk, blob, Bit(words), vocabulary_id))
         conn.commit()
     copy_s = time.perf_counter() - start
-    copy_s = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"SET maintenance_work_mem = '{db.BUILD_MEMORY}'")
         with connection.schema_editor() as editor:
             for index in indexes:
-                editor.add_index(_model_of(index), index)
+                editor.add_index(ArtworkKeypoints, index)
+            editor.execute(vector_index.create_index_sql(kind, vector_index.REGIONS.table,
+                                                         vector_index.REGIONS.index_name(kind)))
         cursor.execute(f"VACUUM ANALYZE {ArtworkRegion._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {ArtworkKeypoints._meta.db_table}")
         cursor.execute("RESET maintenance_work_mem")
     return {"copy_s": copy_s, "index_build_s": time.perf_counter() - start, **sizes()}
-
-
-def _model_of(index: HnswIndex):
-    return ArtworkRegion if index in ArtworkRegion._meta.indexes else ArtworkKeypoints
 
 
 def synthetic_pks():

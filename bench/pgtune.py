@@ -16,7 +16,7 @@ from bench import db
 
 logger = logging.getLogger(__name__)
 
-SHARED_BUFFERS = "1GB"
+SHARED_BUFFERS = "4GB"  # holds a 1M-row index of any kind (the vector kind 2.6 GB)
 
 
 def _pg_ctl() -> Path:

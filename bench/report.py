@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import scaling
+
 GOALS = [
     # (summary key, label, comparison, target)
     ("ingest_ratio_vs_batch32", "ingest vs naive fp32 batch-32 (x)", ">=", 2.0),
@@ -25,6 +27,11 @@ GOALS = [
     ("detail_whole_top1", "Met whole works found first (issue 19)", ">=", 1.0),
     ("ingest_regions_ratio_vs_today", "import rate with regions ÷ without (issue 19)", ">=", 0.5),
     ("image_p95_ms", "image search p95 at 100k, HTTP (ms, issue 19)", "<=", 250.0),
+    ("hnsw_recall10_1m", "recall@10 at 1M, product index (issue 21)", ">=", 0.98),
+    ("hnsw_p95_ms_1m", "index p95 at 1M at that recall (ms, issue 21)", "<=", 10.0),
+    ("hnsw_index_ratio_1m", "index size at 1M ÷ the vector index's (issue 21)", "<=", 0.5),
+    ("hnsw_build_s_1m", "index build at 1M (s, issue 21)", "<=", 200.0),
+    ("text_p50_ms_1m", "text search page p50 at 1M, HTTP (ms, issue 21)", "<=", 25.0),
 ]
 
 
@@ -95,17 +102,34 @@ def summarise(results: dict) -> dict:
         "map_atlas_mb_100k": _kb(_get(phases, "map", "data", "atlas_bytes"), 1024 * 1024),
         "map_page_load_ms_100k": _get(phases, "map", "browser", "load", "p50_ms"),
         "map_draw_ms_100k": _get(phases, "map", "browser", "draw", "p95_ms"),
+        # Issue 21: the configured index kind (GALLERY_VECTOR_INDEX) at 1M, beside the full `vector` index.
+        **_scale_keys(phases),
     }
     for key, value in summary.items():
         if value is None:
             phase = key.split("_")[0]
             phase = {"text": "text", "image": "image", "hnsw": "hnsw", "load": "load", "map": "map"}.get(phase, "ingest")
+            if key.endswith("_1m") and key.startswith(("hnsw", "text")):
+                phase = "compact_1m" if key.startswith("hnsw") else "text_1m"
             if key.startswith("neardup"):
                 phase = "neardup_1m" if key.endswith("_1m") else "neardup"
             if key.startswith("detail") or key.startswith(("ingest_img_per_s_", "ingest_regions")):
                 phase = "image" if key.endswith("_100k") else "detail"
             notes.setdefault(key, notes.get(phase) or f"the {phase} phase was not run in this invocation")
     return summary
+
+
+def _scale_keys(phases: dict) -> dict:
+    from django.conf import settings
+
+    kind = settings.GALLERY_VECTOR_INDEX
+    entry, point = scaling.product_point(phases, kind)
+    vector, _ = scaling.product_point(phases, "vector")
+    return {"hnsw_index_kind": kind, "hnsw_recall10_1m": _get(point or {}, "recall10"),
+            "hnsw_p95_ms_1m": _get(point or {}, "p95_ms"), "hnsw_ef_search_1m": _get(point or {}, "ef_search"),
+            "hnsw_index_mb_1m": _get(entry or {}, "index_mb"), "hnsw_build_s_1m": _get(entry or {}, "build_s"),
+            "hnsw_index_ratio_1m": _ratio(_get(entry or {}, "index_mb"), _get(vector or {}, "index_mb")),
+            "text_p50_ms_1m": _get(phases, "text_1m", "http", "p50_ms")}
 
 
 def _ratio(numerator, denominator):
@@ -149,6 +173,7 @@ def markdown(document: dict) -> str:
     lines += _detail_md(phases.get("detail"), phases.get("image"))
     lines += _map_md(phases.get("map"))
     lines += _iiif_md(phases.get("iiif"))
+    lines += scaling.markdown(phases, document["sizing_10m"], machine["cores"])
     if document["notes"]:
         lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in document["notes"].items()]
     return "\n".join(lines) + "\n"
@@ -426,7 +451,11 @@ def _map_md(result: dict | None) -> list[str]:
 def write(results: dict, *, stem: Path, quick: bool, machine: dict, postgres: dict, conditions: dict) -> dict:
     """Write <stem>.json and <stem>.md; returns the JSON document."""
     summary = summarise(results)
-    document = {**summary, "machine": machine, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    from django.conf import settings
+
+    sizing = [row for kind in scaling.KINDS_SIZED if (row := scaling.sizing(
+        results["phases"], kind, summary.get("text_p50_ms_1m"), machine["cores"]))]
+    document = {**summary, "sizing_10m": sizing, "configured_index": settings.GALLERY_VECTOR_INDEX, "machine": machine, "date": datetime.now(UTC).isoformat(timespec="seconds"),
                 "quick": quick, "postgres": postgres, "conditions": conditions, "wall_s": results.get("wall_s"),
                 "notes": results["notes"], "phases": results["phases"]}
     stem.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 Every row is READY with a synthetic vector (bench/vectors.py, "clustered") from the product encoder's model id, a
 random perceptual hash, and the same placeholder image and thumbnail file. Artists are synthetic too, 50 works each.
-Rows are COPYed with the HNSW index dropped, and the index is rebuilt afterwards with the product's parameters.
+Rows are COPYed with the HNSW index dropped, and the index of the configured kind (GALLERY_VECTOR_INDEX) is rebuilt
+afterwards with the product's parameters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from bench import db
 from bench.ingest import reset_gallery
+from gallery import vector_index
 from gallery.models import Artist, Artwork
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,6 @@ def _placeholder() -> str:
     return PLACEHOLDER
 
 
-def _index():
-    (index,) = [index for index in Artwork._meta.indexes if index.name == "artwork_embedding_hnsw"]
-    return index
-
-
 def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     """Replace the gallery with `count` synthetic ready rows and rebuild the HNSW index; returns timings."""
     reset_gallery()
@@ -82,8 +79,8 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
                for number in range(max(1, count // WORKS_PER_ARTIST))]
     artist_ids = [artist.pk for artist in Artist.objects.bulk_create(artists)]
     rng = np.random.default_rng(seed)
-    with connection.schema_editor() as editor:
-        editor.remove_index(Artwork, _index())  # one build after the COPY beats 100k incremental inserts
+    with connection.cursor() as cursor:  # one build after the COPY beats 100k incremental inserts
+        cursor.execute(f"DROP INDEX IF EXISTS {vector_index.ARTWORKS.index_name(vector_index.configured_kind())}")
     start = time.perf_counter()
     statement, types, other_values = copy_plan()
     with db.connect() as conn:
@@ -103,8 +100,8 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"SET maintenance_work_mem = '{db.BUILD_MEMORY}'")
         cursor.execute("SET max_parallel_maintenance_workers = 1")
-        with connection.schema_editor() as editor:
-            editor.add_index(Artwork, _index())
+        kind = vector_index.configured_kind()
+        cursor.execute(vector_index.create_index_sql(kind, Artwork._meta.db_table, vector_index.ARTWORKS.index_name(kind)))
         cursor.execute(f"VACUUM ANALYZE {Artwork._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {Artist._meta.db_table}")
         cursor.execute("RESET maintenance_work_mem")

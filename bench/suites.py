@@ -14,6 +14,7 @@ class Context:
     quick: bool
     var_dir: Path
     dataset: Path
+    ef_search_1m: int | None = None  # what the configured index kind needed at 1M for recall@10 0.98 (compact_1m)
 
     @property
     def met_sample(self) -> Path:
@@ -48,13 +49,63 @@ def run_hnsw(context: Context) -> dict:
     return {name: hnsw.run(**options) for name, options in runs.items()}
 
 
-def run_hnsw_1m(context: Context) -> dict:
-    """The index at 1M rows (`--hnsw-1m`), run after every other phase: its 2.7 GB table, 2.6 GB index and 5 GB
-    build memory push the gallery's rows and the CLIP weights out of the caches the timed phases rely on."""
-    from bench import hnsw
+COMPACT_KINDS = ["vector", "halfvec", "binary"]
+COMPACT_EF = [20, 40, 64, 100, 200, 400]
+COMPACT_RERANK = [100, 200, 400, 1000]
 
-    return {"clustered_1m": hnsw.run(generator=context.clustered(), count=1_000_000, n_queries=200,
-                                     configs=[(16, 64)], ef_values=[40, 100, 200, 400], exact_queries=10)}
+
+def run_compact(context: Context) -> dict:
+    """Compact vector indexes side by side at 100k rows (bench/compact.py, issue 21)."""
+    from bench import compact
+
+    if context.quick:
+        return {"100k": compact.run(generator=context.clustered(), count=100_000, n_queries=100, kinds=COMPACT_KINDS,
+                                    ef_values=[40, 100], reranks=[200])}
+    return {"100k": compact.run(generator=context.clustered(), count=100_000, n_queries=300, kinds=COMPACT_KINDS,
+                                ef_values=COMPACT_EF, reranks=COMPACT_RERANK)}
+
+
+def run_compact_1m(context: Context) -> dict:
+    """The same at 1M rows (`--scale-1m`), after every other phase: its 2.7 GB table, indexes up to 2.6 GB and 5 GB
+    of build memory push the gallery's rows and the CLIP weights out of the caches the timed phases rely on."""
+    from django.conf import settings
+
+    from bench import compact
+
+    result = compact.run(generator=context.clustered(), count=1_000_000, n_queries=200, kinds=COMPACT_KINDS,
+                         ef_values=[40, 64, 100, 200, 400], reranks=[200, 400, 1000])
+    if point := compact.best_point(result["kinds"][settings.GALLERY_VECTOR_INDEX]):
+        context.ef_search_1m = point["ef_search"]
+    return {"1m": result}
+
+
+def run_compact_2m(context: Context) -> dict:
+    """2M rows (`--scale-2m`): the compact kinds only (a 2M `vector` index would not fit the bench's build memory)."""
+    from bench import compact
+
+    return {"2m": compact.run(generator=context.clustered(), count=2_000_000, n_queries=200,
+                              kinds=["halfvec", "binary"], ef_values=[64, 100, 200, 400], reranks=[400, 1000])}
+
+
+def run_text_1m(context: Context) -> dict:
+    """The HTML text-search page over HTTP with 1M synthetic works in the gallery (`--scale-1m`), indexed as the
+    product is configured (GALLERY_VECTOR_INDEX), served with the ef_search the 1M sweep found it needs for recall@10
+    0.98 (GALLERY_HNSW_EF_SEARCH, as README "Sizing" tells an operator to set it)."""
+    import os
+    from unittest import mock
+
+    from django.conf import settings
+
+    from bench import http_bench, queries, server
+
+    texts = queries.texts(4500, seed=3)
+    result: dict = {"rows": ensure_scale(context, 1_000_000), "k": TEXT_K, "server": PRODUCTION_SERVER,
+                    "ef_search": context.ef_search_1m or settings.GALLERY_HNSW_EF_SEARCH}
+    with mock.patch.dict(os.environ, {"GALLERY_HNSW_EF_SEARCH": str(result["ef_search"])}):  # the served process's
+        with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
+            result["http"] = http_bench.text_latency(host, port, texts[:200], k=TEXT_K, warmup=texts[4000:4030])
+    logger.info("text search at 1M rows: %s", result["http"])
+    return result
 
 
 def run_neardup(context: Context) -> dict:

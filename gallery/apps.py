@@ -6,6 +6,6 @@ class GalleryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gallery import signal_handlers
+        from gallery import checks, signal_handlers  # noqa: F401 - importing checks registers them
 
         signal_handlers.connect()

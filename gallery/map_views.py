@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gallery.clip import WeightsUnavailable
@@ -40,10 +41,11 @@ def _map_with_search(request: HttpRequest) -> HttpResponse:
     try:
         result = search_service.search_page(query=form.search_query(), k=MAP_RESULTS, page=1,
                                             options=form.result_options())
-    except (EmptyQuery, search_service.QueryExpired) as exc:
+    except (EmptyQuery, search_service.QueryExpired) as exc:  # their messages are in the visitor's language
         return render(request, "gallery/collection_map.html", {**context, "error": str(exc)}, status=400)
     except (WeightsUnavailable, search_service.PictureUnavailable) as exc:
-        return render(request, "gallery/collection_map.html", {**context, "error": str(exc)}, status=503)
+        error = _("Search is unavailable: %(reason)s") % {"reason": exc}
+        return render(request, "gallery/collection_map.html", {**context, "error": error}, status=503)
     search_url = f"{reverse('gallery:search')}?{request.GET.urlencode()}"
     return render(request, "gallery/collection_map.html", {
         **context, "result": result, "search_url": search_url,

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from pgvector.django import BitField, HnswIndex, VectorField
 
 from gallery import visual_words
@@ -19,10 +21,7 @@ from gallery.clip import EMBEDDING_DIM
 from gallery.page_paths import page_path
 from gallery.querysets import ArtworkQuerySet
 from gallery.regions import Box
-
-# HNSW build parameters; see bench/README.md for the recall/latency measurements behind them.
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
+from gallery.vector_index import HNSW_EF_CONSTRUCTION, HNSW_M
 
 
 def _perceptual_hash_bits() -> models.GeneratedField:
@@ -105,16 +104,17 @@ def thumbnail_upload_to(instance: Artwork, filename: str) -> str:
 
 class Artwork(TimeStampedModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSING = "processing", "Processing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        # Lazy labels: the artwork page shows them in the visitor's language (the migrations keep the English).
+        PENDING = "pending", pgettext_lazy("artwork status", "Pending")
+        PROCESSING = "processing", pgettext_lazy("artwork status", "Processing")
+        READY = "ready", pgettext_lazy("artwork status", "Ready")
+        FAILED = "failed", pgettext_lazy("artwork status", "Failed")
 
     class Rights(models.TextChoices):
-        PUBLIC_DOMAIN = "public-domain", "Public domain / CC0"
-        CREATIVE_COMMONS = "cc", "Creative Commons licence"
-        IN_COPYRIGHT = "in-copyright", "In copyright"
-        UNKNOWN = "unknown", "Unknown"
+        PUBLIC_DOMAIN = "public-domain", _("Public domain / CC0")
+        CREATIVE_COMMONS = "cc", _("Creative Commons licence")
+        IN_COPYRIGHT = "in-copyright", _("In copyright")
+        UNKNOWN = "unknown", pgettext_lazy("rights", "Unknown")
 
     # Null: the source names no artist. That is a state of the record, shown as "Unknown artist", never invented.
     artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="artworks", null=True, blank=True)
@@ -162,8 +162,7 @@ class Artwork(TimeStampedModel):
     class Meta:
         ordering = ["artist__name", "title"]
         indexes = [
-            HnswIndex(name="artwork_embedding_hnsw", fields=["embedding"], m=HNSW_M,
-                      ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["vector_cosine_ops"]),
+            # The vector's HNSW index is not declared here: its kind is a setting (gallery/vector_index.py).
             # The rows changed since a process read every perceptual hash (gallery/services/hash_index.py).
             models.Index(fields=["updated_at"], name="artwork_updated_at"),
             # "More by this artist" (search.attach_more_by_artist) reads an artist's first few works from this
@@ -213,8 +212,7 @@ class ArtworkRegion(models.Model):
 
     class Meta:
         indexes = [
-            HnswIndex(name="artwork_region_embedding_hnsw", fields=["embedding"], m=HNSW_M,
-                      ef_construction=HNSW_EF_CONSTRUCTION, opclasses=["vector_cosine_ops"]),
+            # The vector's HNSW index, as the artwork's, follows GALLERY_VECTOR_INDEX (gallery/vector_index.py).
             models.Index(fields=["artwork"], name="artwork_region_artwork"),
         ]
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from pgvector.django import CosineDistance
 
+from gallery import vector_index
+
 if TYPE_CHECKING:
     from gallery.models import Artist
 
@@ -84,7 +86,23 @@ class ArtworkQuerySet(models.QuerySet):
             queryset = queryset.filter(rights="public-domain")
         return queryset
 
-    def nearest_to(self, vector: Sequence[float]) -> ArtworkQuerySet:
-        """Closest first. Callers slice it: ORDER BY distance + LIMIT is what uses the HNSW index."""
-        distance = CosineDistance("embedding", vector)
-        return self.filter(embedding__isnull=False).annotate(distance=distance).order_by(distance)
+    def nearest_to(self, vector: Sequence[float], *, depth: int) -> ArtworkQuerySet:
+        """Closest first; callers slice at most `depth` rows (see nearest_first)."""
+        return nearest_first(self, vector, depth=depth)
+
+
+def nearest_first(queryset: models.QuerySet, vector: Sequence[float], *, depth: int) -> models.QuerySet:
+    """Rows of `queryset` (artworks or regions) with a vector, closest to `vector` first, `distance` annotated.
+
+    Callers slice at most `depth` rows: ORDER BY + LIMIT is what uses the HNSW index of the configured kind
+    (gallery/vector_index.py). With "binary", the index's nearest rows by Hamming distance are re-ranked by the full
+    vectors' cosine, so `distance` is exact for every kind but halfvec's (half precision).
+    """
+    kind = vector_index.configured_kind()
+    queryset = queryset.filter(embedding__isnull=False)
+    if kind != "binary":
+        distance = vector_index.index_distance(vector, kind)
+        return queryset.annotate(distance=distance).order_by(distance)
+    candidates = (queryset.annotate(hamming=vector_index.index_distance(vector, kind)).order_by("hamming")
+                  .values("pk")[:vector_index.rerank_depth(depth)])
+    return queryset.filter(pk__in=candidates).annotate(distance=CosineDistance("embedding", vector)).order_by("distance")

@@ -14,6 +14,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from gallery import metrics
+
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -22,8 +24,10 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutEr
 def _artworks_embed_failure(self, exc, task_id, args, kwargs, einfo) -> None:
     from gallery.services import ingest
 
-    for artwork_id in args[0] if args else kwargs.get("artwork_ids", []):
+    artwork_ids = args[0] if args else kwargs.get("artwork_ids", [])
+    for artwork_id in artwork_ids:
         ingest.artwork_mark_failed(artwork_id=artwork_id, reason=f"Embedding failed: {exc!r}")
+    metrics.embedding_counted(failed=len(artwork_ids))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
@@ -33,6 +37,7 @@ def artworks_embed(artwork_ids: list[int]) -> dict[str, int]:
     from gallery.services import ingest
 
     counts = ingest.artworks_embed(artwork_ids=artwork_ids)
+    metrics.embedding_counted(embedded=counts["embedded"], failed=counts["failed"])
     # A new picture, or one queued again: its deep-zoom tiles (skipped when whole). The vectors are saved: a broker
     # hiccup here must not fail the batch, and `manage.py iiif_tiles` finds any work left without tiles.
     try:

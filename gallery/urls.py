@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from gallery import api, iiif_views, map_views, views
+from gallery import api, health_views, iiif_views, map_views, views
 
 app_name = "gallery"
 
@@ -24,4 +24,6 @@ urlpatterns = [
     re_path(r"^iiif/(?P<pk>\d+)/(?P<version>[0-9a-f]{16})/info\.json$", iiif_views.image_info, name="iiif-image-info"),
     re_path(r"^iiif/(?P<pk>\d+)/(?P<version>[0-9a-f]{16})/(?P<tile>.+)$", iiif_views.image_file,
             name="iiif-image-file"),
+    path("healthz", health_views.healthz, name="healthz"),
+    path("metrics", health_views.metrics, name="metrics"),
 ]

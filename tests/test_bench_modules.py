@@ -39,3 +39,47 @@ def test_the_scale_copy_writes_a_row_the_table_accepts(artist):
                             *other_values))
     row = Artwork.objects.get(title="Synthetic artwork 1")
     assert row.published and row.rights == Artwork.Rights.UNKNOWN and row.tags == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compact_comparison_builds_and_queries_every_kind(monkeypatch):
+    """bench/compact.py on a small table of the test database: each kind's index is the product's DDL, its query the
+    product's expression, and recall is measured against the exact answer (binary re-ranks, so it finds them too)."""
+    import numpy as np
+    from django.db import connection
+
+    from bench import compact
+    from bench.vectors import UniformVectors
+    from tests.helpers import database_url_for
+
+    monkeypatch.setenv("BENCH_ALLOW_ANY_DATABASE", "1")
+    monkeypatch.setenv("DATABASE_URL", database_url_for(connection.settings_dict["NAME"]))
+    result = compact.run(generator=UniformVectors(), count=1000, n_queries=30, kinds=["vector", "halfvec", "binary"],
+                         ef_values=[100], reranks=[1000])
+    kinds = result["kinds"]
+    assert set(kinds) == {"vector", "halfvec", "binary"}
+    assert kinds["halfvec"]["index_mb"] < kinds["vector"]["index_mb"]
+    assert kinds["binary"]["index_mb"] < kinds["halfvec"]["index_mb"]
+    assert kinds["binary"]["sweep"][0]["recall10"] == 1.0  # every row re-ranked by the full vector: exact
+    assert all(entry["sweep"][0]["recall10"] > 0.9 for entry in kinds.values())
+    assert np.isfinite([entry["build_s"] for entry in kinds.values()]).all()
+
+
+def test_the_sizing_table_extrapolates_from_the_largest_sizes():
+    """Index size linear in the rows, build time and p95 on the power law through the two largest sizes."""
+    from bench import scaling
+
+    def run(rows, index_mb, build_s, p95):
+        point = {"ef_search": 100, "recall10": 0.99, "p50_ms": p95 / 2, "p95_ms": p95}
+        return {"rows": rows, "table_mb": rows / 400, "kinds": {"halfvec": {
+            "build_s": build_s, "index_mb": index_mb, "sweep": [point, {**point, "recall10": 0.9, "p95_ms": 0.1}]}}}
+
+    phases = {"compact": {"100k": run(100_000, 130, 20, 2.0)}, "compact_1m": {"1m": run(1_000_000, 1300, 200, 4.0)}}
+    (row,) = [scaling.sizing(phases, "halfvec", text_p50_ms_1m=20.0, cores=2)]
+    assert row["index_gb"] == pytest.approx(13000 / 1024)
+    assert row["build_s"] == pytest.approx(2000)  # 10 × the rows, 10 × the time: exponent 1
+    assert row["p95_ms"] == pytest.approx(8.0)  # 2 → 4 ms per 10 × rows: 8 ms at 10M
+    assert row["page_p50_ms"] == pytest.approx(22.0)  # the 1M page plus the index's extra 2 ms
+    assert row["replicas"][200] == 4  # 2 cores × 1000/22 ms × 60 % ≈ 55 a replica
+    assert scaling.sizing(phases, "binary", text_p50_ms_1m=None, cores=2) is None
+    assert "| halfvec | 100,000, 1,000,000 |" in "\n".join(scaling.markdown(phases, [row], cores=2))

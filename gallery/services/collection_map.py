@@ -235,7 +235,7 @@ def artworks_place_new(*, model_id: str, limit: int | None = PLACE_PER_REQUEST) 
     now = timezone.now()
     for pk, vector in (rows if limit is None else rows[:limit]).iterator(chunk_size=500):
         near = list(Artwork.objects.embedded_by(model_id).filter(map_position__embedding_model=model_id)
-                    .nearest_to(vector).values_list("map_position__x", "map_position__y")
+                    .nearest_to(vector, depth=map_layout.NEIGHBOURS_PLACED).values_list("map_position__x", "map_position__y")
                     [:map_layout.NEIGHBOURS_PLACED])
         if near:  # a constant vector, unlike a join's, lets PostgreSQL walk the HNSW index
             x, y = map_layout.place_near(np.array([near]))[0]

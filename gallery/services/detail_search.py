@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
-from pgvector.django import CosineDistance, JaccardDistance
+from pgvector.django import JaccardDistance
 
 from gallery import keypoints, visual_words
 from gallery.models import Artwork, ArtworkKeypoints, ArtworkRegion
-from gallery.querysets import SearchFilters
+from gallery.querysets import SearchFilters, nearest_first
 from gallery.regions import Box
 from gallery.services.index_scan import index_scan_settings
 
@@ -81,10 +81,9 @@ def nearest_works(vector: np.ndarray, *, filters: SearchFilters, model_id: str, 
     """
     depth = offset + k
     works = (Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
-             .annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
-             .values_list("pk", "distance"))
-    regions = (_searchable_regions(model_id, filters, exclude_ids)
-               .annotate(distance=CosineDistance("embedding", vector)).order_by("distance")
+             .nearest_to(vector, depth=depth).values_list("pk", "distance"))
+    regions = (nearest_first(_searchable_regions(model_id, filters, exclude_ids), vector,
+                             depth=depth * REGION_ROWS_PER_RESULT)
                .values_list("artwork_id", "distance", "x", "y", "w", "h"))
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, depth * REGION_ROWS_PER_RESULT)
     with index_scan_settings(ef_search=ef_search, model_id=model_id, filters=filters):

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 
 from django.urls import reverse
+from django.utils import translation
 from iiif_prezi3 import (
     AnnotationBody,
     Canvas,
@@ -43,6 +44,11 @@ def _pair(label: str, value: str) -> KeyValueString:
     return KeyValueString(label=_lang(label), value=_lang(value, "none"))
 
 
+def _english(label) -> str:
+    with translation.override("en"):
+        return str(label())
+
+
 def _metadata(artwork: Artwork) -> list[KeyValueString]:
     artist = artwork.artist
     date = artwork.date or "–".join(str(year) for year in dict.fromkeys((artwork.year_start, artwork.year_end))
@@ -59,7 +65,8 @@ def _metadata(artwork: Artwork) -> list[KeyValueString]:
         ("Department", artwork.department),
         ("Accession number", artwork.accession_number),
         ("Credit line", artwork.credit_line),
-        ("Rights", artwork.get_rights_display() if artwork.rights != Artwork.Rights.UNKNOWN else ""),
+        # The manifest's strings are tagged "en": the label in English whatever the visitor's language.
+        ("Rights", _english(artwork.get_rights_display) if artwork.rights != Artwork.Rights.UNKNOWN else ""),
         ("Tags", "; ".join(artwork.tags)),
     ]
     return [_pair(label, value) for label, value in pairs if value]

@@ -6,7 +6,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
@@ -35,8 +35,9 @@ def index_scan_settings(*, ef_search: int, model_id: str, filters: SearchFilters
     order, until enough rows pass the filters, so a filtered search still fills its page.
     """
     plan_sql, params = _plan_sql(model_id) if not filters.active else _filtered_plan_sql(model_id, filters)
+    alias = router.db_for_read(Artwork)  # where the search's own queries go: a read replica, or the primary
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
         cursor.execute(plan_sql, [str(min(ef_search, 1000)), *params, EXACT_SEARCH_MAX_ROWS])
         switch = "enable_indexscan" if cursor.fetchone()[2] else "enable_sort"
         cursor.execute(_SWITCH_OFF, [switch])

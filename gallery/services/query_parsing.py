@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from django.utils.translation import gettext
 from PIL import Image
 
 from gallery.clip import BaseEncoder, encode_query_text, get_encoder
@@ -35,11 +36,11 @@ def query_vector(*, text: str = "", image: Image.Image | None = None, image_weig
         text_weight = 1.0 - image_weight if image is not None else 1.0
         parts.append((text_weight, encode_query_text(positive_text, encoder=encoder)))
     if not parts:
-        raise EmptyQuery("Describe what you are looking for, or upload a picture.")
+        raise EmptyQuery(gettext("Describe what you are looking for, or upload a picture."))
     vector = sum(weight * part for weight, part in parts)
     if negative_text:
         vector = vector - NEGATIVE_WEIGHT * encode_query_text(negative_text, encoder=encoder)
     norm = float(np.linalg.norm(vector))
     if norm < 1e-6:
-        raise EmptyQuery("The query cancels itself out; remove the “not:” part or change the weight.")
+        raise EmptyQuery(gettext("The query cancels itself out; remove the “not:” part or change the weight."))
     return (vector / norm).astype(np.float32)

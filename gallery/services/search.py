@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from pgvector.django import CosineDistance
 from PIL import Image
 
-from gallery import images, keypoints, regions
+from gallery import images, keypoints, metrics, regions
 from gallery.clip import BaseEncoder, get_encoder
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
@@ -66,6 +67,13 @@ class SearchQuery:
     def remembered(self) -> bool:
         return bool(self.qid) and not self.text and self.image is None and self.artwork is None
 
+    @property
+    def kind(self) -> str:
+        """Its kind for the latency histogram (gallery/metrics.py): a detail, a picture (a remembered one too), text."""
+        if self.box is not None:
+            return "detail"
+        return "image" if self.image is not None or self.artwork is not None or self.remembered else "text"
+
 
 @dataclass(frozen=True)
 class _ResolvedQuery:
@@ -77,16 +85,16 @@ class _ResolvedQuery:
     exclude_ids: tuple[int, ...] = ()  # the stored work a detail was taken from
 
 
-def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: str,
+def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: str, depth: int,
                      exclude_ids: tuple[int, ...] = ()) -> QuerySet:
-    """The rows of a search, nearest first, with what a result shows of them; slice it for a page."""
+    """The rows of a search, nearest first, with what a result shows of them; slice up to `depth` rows of it."""
     queryset = Artwork.objects.searchable(model_id).matching(filters).exclude(pk__in=exclude_ids)
-    return queryset.nearest_to(vector).select_related("artist").only(*HIT_FIELDS)
+    return queryset.nearest_to(vector, depth=depth).select_related("artist").only(*HIT_FIELDS)
 
 
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
-    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, exclude_ids=exclude_ids)
+    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, depth=offset + k, exclude_ids=exclude_ids)
     ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
     with index_scan_settings(ef_search=ef_search, model_id=model_id, filters=filters):
         rows = list(queryset[offset:offset + k])
@@ -210,7 +218,7 @@ def _recall(qid: str, encoder: BaseEncoder) -> _ResolvedQuery:
     """A remembered image query, or QueryExpired."""
     remembered = remembered_queries.recall(qid)
     if remembered is None or remembered.model_id != encoder.model_id:
-        raise QueryExpired("This image search has expired; upload the picture again.")
+        raise QueryExpired(gettext("This image search has expired; upload the picture again."))
     return _ResolvedQuery(vector=remembered.vector, label=remembered.label, qid=qid, has_picture=True,
                           leads=tuple(detail_search.Lead.from_json(lead) for lead in remembered.leads),
                           exclude_ids=remembered.exclude_ids)
@@ -232,7 +240,8 @@ def _stored_picture(artwork: Artwork) -> Image.Image:
     try:
         return ingest.artwork_working_copy(artwork)  # ValueError when damaged, OSError when unreadable
     except (OSError, ValueError) as exc:
-        raise PictureUnavailable(f"The picture of “{artwork.title}” cannot be read just now; try again later.") from exc
+        raise PictureUnavailable(gettext("The picture of “%(title)s” cannot be read just now; try again later.")
+                                 % {"title": artwork.title}) from exc
 
 
 def _resolve(query: SearchQuery, encoder: BaseEncoder) -> _ResolvedQuery:
@@ -272,6 +281,7 @@ def _label(query: SearchQuery) -> str:
     return " + ".join(part for part in (picture, query.text) if part)
 
 
+@metrics.timed_search(lambda query, **_: query.kind)
 def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1,
                 options: ResultOptions = ResultOptions()) -> SearchPage:
     """One page of results for a description and/or picture, or for a remembered image query, shaped by `options`."""
@@ -288,6 +298,7 @@ def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1,
         k=k, page=page, qid=resolved.qid, label=resolved.label, options=options, count=total)
 
 
+@metrics.timed_search("similar")
 def similar_page(*, artwork: Artwork, k: int = DEFAULT_K, page: int = 1, filters: SearchFilters = SearchFilters(),
                  options: ResultOptions = ResultOptions()) -> SearchPage:
     """One page of "more like this" for a stored artwork (the page and the API both serve this), shaped by `options`."""

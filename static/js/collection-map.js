@@ -2,7 +2,7 @@
 // (columns of ids, positions and facet codes) and thumbnail atlases (sprite sheets), so that 100k works need no
 // 100k <img> elements. Zoomed out, works are dots coloured by a facet; zoomed in, thumbnails from the atlases that
 // hold the works in view (consecutive cells sit together on the map, so a view needs few atlases). Loaded as a file,
-// so the Content-Security-Policy stays strict.
+// so the Content-Security-Policy stays strict; its words come translated from the page (templates/includes/_map_text.html).
 (function () {
   "use strict";
   var canvas = document.getElementById("collection-map");
@@ -13,6 +13,9 @@
   var filterSelect = document.getElementById("map-filter");
   var legend = document.getElementById("map-legend");
   var artworkUrl = canvas.dataset.artworkUrl, itemUrl = canvas.dataset.itemUrl;
+  var language = document.documentElement.lang || undefined;
+  var numbers = new Intl.NumberFormat(language), plurals = new Intl.PluralRules(language);
+  var words = readWords();
 
   var BACKGROUND = "#22221f", PLAIN = "#d9d4c7", FAINT = "rgba(217, 212, 199, 0.18)", OTHER = "#8d8a80";
   var PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#42d4f4", "#f032e6", "#bfef45", "#fabed4",
@@ -33,6 +36,32 @@
   function readHighlights() {
     var node = document.getElementById("map-highlights");
     try { return node ? JSON.parse(node.textContent) : []; } catch (error) { return []; }
+  }
+
+  // The page's words: messages by key (a counted one by plural form: "one", "other"), period names by their name in
+  // the map's data. Each counted message is rendered for a sample count, whose plural form says which one it is.
+  function readWords() {
+    var node = document.getElementById("map-text"), found = {messages: {}, periods: {}};
+    if (!node) return found;
+    node.content.querySelectorAll("[data-key]").forEach(function (element) {
+      var key = element.dataset.key, wording = element.textContent.trim();
+      if (!element.dataset.sample) { found.messages[key] = wording; return; }
+      found.messages[key] = found.messages[key] || {};
+      found.messages[key][plurals.select(Number(element.dataset.sample))] = wording;
+    });
+    node.content.querySelectorAll("[data-period]").forEach(function (element) {
+      found.periods[element.dataset.period] = element.textContent.trim();
+    });
+    return found;
+  }
+
+  // A message in the page's language with its {placeholders} filled in; `count` chooses the form of a counted one.
+  function message(key, values, count) {
+    var wording = words.messages[key];
+    if (wording && count !== undefined) wording = wording[plurals.select(count)] || wording.other;
+    return String(wording || key).replace(/\{(\w+)\}/g, function (placeholder, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? values[name] : placeholder;
+    });
   }
 
   function say(text) { status.textContent = text; }
@@ -232,7 +261,7 @@
         if (!item || data.ids[selected] !== id) return;
         items[id] = item;
         say(item.title + (item.artist ? " · " + item.artist : "") + (item.date ? " (" + item.date + ")" : "") +
-            ". Enter or a click opens it.");
+            ". " + message("open-hint"));
       }).catch(function () {});
     }, 150);
   }
@@ -263,25 +292,51 @@
     redraw();
   }
 
-  var drag = null;
+  // Pointers down on the canvas (a mouse button, a pen, fingers), by id. One drags the map; two pinch it: the zoom
+  // follows the distance between the fingers and the point under their midpoint stays under it. The canvas has
+  // `touch-action: none` (map.css), so the browser leaves these gestures to us instead of scrolling or zooming the page.
+  var pointers = {}, gesture = null;
+
+  function down() { return Object.keys(pointers).map(function (id) { return pointers[id]; }); }
+
+  function pinchOf(pair) {
+    return {x: (pair[0].x + pair[1].x) / 2, y: (pair[0].y + pair[1].y) / 2,
+            distance: Math.hypot(pair[0].x - pair[1].x, pair[0].y - pair[1].y)};
+  }
+
   canvas.addEventListener("pointerdown", function (event) {
     canvas.setPointerCapture(event.pointerId);
-    drag = {x: event.offsetX, y: event.offsetY, moved: 0};
+    pointers[event.pointerId] = {x: event.offsetX, y: event.offsetY};
+    if (!gesture) gesture = {moved: 0, pinched: false};
+    if (down().length > 1) gesture.pinched = true; // lifting the fingers after a pinch opens nothing
   });
   canvas.addEventListener("pointermove", function (event) {
-    if (!drag) { select(workAt(event.offsetX, event.offsetY)); return; }
-    var dx = event.offsetX - drag.x, dy = event.offsetY - drag.y;
-    drag.moved += Math.abs(dx) + Math.abs(dy);
-    drag.x = event.offsetX; drag.y = event.offsetY;
-    if (drag.moved > 4) { canvas.classList.add("dragging"); pan(dx, dy); }
+    var pointer = pointers[event.pointerId];
+    if (!pointer) { if (!gesture) select(workAt(event.offsetX, event.offsetY)); return; } // a mouse hovering
+    var before = down().length > 1 ? pinchOf(down()) : null;
+    var dx = event.offsetX - pointer.x, dy = event.offsetY - pointer.y;
+    pointer.x = event.offsetX; pointer.y = event.offsetY;
+    gesture.moved += Math.abs(dx) + Math.abs(dy);
+    if (before) {
+      var after = pinchOf(down());
+      if (before.distance > 0 && after.distance > 0) zoomAt(after.distance / before.distance, before.x, before.y);
+      pan(after.x - before.x, after.y - before.y);
+    } else if (gesture.moved > 4) {
+      canvas.classList.add("dragging");
+      pan(dx, dy);
+    }
   });
-  canvas.addEventListener("pointerup", function (event) {
-    var click = drag && drag.moved <= 4;
-    drag = null;
+  function lift(event, click) {
+    if (!pointers[event.pointerId]) return;
+    delete pointers[event.pointerId];
+    if (down().length) return;
+    click = click && !gesture.pinched && gesture.moved <= 4;
+    gesture = null;
     canvas.classList.remove("dragging");
     if (click) open(workAt(event.offsetX, event.offsetY));
-  });
-  canvas.addEventListener("pointercancel", function () { drag = null; canvas.classList.remove("dragging"); });
+  }
+  canvas.addEventListener("pointerup", function (event) { lift(event, true); });
+  canvas.addEventListener("pointercancel", function (event) { lift(event, false); });
   canvas.addEventListener("wheel", function (event) {
     event.preventDefault();
     zoomAt(Math.exp(-event.deltaY * 0.0015), event.offsetX, event.offsetY);
@@ -315,7 +370,7 @@
   function names(kind) {
     if (kind === "artist") return data.artists.map(function (a) { return a.name; });
     if (kind === "classification") return data.classifications.map(function (c) { return c.name; });
-    return data.periods;
+    return data.periods.map(function (period) { return words.periods[period] || period; });
   }
 
   function showLegend() {
@@ -325,8 +380,9 @@
     labels.slice(0, limit).forEach(function (label, number) {
       addLegend(label, colourBy === "period" ? PERIOD_PALETTE[number] : PALETTE[number]);
     });
-    if (labels.length > limit || colourBy !== "period") addLegend(colourBy === "artist" ? "Other or unknown artists"
-      : "Other or none", OTHER);
+    if (labels.length > limit || colourBy !== "period") {
+      addLegend(message(colourBy === "artist" ? "other-artists" : "other"), OTHER);
+    }
   }
 
   function addLegend(label, colour) {
@@ -339,15 +395,14 @@
   }
 
   function fillFilter() {
-    var groups = [["artist", "Artist"], ["classification", "Classification"], ["period", "Period"]];
-    groups.forEach(function (group) {
-      var counts = countBy(group[0]), element = document.createElement("optgroup");
-      element.label = group[1];
-      names(group[0]).forEach(function (label, number) {
+    ["artist", "classification", "period"].forEach(function (kind) {
+      var counts = countBy(kind), element = document.createElement("optgroup");
+      element.label = colourSelect.querySelector("option[value=" + kind + "]").textContent; // the page's own word
+      names(kind).forEach(function (label, number) {
         if (!counts[number]) return;
         var option = document.createElement("option");
-        option.value = group[0] + ":" + number;
-        option.textContent = label + " (" + counts[number] + ")";
+        option.value = kind + ":" + number;
+        option.textContent = label + " (" + numbers.format(counts[number]) + ")";
         element.appendChild(option);
       });
       if (element.children.length) filterSelect.appendChild(element);
@@ -382,11 +437,11 @@
     highlights.forEach(function (entry) { lit[entry.index] = 1; });
     fillFilter();
     if (!n) {
-      say(data.layout ? "No work is on the map yet." : "The map is being laid out by the background worker: " +
-          "reload the page in a minute.");
+      say(message(data.layout ? "empty" : "laying-out"));
     } else {
-      say(n.toLocaleString() + " works on the map" + (highlightIds.length ? ", " + highlights.length +
-          " of the " + highlightIds.length + " results among them" : "") + ".");
+      say(message(highlightIds.length ? "works-and-results" : "works", {
+        count: numbers.format(n), found: numbers.format(highlights.length), total: numbers.format(highlightIds.length)
+      }, n));
     }
     canvas.dataset.count = n;
     redraw();
@@ -411,5 +466,5 @@
       return response.json();
     })
     .then(load)
-    .catch(function (error) { say("The map could not be loaded (" + error.message + "). Try again later."); });
+    .catch(function (error) { say(message("failed", {error: error.message})); });
 })();

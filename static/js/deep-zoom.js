@@ -9,6 +9,10 @@
   if (!button || !container || !window.OpenSeadragon) return;
   var viewer = null;
   var labels = {open: button.textContent, close: button.getAttribute("data-close-label")}; // the page's wording
+  // OpenSeadragon's button tooltips (their title and their images' alt), in the page's language: the key of its
+  // string table → the container's data attribute that holds the translation.
+  var TOOLTIPS = {"Tooltips.ZoomIn": "data-zoom-in-label", "Tooltips.ZoomOut": "data-zoom-out-label",
+                  "Tooltips.Home": "data-home-label", "Tooltips.FullPage": "data-full-page-label"};
 
   function keepOutInlineStyle() {
     // OpenSeadragon adds a <style> element (a touch-screen focus rule) unless one with this attribute exists; the
@@ -19,8 +23,16 @@
     document.head.appendChild(marker);
   }
 
+  function translateTooltips() {
+    Object.keys(TOOLTIPS).forEach(function (key) {
+      var wording = container.getAttribute(TOOLTIPS[key]);
+      if (wording) window.OpenSeadragon.setString(key, wording);
+    });
+  }
+
   function open() {
     keepOutInlineStyle();
+    translateTooltips(); // before the viewer makes its buttons
     var tiles = container.getAttribute("data-tile-source");
     viewer = window.OpenSeadragon({
       element: container,
@@ -37,7 +49,7 @@
     // The canvas is OpenSeadragon's keyboard target (tabindex 0): name it and say which keys work.
     viewer.canvas.setAttribute("role", "application");
     viewer.canvas.setAttribute("aria-label", container.getAttribute("data-label"));
-    viewer.canvas.setAttribute("aria-roledescription", "zoomable picture");
+    viewer.canvas.setAttribute("aria-roledescription", container.getAttribute("data-roledescription"));
   }
 
   button.addEventListener("click", function () {

@@ -7,31 +7,36 @@ from __future__ import annotations
 import gettext
 import re
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.template import Context, Template
+from django.template import Context, Template, engines
 from django.template.loader import render_to_string
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.urls import reverse
 from django.utils import translation
 
+from gallery import map_layout
 from gallery.forms import SearchForm
+from gallery.models import Artwork
 from tests.helpers import BASE_DIR
 
 FRENCH = BASE_DIR / "locale" / "fr" / "LC_MESSAGES"
+TEMPLATES = BASE_DIR / "templates"
 NOTICE_FR = "La recherche par texte comprend l'anglais : décrivez en anglais"
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
-def _po_entries(path: Path) -> dict[tuple[str | None, str], tuple[list[str], bool, bool]]:
-    """(msgctxt, msgid) → (msgstr or msgstr[0], msgstr[1] …, fuzzy, plural) of a .po file."""
+def _po_entries(path: Path) -> dict[tuple[str | None, str], tuple[list[str], bool, str | None]]:
+    """(msgctxt, msgid) → (msgstr or msgstr[0], msgstr[1] …, fuzzy, msgid_plural or None) of a .po file."""
     entries, fuzzy, current, fields = {}, False, None, {}
 
     def flush():
         if fields.get("msgid"):
             strings = [fields[key] for key in sorted(key for key in fields if key.startswith("msgstr"))]
-            entries[(fields.get("msgctxt"), fields["msgid"])] = (strings, fuzzy, "msgid_plural" in fields)
+            entries[(fields.get("msgctxt"), fields["msgid"])] = (strings, fuzzy, fields.get("msgid_plural"))
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
@@ -64,6 +69,56 @@ def test_every_french_entry_is_translated_and_compiled():
             stale.append(msgid)
     assert not stale, ("django.mo is older than django.po: run `make manage ARGS=compilemessages` "
                        f"(or msgfmt -o django.mo django.po) and commit both: {stale}")
+
+
+def _template_messages() -> dict[tuple[str | None, str], set[str]]:
+    """(msgctxt, msgid) of every {% translate %} and {% blocktranslate %} with a literal text in templates/ → the
+    templates that use it. The msgids are built by Django's own nodes, as the page looks them up when it renders."""
+    engine = engines["django"].engine
+    messages: dict[tuple[str | None, str], set[str]] = {}
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        nodelist = engine.from_string(path.read_text(encoding="utf-8")).nodelist
+        found = []
+        for node in nodelist.get_nodes_by_type(TranslateNode):
+            if node.filter_expression.var.literal is not None:  # not {% translate some_variable %}
+                found.append((node.message_context, node.filter_expression.var.literal))
+        for node in nodelist.get_nodes_by_type(BlockTranslateNode):
+            found += [(node.message_context, node.render_token_list(tokens)[0])
+                      for tokens in (node.singular, node.plural) if tokens]
+        for context, msgid in found:
+            context = context.var if context is not None else None  # a literal context is a constant expression
+            messages.setdefault((context, str(msgid)), set()).add(str(path.relative_to(TEMPLATES)))
+    return messages
+
+
+def test_every_template_message_is_in_the_french_catalogue():
+    """makemessages needs gettext's xgettext, absent at run time: the templates' messages are compared directly."""
+    entries = _po_entries(FRENCH / "django.po")
+    known = set(entries) | {(context, plural) for (context, _), (_, _, plural) in entries.items() if plural}
+    messages = _template_messages()
+    used_by = {template for templates in messages.values() for template in templates}
+    assert {"gallery/collection_map.html", "includes/_map_text.html", "base.html"} <= used_by
+    assert ("aria-roledescription", "map") in messages and (None, "{count} works on the map.") in messages
+    missing = {key: sorted(templates) for key, templates in messages.items() if key not in known}
+    assert not missing, f"add these to {FRENCH / 'django.po'} and translate them: {missing}"
+
+
+def test_the_map_script_gets_every_period_and_its_placeholders_in_french():
+    """collection-map.js looks periods up by their name in the map's data, and fills {placeholders} it knows."""
+    def spans(language: str) -> dict[str, str]:
+        with translation.override(language):
+            html = render_to_string("includes/_map_text.html")
+        return {f"{kind}:{key}:{sample}": text for kind, key, sample, text in re.findall(
+            r'<span data-(key|period)="([^"]+)"(?: data-sample="(\d)")?>(.*?)</span>', html)}
+
+    english, french = spans("en"), spans("fr")
+    assert [key.split(":")[1] for key in english if key.startswith("period:")] == list(map_layout.PERIODS)
+    assert english.keys() == french.keys()
+    for key, text in english.items():
+        assert set(re.findall(r"\{\w+\}", french[key])) == set(re.findall(r"\{\w+\}", text)), (key, french[key])
+        assert french[key] != text, key  # every message is French
+    assert french["key:works:1"] == "{count} œuvre sur la carte." and french["key:works:2"].startswith("{count} œuvres")
+    assert french["period:1800s:"] == "19e siècle"
 
 
 def test_the_languages_and_the_middleware():
@@ -129,3 +184,64 @@ def test_form_errors_and_the_error_pages_in_french(client, admin_client):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     upload = admin_client.get(reverse("gallery:artwork-upload")).content.decode()
     assert "Ajouter une œuvre" in upload and "Ajouter à la collection" in upload and "Titre" in upload
+
+
+def _open_graph(html: str) -> dict[str, str]:
+    """The page's Open Graph properties, unescaped."""
+    return {name: unescape(value)
+            for name, value in re.findall(r'<meta property="(og:[a-z:_]+)" content="([^"]*)">', html)}
+
+
+@pytest.mark.django_db
+def test_an_artwork_page_in_french_labels_its_status_and_rights_and_shares_in_french(client, embedded_artworks):
+    """The labels come from the model's choices, the Open Graph text from the sharing include."""
+    unattributed, attributed = embedded_artworks(2)
+    Artwork.objects.filter(pk=unattributed.pk).update(artist=None, status=Artwork.Status.PENDING, date="1872",
+                                                      rights=Artwork.Rights.PUBLIC_DOMAIN)
+    Artwork.objects.filter(pk=attributed.pk).update(date="1889")
+    english = client.get(unattributed.get_absolute_url()).content.decode()
+    assert '<span class="status status-pending">Pending</span>' in english and "Public domain / CC0" in english
+    meta = _open_graph(english)
+    assert meta["og:description"] == "Unknown artist, 1872" and meta["og:locale"] == "en_US"
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    html = client.get(unattributed.get_absolute_url()).content.decode()
+    assert '<span class="status status-pending">En attente</span>' in html
+    assert "<dt>Droits</dt><dd>Domaine public / CC0</dd>" in html and 'title="Manifeste IIIF"' in html
+    meta = _open_graph(html)
+    assert meta["og:description"] == "Artiste inconnu, 1872" and meta["og:locale"] == "fr_FR"
+    Artwork.objects.filter(pk=unattributed.pk).update(rights=Artwork.Rights.UNKNOWN)
+    assert "<dt>Droits</dt><dd>Inconnus</dd>" in client.get(unattributed.get_absolute_url()).content.decode()
+    html = client.get(attributed.get_absolute_url()).content.decode()
+    assert _open_graph(html)["og:image:alt"] == f"{attributed.title} par {attributed.artist.name}, 1889"
+    assert f'<meta name="description" content="{attributed.title} par {attributed.artist.name}, 1889.">' in html
+
+
+@pytest.mark.django_db
+def test_a_shared_search_in_french(client, searchable_artworks):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    response = client.get(reverse("gallery:search"), {"q": "a stormy sea", "k": 3})
+    titles = "; ".join(hit.artwork.title for hit in response.context["result"].hits)
+    meta = _open_graph(response.content.decode())
+    assert meta["og:title"] == "Recherche\u00a0: a stormy sea" and meta["og:locale"] == "fr_FR"
+    assert meta["og:description"] == (
+        f"Œuvres de la collection proches de «\u00a0a stormy sea\u00a0»\u00a0: {titles}.")
+    assert meta["og:image:alt"].startswith(f"{response.context['result'].hits[0].artwork.title} par ")
+
+
+@pytest.mark.django_db
+def test_the_map_says_what_is_wrong_with_a_search_in_french(client, embedded_artworks):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    work = embedded_artworks(1)[0]
+    work.image.storage.delete(work.image.name)  # the stored picture a detail search would crop is gone
+    for params, status, message in [
+        ({"qid": "expired-or-made-up"}, 400, "Cette recherche par image a expiré : envoyez l'image à nouveau."),
+        ({"q": "not: boats"}, 400, "Décrivez ce que vous cherchez, ou envoyez une image."),
+        ({"artwork": work.pk, "box": "0.1,0.1,0.5,0.5"}, 503,
+         f"La recherche est indisponible : L'image de « {work.title} » ne peut pas être lue pour l'instant ; "
+         "réessayez plus tard."),
+    ]:
+        response = client.get(reverse("gallery:collection-map"), params)
+        assert response.status_code == status
+        error = re.search(r'data-testid="map-error">([^<]*)<', response.content.decode()).group(1)
+        assert re.sub("\u00a0", " ", unescape(error)) == message, params

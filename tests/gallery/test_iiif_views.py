@@ -60,6 +60,8 @@ def test_a_manifest_holds_the_catalogue_record_and_the_tile_service(client):
         "Credit line": "Purchase, The Annenberg Foundation Gift, 1993", "Rights": "Public domain / CC0",
         "Tags": "Wheat; Cypresses"}
     assert data["rights"] == CC0
+    french = client.get(f"/iiif/{work.pk}/manifest.json", headers={"accept-language": "fr"}).json()
+    assert metadata(french)["Rights"] == "Public domain / CC0"  # tagged "en", so English for every visitor
     assert data["requiredStatement"] == {"label": {"en": ["Credit line"]},
                                          "value": {"none": ["Purchase, The Annenberg Foundation Gift, 1993"]}}
     assert data["summary"] == {"en": ["Painted in Saint-Rémy."]}

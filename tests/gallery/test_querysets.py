@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 
+from gallery import vector_index
 from gallery.clip import EMBEDDING_DIM
 from gallery.models import Artwork
 
 pytestmark = pytest.mark.django_db
+
+INDEX = vector_index.ARTWORKS.index_name(vector_index.configured_kind())  # the works' HNSW index
 
 MODEL_ID = "test/one-hot"
 
@@ -40,7 +43,7 @@ def test_nearest_to_orders_by_cosine_distance_and_skips_unembedded(artist):
     Artwork.objects.create(artist=artist, title="Pending", image="p.jpg", image_sha256="f" * 64)
     with connection.cursor() as cursor:  # three rows: the exact order, not what an HNSW graph of them reaches
         cursor.execute("SET LOCAL enable_indexscan = off")
-    results = list(Artwork.objects.nearest_to(one_hot(0)))
+    results = list(Artwork.objects.nearest_to(one_hot(0), depth=100))
     assert [a.pk for a in results] == [nearest.pk, near.pk, far.pk]
     assert results[0].distance < results[1].distance < results[2].distance
     assert results[2].distance == pytest.approx(1.0, abs=1e-6)  # orthogonal
@@ -63,5 +66,5 @@ def test_nearest_query_uses_the_hnsw_index(artist):
         # As searches run (gallery/services/index_scan.py): the planner does not count reading TOASTed vectors, so
         # it may prefer sorting every row; the ORDER BY distance + LIMIT shape is what lets the index serve it.
         cursor.execute("SET LOCAL enable_sort = off")
-        plan = Artwork.objects.embedded_by(MODEL_ID).nearest_to(one_hot(3))[:10].explain()
-    assert "artwork_embedding_hnsw" in plan, plan
+        plan = Artwork.objects.embedded_by(MODEL_ID).nearest_to(one_hot(3), depth=10)[:10].explain()
+    assert INDEX in plan, plan

@@ -14,6 +14,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
+from playwright.sync_api import expect
 
 from gallery.models import Artist, Artwork
 from tests.dataset_fixtures import build_collection
@@ -38,6 +39,15 @@ def collection(transactional_db, tmp_path) -> dict:
     call_command("import_artworks", str(root), "--sync", verbosity=0)
     artwork = Artwork.objects.published().order_by("pk").first()
     return {"root": root, "artwork": artwork.pk, "artist": Artist.objects.get(name="Frida Kahlo").slug}
+
+
+@pytest.fixture
+def mapped_collection(collection, clip_encoder) -> dict:
+    """The collection laid out on the map, as the worker does it, so that /map/ draws it and says how many works."""
+    from gallery.services import collection_map
+
+    collection_map.collection_map_compute(model_id=clip_encoder.model_id, sample=0)
+    return collection
 
 
 @pytest.fixture
@@ -124,14 +134,17 @@ def test_the_map_passes_axe(collection, page):
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
 
 
-def test_french_pages_pass_axe(collection, live_server, page):
+def test_french_pages_pass_axe(mapped_collection, live_server, page):
     source = _axe_source()
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
     failures: list[str] = []
     for name, url in [("gallery-fr", "/"), ("search-fr", f"/search/?q={QUERY}"), ("not-found-fr", "/no-such-page/"),
-                      ("artwork-fr", f"/artworks/{collection['artwork']}/")]:
+                      ("map-fr", "/map/"), ("map-search-fr", f"/map/?q={QUERY}"),
+                      ("artwork-fr", f"/artworks/{mapped_collection['artwork']}/")]:
         failures += _check(page, source, url, name=name)
         assert page.locator("html").get_attribute("lang") == "fr"
+        if name == "map-fr":  # drawn, and the map's script speaks French too
+            expect(page.get_by_test_id("map-status")).to_have_text(re.compile(r"^4 œuvres sur la carte"))
     # Numbers the page reads back keep their decimal point in French (the detail form's inputs).
     assert float(page.locator("input[name=w]").input_value()) == 50  # a browser drops "50,0" from a number input
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)

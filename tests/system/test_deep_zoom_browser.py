@@ -1,6 +1,7 @@
 """Deep zoom in a real browser (Debian's Chromium, strict CSP, live server): a 6000 × 4000 picture opened in the
 artwork page's OpenSeadragon viewer loads only the tiles of the level on screen, and zooming with the keyboard and
-the wheel fetches full-resolution tiles; the manifest and info.json also pass a browser's own CORS check."""
+the wheel fetches full-resolution tiles; the manifest and info.json also pass a browser's own CORS check; and the
+viewer's buttons and role speak the page's language."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from tests.helpers import ARTIFACTS, loopback_server
+from tests.helpers import ARTIFACTS, image_upload, loopback_server
 
 pytestmark = pytest.mark.slow
 
@@ -117,3 +118,34 @@ def test_a_viewer_on_another_site_reads_the_manifest_info_json_and_tiles(large_w
                     type: tile.headers.get("content-type")};
         }""", f"{live_server.url}/iiif/{large_work.pk}/manifest.json")
     assert result == {"label": "Rings", "width": 6000, "profile": "level0", "tile": 200, "type": "image/jpeg"}
+
+
+@pytest.fixture
+def small_work(transactional_db) -> int:
+    """A work without tiles (the viewer opens its stored picture), made before `page`: inside Playwright's sync API
+    the test would open a database connection of its own, left open at teardown."""
+    from gallery.models import Artist
+    from gallery.services import ingest
+
+    return ingest.artwork_create(artist=Artist.objects.create(name="Small Painter"), title="Dunes",
+                                 image=image_upload(), enqueue=False).pk
+
+
+@pytest.mark.parametrize(("language", "role", "tooltips"), [
+    ("en", "zoomable picture", ["Zoom in", "Zoom out", "Show the whole picture", "Full screen"]),
+    ("fr", "image zoomable", ["Zoom avant", "Zoom arrière", "Afficher l'image entière", "Plein écran"]),
+])
+def test_the_viewer_speaks_the_page_language(small_work, live_server, page, language, role, tooltips):
+    """OpenSeadragon's own English is replaced by the page's words: its buttons' tooltips (their title, and their
+    images' alt text) and the role the picture announces."""
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"/artworks/{small_work}/")
+    page.locator("[data-zoom-open]").click()
+    page.wait_for_function("document.querySelectorAll('.openseadragon-canvas canvas').length > 0")
+    canvas = page.locator(".openseadragon-canvas[role=application]")
+    assert canvas.get_attribute("aria-roledescription") == role
+    buttons = page.locator("[data-zoom-viewer] div[title]")
+    assert buttons.evaluate_all("buttons => buttons.map(button => button.title)") == tooltips
+    assert page.locator("[data-zoom-viewer] img[alt]").evaluate_all(
+        "images => [...new Set(images.map(image => image.alt))]") == tooltips
+    page.screenshot(path=ARTIFACTS / f"deep-zoom-{language}.png")

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from gallery import vector_index
 from gallery.models import Artwork
 from gallery.services import ingest
 from tests.factories import ArtistFactory
@@ -87,8 +88,8 @@ def test_a_backup_restores_onto_an_empty_deployment_with_every_row_vector_and_fi
         original = _rows(cursor)
     with psycopg.connect(database_url_for(empty_database)) as restored, restored.cursor() as cursor:
         assert _rows(cursor) == original
-        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname IN ('artwork_embedding_hnsw', "
-                       "'artwork_keypoints_words_hnsw')")
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname IN (%s, 'artwork_keypoints_words_hnsw')",
+                       [vector_index.ARTWORKS.index_name(vector_index.configured_kind())])
         assert cursor.fetchone()[0] == 2  # the vector indexes come back too
     assert len(original["artworks"]) == 4 and all(row[4] for row in original["artworks"])  # vectors, not nulls
     files = _files(tmp_path / "media")

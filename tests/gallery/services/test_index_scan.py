@@ -5,12 +5,15 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 
+from gallery import vector_index
 from gallery.clip import EMBEDDING_DIM
 from gallery.querysets import SearchFilters
 from gallery.services import index_scan, search
 from tests.gallery.services.helpers import FixedEncoder, ready_artworks, unit_vector
 
 pytestmark = pytest.mark.django_db
+
+INDEX = vector_index.ARTWORKS.index_name(vector_index.configured_kind())  # the works' HNSW index
 
 
 @pytest.mark.parametrize("filters", [SearchFilters(), SearchFilters(genre="Post-Impressionism")],
@@ -21,21 +24,21 @@ def test_search_query_uses_the_hnsw_index(artist, filters):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("ANALYZE gallery_artist")
-    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
+    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id, depth=25)[:25]
     with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
-        assert "artwork_embedding_hnsw" in queryset.explain()
+        assert INDEX in queryset.explain()
 
 
 def test_unfiltered_search_keeps_the_index_when_the_planner_underrates_sorting_every_row(artist):
     """At 10k rows the planner, not counting TOAST reads, preferred sorting every row (19 ms) to the index (1 ms)."""
     ready_artworks(artist, np.random.default_rng(3).standard_normal((3000, EMBEDDING_DIM)).astype(np.float32))
-    queryset = search.nearest_queryset(unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id)[:25]
+    queryset = search.nearest_queryset(unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id, depth=25)[:25]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("ANALYZE gallery_artwork")
         cursor.execute("SET LOCAL cpu_operator_cost = 0.0000001")  # computing every distance looks free, as then
-        assert "artwork_embedding_hnsw" not in queryset.explain()
+        assert INDEX not in queryset.explain()
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id):
-            assert "artwork_embedding_hnsw" in queryset.explain()
+            assert INDEX in queryset.explain()
         # The rest of the request (one transaction) sorts again: "more by this artist" needs it.
         cursor.execute("SHOW enable_sort")
         assert cursor.fetchone() == ("on",)
@@ -48,17 +51,17 @@ def test_a_small_collection_is_searched_exactly(artist, filters):
     # Rows of another model do not make the collection big: they are never searched.
     ready_artworks(artist, np.random.default_rng(5).standard_normal((50, EMBEDDING_DIM)), model_id="some/older-model",
                    start=index_scan.EXACT_SEARCH_MAX_ROWS)
-    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
+    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id, depth=25)[:25]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL random_page_cost = 0.01")  # as if the index were the cheaper plan
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
-            assert "artwork_embedding_hnsw" not in queryset.explain()  # every vector compared: no work can be missed
+            assert INDEX not in queryset.explain()  # every vector compared: no work can be missed
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone() == ("on",)  # for the rest of the request
         ready_artworks(artist, np.random.default_rng(6).standard_normal((1, EMBEDDING_DIM)), start=2000)  # one too many
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
             plan = queryset.explain()
-        assert "artwork_embedding_hnsw" in plan
+        assert INDEX in plan
 
 
 def test_a_selective_filter_in_a_large_collection_compares_every_matching_vector(artist):
@@ -68,11 +71,11 @@ def test_a_selective_filter_in_a_large_collection_compares_every_matching_vector
     rare = ArtistFactory(name="Rare Painter")
     ready_artworks(rare, np.random.default_rng(8).standard_normal((30, EMBEDDING_DIM)).astype(np.float32), start=5000)
     filters = SearchFilters(artist=rare)
-    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id)[:25]
+    queryset = search.nearest_queryset(unit_vector(0), filters=filters, model_id=FixedEncoder.model_id, depth=25)[:25]
     with transaction.atomic():
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id, filters=filters):
-            assert "artwork_embedding_hnsw" not in queryset.explain()  # 30 rows: all compared, none missed
+            assert INDEX not in queryset.explain()  # 30 rows: all compared, none missed
             assert len(list(queryset)) == 25
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id):
-            assert "artwork_embedding_hnsw" in search.nearest_queryset(
-                unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id)[:25].explain()
+            assert INDEX in search.nearest_queryset(
+                unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id, depth=25)[:25].explain()
