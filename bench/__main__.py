@@ -19,8 +19,8 @@ RESULTS_DIR = BASE_DIR / "bench" / "results"
 VAR_DIR = BASE_DIR / "var" / "bench"
 DATASET = BASE_DIR.parent / "shared" / "datasets" / "best-artworks"
 PHASES = ["ingest", "hnsw", "compact", "text", "image", "load", "map", "detail", "neardup", "iiif"]
-# Only when asked, after every other phase: --scale-1m (compact_1m, text_1m), --scale-2m, --neardup-1m.
-SCALE_1M = ["compact_1m", "text_1m"]
+# Only when asked, after every other phase: --scale-1m, --scale-2m, --neardup-1m.
+SCALE_1M = ["compact_1m", "compact_build_1m", "text_1m"]
 SCALE_2M = ["compact_2m"]
 NEARDUP_1M = "neardup_1m"
 
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-2m", action="store_true", help="also the compact vector indexes at 2M rows")
     parser.add_argument("--neardup-1m", action="store_true", help="also measure the near-duplicate lookup at 1M rows")
     parser.add_argument("--out", type=Path, default=None, help="results file stem (default: latest, quick or partial)")
+    parser.add_argument("--merge", metavar="A.json,B.json", help="instead of the phases: one report of the phases of "
+                        "earlier runs of this machine (later files win), e.g. --scale-1m's phases run in two parts")
     parser.add_argument("--compare", metavar="REF", help="instead of the phases: this checkout against commit REF "
                         "over HTTP, side by side (bench/compare.py)")
     args = parser.parse_args(argv)
@@ -75,6 +77,9 @@ def _run(args: argparse.Namespace, phases: list[str]) -> int:
     from bench import compare, machine, pgtune, report, suites
 
     context = suites.Context(quick=args.quick, var_dir=VAR_DIR, dataset=DATASET)
+    if args.merge:
+        report.merge([Path(name) for name in args.merge.split(",")], stem=Path(args.out or RESULTS_DIR / "merged"))
+        return 0
     if args.compare:
         suites.ensure_scale(context, 100_000)
         result = compare.run(ref=args.compare, var_dir=VAR_DIR, dataset=DATASET)

@@ -45,9 +45,17 @@ def _timed(conn, sql: str, uses: int, queries) -> tuple[list[list[int]], list[fl
     return found, durations
 
 
+def variant(name: str) -> tuple[str, int, int]:
+    """(kind, m, ef_construction) of "halfvec" (the product's build parameters) or "halfvec:12:40"."""
+    kind, *params = name.split(":")
+    m, ef_construction = map(int, params) if params else (vector_index.HNSW_M, vector_index.HNSW_EF_CONSTRUCTION)
+    return kind, m, ef_construction
+
+
 def run(*, generator, count: int, n_queries: int, kinds: list[str], ef_values: list[int], reranks: list[int],
         seed: int = 11) -> dict:
-    """Load `count` rows; per kind build its index, sweep ef_search (binary: × candidates re-ranked), drop it."""
+    """Load `count` rows; per kind (or "kind:m:ef_construction" variant) build its index, sweep ef_search (binary:
+    over the candidates re-ranked), drop it."""
     queries = generator.sample(n_queries, seed=seed + 1)
     truth = exact_top_k(generator.chunks(count, seed=seed), queries, K)
     result: dict = {"rows": count, "queries": n_queries, "k": K, "m": vector_index.HNSW_M,
@@ -56,12 +64,14 @@ def run(*, generator, count: int, n_queries: int, kinds: list[str], ef_values: l
         result["load_s"] = hnsw.load(conn, generator, count, seed=seed)
         result["table_mb"] = db.table_mb(conn, TABLE)
         conn.execute("SET hnsw.iterative_scan = off")  # plain index scans, as an unfiltered search
-        for kind in kinds:
+        for name in kinds:
+            kind, m, ef_construction = variant(name)
             db.build_settings(conn)
             start = time.perf_counter()
-            conn.execute(vector_index.create_index_sql(kind, TABLE, INDEX))
-            entry = {"build_s": time.perf_counter() - start, "index_mb": db.table_mb(conn, INDEX), "sweep": []}
-            logger.info("%s index on %d rows: %.0f s, %.0f MB", kind, count, entry["build_s"], entry["index_mb"])
+            conn.execute(vector_index.create_index_sql(kind, TABLE, INDEX, m=m, ef_construction=ef_construction))
+            entry = {"build_s": time.perf_counter() - start, "index_mb": db.table_mb(conn, INDEX), "m": m,
+                     "ef_construction": ef_construction, "sweep": []}
+            logger.info("%s index on %d rows: %.0f s, %.0f MB", name, count, entry["build_s"], entry["index_mb"])
             # Binary: the candidates re-ranked are what matters; the graph search must find that many (ef_search).
             sweep = [(min(rerank, 1000), rerank) for rerank in reranks] if kind == "binary" else [
                 (ef_search, 0) for ef_search in ef_values]
@@ -74,7 +84,7 @@ def run(*, generator, count: int, n_queries: int, kinds: list[str], ef_values: l
                 entry["sweep"].append(point)
                 logger.info("%s ef_search=%d rerank=%d: %s", kind, ef_search, rerank, point)
             conn.execute(f"DROP INDEX {INDEX}")
-            result["kinds"][kind] = entry
+            result["kinds"][name] = entry
         conn.execute(f"DROP TABLE {TABLE}")
     return result
 

@@ -448,17 +448,32 @@ def _map_md(result: dict | None) -> list[str]:
     return lines
 
 
-def write(results: dict, *, stem: Path, quick: bool, machine: dict, postgres: dict, conditions: dict) -> dict:
+def write(results: dict, *, stem: Path, quick: bool, machine: dict, postgres: dict, conditions: dict,
+          date: str | None = None) -> dict:
     """Write <stem>.json and <stem>.md; returns the JSON document."""
     summary = summarise(results)
     from django.conf import settings
 
-    sizing = [row for kind in scaling.KINDS_SIZED if (row := scaling.sizing(
-        results["phases"], kind, summary.get("text_p50_ms_1m"), machine["cores"]))]
-    document = {**summary, "sizing_10m": sizing, "configured_index": settings.GALLERY_VECTOR_INDEX, "machine": machine, "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "quick": quick, "postgres": postgres, "conditions": conditions, "wall_s": results.get("wall_s"),
+    sizing = [row for kind in scaling.KINDS_SIZED for row in scaling.sizing(
+        results["phases"], kind, summary.get("text_p50_ms_1m"), machine["cores"])]
+    document = {**summary, "sizing_10m": sizing, "configured_index": settings.GALLERY_VECTOR_INDEX,
+                "machine": machine, "date": date or datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick, "postgres": postgres, "conditions": conditions, "wall_s": results.get("wall_s"),
                 "notes": results["notes"], "phases": results["phases"]}
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".json").write_text(json.dumps(document, indent=2) + "\n")
     stem.with_suffix(".md").write_text(markdown(document))
     return document
+
+
+def merge(paths: list[Path], *, stem: Path) -> dict:
+    """One report of the phases of earlier result files (the same machine's; a later file's phase wins)."""
+    documents = [json.loads(path.read_text()) for path in paths]
+    results = {"phases": {}, "notes": {}}
+    conditions: dict = {}
+    for document in documents:
+        results["phases"].update(document["phases"])
+        conditions.update(document["conditions"])
+    results["wall_s"] = sum(document.get("wall_s") or 0 for document in documents)
+    last = documents[-1]
+    return write(results, stem=stem, quick=last["quick"], machine=last["machine"], postgres=last["postgres"],
+                 conditions=conditions, date=" and ".join(document["date"] for document in documents))

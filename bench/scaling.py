@@ -20,9 +20,13 @@ HEADROOM = 0.6  # a replica kept below 60 % busy keeps its p95
 def runs(phases: dict) -> dict[int, dict]:
     """Every compact run measured, by row count."""
     found = {}
-    for phase in ("compact", "compact_1m", "compact_2m"):
+    for phase in ("compact", "compact_1m", "compact_build_1m", "compact_2m"):
         for name, run in (phases.get(phase) or {}).items():
-            found[SIZES.get(name, run.get("rows"))] = run
+            rows = SIZES.get(name, run.get("rows"))
+            if rows in found:  # another phase at the same size: its variants beside the first's
+                found[rows] = {**found[rows], "kinds": {**found[rows]["kinds"], **run["kinds"]}}
+            else:
+                found[rows] = run
     return dict(sorted(found.items()))
 
 
@@ -41,31 +45,40 @@ def _power_law(points: list[tuple[int, float]], rows: int) -> float | None:
     return y2 * (rows / n2) ** exponent
 
 
-def sizing(phases: dict, kind: str, text_p50_ms_1m: float | None, cores: int) -> dict | None:
-    """The 10M row of `kind` from its measured runs (None without one)."""
+def sizing(phases: dict, kind: str, text_p50_ms_1m: float | None, cores: int) -> list[dict]:
+    """The 10M rows of `kind` from its measured runs: one index, and ten 1M-row partitions (empty without runs)."""
     measured = {rows: run["kinds"][kind] for rows, run in runs(phases).items() if kind in run["kinds"]}
     if not measured:
-        return None
+        return []
     largest = max(measured)
     best = {rows: best_point(entry) for rows, entry in measured.items()}
     index_mb = measured[largest]["index_mb"] * TARGET_ROWS / largest
     table_mb = runs(phases)[largest]["table_mb"] * TARGET_ROWS / largest
-    p95 = _power_law([(rows, point["p95_ms"]) for rows, point in best.items() if point], TARGET_ROWS)
-    p50 = _power_law([(rows, point["p50_ms"]) for rows, point in best.items() if point], TARGET_ROWS)
-    result = {"kind": kind, "rows": TARGET_ROWS, "measured_rows": sorted(measured), "index_gb": index_mb / 1024,
-              "table_gb": table_mb / 1024,
-              "build_s": _power_law([(rows, entry["build_s"]) for rows, entry in measured.items()], TARGET_ROWS),
-              "p50_ms": p50, "p95_ms": p95,
-              "ef_search": best[largest]["ef_search"] if best[largest] else None,
-              "rerank": best[largest].get("rerank") if best[largest] else None,
-              # shared_buffers must hold the index (a query reads scattered pages of it); binary re-ranks read rows.
-              "ram_gb": index_mb / 1024 * 1.2 + (table_mb / 1024 * 0.2 if kind == "binary" else 0) + 4}
-    if text_p50_ms_1m and p50 and best.get(1_000_000):
-        page_ms = text_p50_ms_1m + p50 - best[1_000_000]["p50_ms"]  # the page at 1M, with the 10M index's cost
-        per_replica = cores * 1000 / page_ms * HEADROOM
-        result.update(page_p50_ms=page_ms, searches_per_s_per_replica=per_replica,
-                      replicas={rate: math.ceil(rate / per_replica) for rate in QUERY_RATES})
-    return result
+    # shared_buffers must hold the index (a query reads scattered pages of it); binary re-ranks read rows too.
+    ram_gb = index_mb / 1024 * 1.2 + (table_mb / 1024 * 0.2 if kind == "binary" else 0) + 4
+    common = {"kind": kind, "rows": TARGET_ROWS, "measured_rows": sorted(measured), "index_gb": index_mb / 1024,
+              "table_gb": table_mb / 1024, "ram_gb": ram_gb,
+              "largest_recall": max(point["recall10"] for point in measured[largest]["sweep"])}
+    one = {**common, "layout": "one index",
+           "build_s": _power_law([(rows, entry["build_s"]) for rows, entry in measured.items()], TARGET_ROWS),
+           "p50_ms": _power_law([(rows, point["p50_ms"]) for rows, point in best.items() if point], TARGET_ROWS),
+           "p95_ms": _power_law([(rows, point["p95_ms"]) for rows, point in best.items() if point], TARGET_ROWS),
+           "ef_search": best[largest]["ef_search"] if best[largest] else None,
+           "rerank": best[largest].get("rerank") if best[largest] else None}
+    rows = [one]
+    at_1m = best.get(1_000_000)
+    if at_1m:  # every partition searched in turn (a search filtered to one collection searches one)
+        parts = TARGET_ROWS // 1_000_000
+        rows.append({**common, "layout": f"{parts} partitions of 1M", "build_s": parts * measured[1_000_000]["build_s"],
+                     "p50_ms": parts * at_1m["p50_ms"], "p95_ms": parts * at_1m["p50_ms"] + at_1m["p95_ms"]
+                     - at_1m["p50_ms"], "ef_search": at_1m["ef_search"], "rerank": at_1m.get("rerank")})
+    for row in rows:
+        if text_p50_ms_1m and row["p50_ms"] and at_1m:
+            row["page_p50_ms"] = text_p50_ms_1m + row["p50_ms"] - at_1m["p50_ms"]  # the 1M page, this index's cost
+            per_replica = cores * 1000 / row["page_p50_ms"] * HEADROOM
+            row.update(searches_per_s_per_replica=per_replica,
+                       replicas={rate: math.ceil(rate / per_replica) for rate in QUERY_RATES})
+    return rows
 
 
 def markdown(phases: dict, sizing_rows: list[dict], cores: int) -> list[str]:
@@ -94,6 +107,13 @@ def markdown(phases: dict, sizing_rows: list[dict], cores: int) -> list[str]:
             lines.append(f"| {rows:,} | {kind} | " + (
                 f"{point['ef_search']} | {point.get('rerank', '–')} | {point['recall10']:.3f} | {point['p95_ms']:.2f}"
                 if point else "– | – | not reached | –") + f" | {entry['index_mb']:.0f} | {entry['build_s']:.0f} |")
+    if text := phases.get("text_1m"):
+        cold, warm = text.get("http_cold") or {}, text.get("http") or {}
+        lines += ["", f"HTML text-search page over HTTP with {text['rows']['rows']:,} synthetic works in the gallery "
+                  f"(ef_search {text['ef_search']}, k {text['k']}, gunicorn {text['server']['workers']}×"
+                  f"{text['server']['threads']}): right after the index build p50 {_num(cold.get('p50_ms'))} / p95 "
+                  f"{_num(cold.get('p95_ms'))} ms; once {text.get('warmed_by', 0):,} searches have brought the index "
+                  f"into shared_buffers p50 {_num(warm.get('p50_ms'))} / p95 {_num(warm.get('p95_ms'))} ms."]
     if sizing_rows:
         lines += ["", "### Sizing for 10M works (extrapolated, not measured)", "",
                   "Index size linear in the rows; build time and p50/p95 on a power law through the two largest "
@@ -101,13 +121,14 @@ def markdown(phases: dict, sizing_rows: list[dict], cores: int) -> list[str]:
                   "table for re-ranking) + 4 GB for the web and worker processes; searches per second a replica "
                   f"with {cores} cores answers at {HEADROOM:.0%} busy, from the HTML text page measured at "
                   "1M plus the index's extra cost at 10M.", "",
-                  "| kind | from sizes | index GB | table GB | RAM GB | build s | ef_search / rerank | p50 ms | p95 ms | "
-                  "page p50 ms | searches/s a replica | replicas for " + " / ".join(f"{rate}" for rate in QUERY_RATES)
-                  + " searches/s |", "| --- " * 12 + "|"]
+                  "| kind | layout | from sizes (best recall@10 at the largest) | index GB | table GB | RAM GB | build s | "
+                  "ef_search / rerank | p50 ms | p95 ms | page p50 ms | searches/s a replica | replicas for "
+                  + " / ".join(f"{rate}" for rate in QUERY_RATES) + " searches/s |", "| --- " * 13 + "|"]
         for row in sizing_rows:
             replicas = " / ".join(str(row["replicas"][rate]) for rate in QUERY_RATES) if "replicas" in row else "–"
             lines.append(
-                f"| {row['kind']} | {', '.join(f'{n:,}' for n in row['measured_rows'])} | {row['index_gb']:.1f} | "
+                f"| {row['kind']} | {row['layout']} | {', '.join(f'{n:,}' for n in row['measured_rows'])} "
+                f"({row['largest_recall']:.3f}) | {row['index_gb']:.1f} | "
                 f"{row['table_gb']:.1f} | {row['ram_gb']:.0f} | {_num(row['build_s'], 0)} | "
                 f"{row['ef_search'] or '–'} / {row['rerank'] or '–'} | {_num(row['p50_ms'])} | {_num(row['p95_ms'])} | "
                 f"{_num(row.get('page_p50_ms'))} | {_num(row.get('searches_per_s_per_replica'), 0)} | {replicas} |")

@@ -62,9 +62,10 @@ def index_expression(kind: str, column: str = "embedding") -> str:
             "binary": f"((binary_quantize({column})::bit({EMBEDDING_DIM}))) bit_hamming_ops"}[kind]
 
 
-def create_index_sql(kind: str, table: str, name: str, *, concurrently: bool = False) -> str:
+def create_index_sql(kind: str, table: str, name: str, *, concurrently: bool = False, m: int = HNSW_M,
+                     ef_construction: int = HNSW_EF_CONSTRUCTION) -> str:
     return (f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {name} ON {table} USING hnsw "
-            f"({index_expression(kind)}) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
+            f"({index_expression(kind)}) WITH (m = {m}, ef_construction = {ef_construction})")
 
 
 def order_sql(kind: str, column: str = "embedding", placeholder: str = "%s") -> str:

@@ -75,11 +75,13 @@ def test_the_sizing_table_extrapolates_from_the_largest_sizes():
             "build_s": build_s, "index_mb": index_mb, "sweep": [point, {**point, "recall10": 0.9, "p95_ms": 0.1}]}}}
 
     phases = {"compact": {"100k": run(100_000, 130, 20, 2.0)}, "compact_1m": {"1m": run(1_000_000, 1300, 200, 4.0)}}
-    (row,) = [scaling.sizing(phases, "halfvec", text_p50_ms_1m=20.0, cores=2)]
+    row, partitioned = scaling.sizing(phases, "halfvec", text_p50_ms_1m=20.0, cores=2)
+    assert partitioned["layout"] == "10 partitions of 1M" and partitioned["build_s"] == pytest.approx(2000)
+    assert partitioned["p50_ms"] == pytest.approx(20.0)  # ten 1M searches one after another
     assert row["index_gb"] == pytest.approx(13000 / 1024)
     assert row["build_s"] == pytest.approx(2000)  # 10 × the rows, 10 × the time: exponent 1
     assert row["p95_ms"] == pytest.approx(8.0)  # 2 → 4 ms per 10 × rows: 8 ms at 10M
     assert row["page_p50_ms"] == pytest.approx(22.0)  # the 1M page plus the index's extra 2 ms
     assert row["replicas"][200] == 4  # 2 cores × 1000/22 ms × 60 % ≈ 55 a replica
-    assert scaling.sizing(phases, "binary", text_p50_ms_1m=None, cores=2) is None
-    assert "| halfvec | 100,000, 1,000,000 |" in "\n".join(scaling.markdown(phases, [row], cores=2))
+    assert scaling.sizing(phases, "binary", text_p50_ms_1m=None, cores=2) == []
+    assert "| halfvec | one index | 100,000, 1,000,000 (0.990) |" in "\n".join(scaling.markdown(phases, [row], cores=2))

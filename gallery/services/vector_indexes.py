@@ -41,9 +41,10 @@ def missing(kind: str | None = None) -> list[str]:
     return [table.index_name(kind) for table in vector_index.TABLES if table.index_name(kind) not in valid]
 
 
-def build(kind: str | None = None, *, concurrently: bool = True, report: Callable[[str], None] = logger.info
-          ) -> list[str]:
-    """Build `kind`'s indexes (the configured kind by default) where missing, then drop the other kinds'.
+def build(kind: str | None = None, *, concurrently: bool = True, keep_others: bool = False,
+          report: Callable[[str], None] = logger.info) -> list[str]:
+    """Build `kind`'s indexes (the configured kind by default) where missing, then drop the other kinds' (unless
+    `keep_others`: processes still configured with another kind keep their index until they restart).
 
     Concurrently (the default) searches go on meanwhile, from the old index until it is dropped; that cannot run
     inside a transaction, so tests pass concurrently=False. A concurrent build that failed leaves an invalid index,
@@ -67,7 +68,7 @@ def build(kind: str | None = None, *, concurrently: bool = True, report: Callabl
                 cursor.execute(vector_index.create_index_sql(kind, table.table, name, concurrently=concurrently))
                 built.append(name)
             for other in vector_index.KINDS:
-                if other != kind and table.index_name(other) in states:
+                if other != kind and table.index_name(other) in states and not keep_others:
                     report(f"Dropping {table.index_name(other)} ({other}).")
                     cursor.execute(_drop_sql(table.index_name(other), concurrently))
         cursor.execute("RESET maintenance_work_mem")
