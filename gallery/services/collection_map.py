@@ -184,6 +184,8 @@ def collection_map_compute(*, model_id: str, sample: int | None = None) -> Colle
     CollectionMap.objects.filter(pk=layout.pk).update(timings=timings)
     layout.timings = timings
     logger.info("Collection map: %d works laid out by %s in %.1f s (%s)", len(ids), method, timings["total"], timings)
+    with _cache_lock:  # this process's pages show the new layout at once, not after DATA_CHECK_TTL_S
+        _cached.clear()
     return layout
 
 
