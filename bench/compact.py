@@ -88,8 +88,3 @@ def run(*, generator, count: int, n_queries: int, kinds: list[str], ef_values: l
         conn.execute(f"DROP TABLE {TABLE}")
     return result
 
-
-def best_point(entry: dict, *, min_recall: float = 0.98) -> dict | None:
-    """The sweep point with the lowest p95 among those reaching `min_recall`."""
-    points = [point for point in entry["sweep"] if point["recall10"] >= min_recall]
-    return min(points, key=lambda point: point["p95_ms"]) if points else None

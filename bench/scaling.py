@@ -47,13 +47,14 @@ def _power_law(points: list[tuple[int, float]], rows: int) -> float | None:
 
 def sizing(phases: dict, kind: str, text_p50_ms_1m: float | None, cores: int) -> list[dict]:
     """The 10M rows of `kind` from its measured runs: one index, and ten 1M-row partitions (empty without runs)."""
-    measured = {rows: run["kinds"][kind] for rows, run in runs(phases).items() if kind in run["kinds"]}
+    every_run = runs(phases)
+    measured = {rows: run["kinds"][kind] for rows, run in every_run.items() if kind in run["kinds"]}
     if not measured:
         return []
     largest = max(measured)
     best = {rows: best_point(entry) for rows, entry in measured.items()}
     index_mb = measured[largest]["index_mb"] * TARGET_ROWS / largest
-    table_mb = runs(phases)[largest]["table_mb"] * TARGET_ROWS / largest
+    table_mb = every_run[largest]["table_mb"] * TARGET_ROWS / largest
     # shared_buffers must hold the index (a query reads scattered pages of it); binary re-ranks read rows too.
     ram_gb = index_mb / 1024 * 1.2 + (table_mb / 1024 * 0.2 if kind == "binary" else 0) + 4
     common = {"kind": kind, "rows": TARGET_ROWS, "measured_rows": sorted(measured), "index_gb": index_mb / 1024,

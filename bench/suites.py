@@ -70,11 +70,11 @@ def run_compact_1m(context: Context) -> dict:
     of build memory push the gallery's rows and the CLIP weights out of the caches the timed phases rely on."""
     from django.conf import settings
 
-    from bench import compact
+    from bench import compact, scaling
 
     result = compact.run(generator=context.clustered(), count=1_000_000, n_queries=200, kinds=COMPACT_KINDS,
                          ef_values=[40, 64, 100, 200, 400], reranks=[200, 400, 1000])
-    if point := compact.best_point(result["kinds"][settings.GALLERY_VECTOR_INDEX]):
+    if point := scaling.best_point(result["kinds"][settings.GALLERY_VECTOR_INDEX]):
         context.ef_search_1m = point["ef_search"]
     return {"1m": result}
 
