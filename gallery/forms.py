@@ -144,6 +144,8 @@ class SearchForm(ResultOptionsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.facets = facets.search_facets()
+        if not self._facets_know(self.facets):  # maybe added since this process last looked
+            self.facets = facets.search_facets(fresh=True)
         self.fields["genre"].choices = [("", gettext("Any genre"))] + [(g, g) for g in self.facets.genres]
         self.fields["nationality"].choices = [("", gettext("Any nationality"))] + [
             (n, n) for n in self.facets.nationalities]
@@ -152,6 +154,13 @@ class SearchForm(ResultOptionsForm):
             (c, c) for c in catalogue.classifications]
         self.fields["department"].widget.choices = [("", gettext("Any department"))] + [
             (d, d) for d in catalogue.departments]
+
+    def _facets_know(self, current: facets.Facets) -> bool:
+        """Whether `current` lists the genre and nationality this form was given (an empty form's, trivially)."""
+        if not self.is_bound:
+            return True
+        return all(not value or value in known for value, known in (
+            (self.data.get("genre"), current.genres), (self.data.get("nationality"), current.nationalities)))
 
     def clean_k(self) -> int:
         return self.cleaned_data["k"] or DEFAULT_K

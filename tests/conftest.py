@@ -40,6 +40,15 @@ def _no_rate_limits(settings):
     settings.RATELIMIT_ENABLE = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_facets():
+    """The search form's lists are kept per process for a moment (gallery/services/facets.py); each test's database
+    starts anew, so must they."""
+    from gallery.services import facets
+
+    facets.clear()
+
+
 @pytest.fixture(scope="session")
 def clip_encoder(django_db_blocker):
     """The real ClipEncoder with deterministic untrained ViT-B-32 weights, loaded once for the whole session."""

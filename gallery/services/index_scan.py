@@ -13,13 +13,14 @@ from gallery.querysets import SearchFilters
 
 EXACT_SEARCH_MAX_ROWS = 1000  # up to this many searchable works, a search compares every vector (exact, a few ms)
 
-# The planner switch a search turns off for its own transaction, and the statements that do and undo it. Fixed SQL:
-# set_config's name is a parameter, but RESET takes an identifier, so each is spelt out here rather than formatted.
-_SWITCH_OFF = "SELECT set_config(%s, 'off', true)"
+# The planner switch a search turns off for its own transaction, and the statement that undoes it (RESET takes an
+# identifier, so each is spelt out here rather than formatted).
 _RESET = {"enable_indexscan": "RESET enable_indexscan", "enable_sort": "RESET enable_sort"}
+# One round trip: the search's settings, and the switch chosen by the capped count of the rows it can return.
 _PLAN_SQL = ("SELECT set_config('hnsw.ef_search', %s, true), "
              "set_config('hnsw.iterative_scan', 'strict_order', true), "
-             "(SELECT count(*) FROM ({searchable}) AS searchable) <= %s")
+             "set_config(CASE WHEN exact THEN 'enable_indexscan' ELSE 'enable_sort' END, 'off', true), exact "
+             "FROM (SELECT (SELECT count(*) FROM ({searchable}) AS searchable) <= %s AS exact) AS plan")
 
 
 @contextlib.contextmanager
@@ -39,8 +40,7 @@ def index_scan_settings(*, ef_search: int, model_id: str, filters: SearchFilters
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
     with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
         cursor.execute(plan_sql, [str(min(ef_search, 1000)), *params, EXACT_SEARCH_MAX_ROWS])
-        switch = "enable_indexscan" if cursor.fetchone()[2] else "enable_sort"
-        cursor.execute(_SWITCH_OFF, [switch])
+        switch = "enable_indexscan" if cursor.fetchone()[3] else "enable_sort"
         yield
         cursor.execute(_RESET[switch])  # the request's later queries (more by this artist) need sorts and indexes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from gallery.models import Artist, Artwork
 from gallery.page_paths import page_path
@@ -20,6 +21,7 @@ class StripItem:
     title: str
     url: str
     thumbnail_url: str
+    alt: str  # "<title> by <artist>" in the page's language: a template tag per thumbnail costs more (bench/README.md)
 
 
 @dataclass
@@ -100,8 +102,10 @@ def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None
         for pk, artist_id, title, thumbnail in cursor.fetchall():
             by_artist.setdefault(artist_id, []).append((pk, title, thumbnail))
     thumbnails = Artwork._meta.get_field("thumbnail").storage
+    alt = gettext("%(title)s by %(name)s")
     for hit in hits:
         others = [row for row in by_artist.get(hit.artwork.artist_id, []) if row[0] != hit.artwork.pk]
+        name = hit.artwork.artist.name if others else ""
         hit.more_by_artist = [StripItem(pk=pk, title=title, url=page_path("gallery:artwork-detail", pk),
-                                        thumbnail_url=thumbnails.url(thumbnail))
+                                        thumbnail_url=thumbnails.url(thumbnail), alt=alt % {"title": title, "name": name})
                               for pk, title, thumbnail in others[:per_artist]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.urls import reverse
@@ -23,7 +24,8 @@ def _artist_names(html: str) -> list[str]:
     return re.findall(r'<option value="([^"]+)"', datalist)
 
 
-def test_search_form_offers_what_the_artists_have_and_follows_every_change(client):
+def test_search_form_offers_what_the_artists_have_and_follows_every_change(client, monkeypatch):
+    monkeypatch.setattr(facets, "FACETS_RECHECK_S", 0.0)  # every page compares the lists with the table
     monet = ArtistFactory(name="Claude Monet", genres=["Impressionism"], nationality="French")
     ArtistFactory(name="Frida Kahlo", genres=["Primitivism", "Surrealism"], nationality="Mexican,German")
     page = client.get(reverse("gallery:search")).content.decode()
@@ -44,6 +46,22 @@ def test_search_form_offers_what_the_artists_have_and_follows_every_change(clien
     assert _artist_names(page) == ["Frida Kahlo", "Hokusai"]
 
 
+def test_a_process_compares_its_lists_with_the_table_at_most_once_per_interval(client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(facets, "FACETS_RECHECK_S", 0.5)
+    ArtistFactory(name="Claude Monet", genres=["Impressionism"])
+    assert _options(client.get(reverse("gallery:search")).content.decode(), "genre") == ["Impressionism"]
+    ArtistFactory(name="Hokusai", genres=["Ukiyo-e"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("gallery:search")).content.decode()
+    assert _options(page, "genre") == ["Impressionism"]  # within the interval: the lists as they were
+    assert not [query for query in queries if "gallery_artist" in query["sql"]]
+    time.sleep(0.6)
+    assert _options(client.get(reverse("gallery:search")).content.decode(), "genre") == ["Impressionism", "Ukiyo-e"]
+
+
 def test_a_new_genre_is_a_valid_filter_at_once(client):
     ArtistFactory(name="Claude Monet", genres=["Impressionism"])
     client.get(reverse("gallery:search"))  # the lists are now cached
@@ -54,6 +72,7 @@ def test_a_new_genre_is_a_valid_filter_at_once(client):
 
 def test_artist_names_are_suggested_only_while_the_list_is_short(client, monkeypatch):
     monkeypatch.setattr(facets, "DATALIST_LIMIT", 2)
+    monkeypatch.setattr(facets, "FACETS_RECHECK_S", 0.0)
     ArtistFactory(name="Claude Monet")
     ArtistFactory(name="Frida Kahlo")
     assert _artist_names(client.get(reverse("gallery:search")).content.decode()) == ["Claude Monet", "Frida Kahlo"]

@@ -27,6 +27,7 @@ def test_more_by_artist_excludes_the_hit_itself(artist):
             work = by_pk[item.pk]
             assert (item.title, item.url, item.thumbnail_url) == (work.title, work.get_absolute_url(),
                                                                  work.thumbnail.url)
+            assert item.alt == f"{work.title} by {work.artist.name}"
 
 
 def test_more_by_artist_reads_a_few_index_entries_not_every_work_of_the_artist(artist):
