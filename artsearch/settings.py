@@ -130,6 +130,11 @@ CACHES = {"default": env.cache_url_config(env("DJANGO_CACHE_URL", default=REDIS_
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Fail fast when redis is down: the cache only holds rate-limit counters and paged image queries.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+# Rendered pieces that many pages share (an artist's entry beside the results, `{% cache %}`), kept in each process: a
+# shared cache would cost a round trip a piece. Their keys hold what they show, so nothing there goes stale.
+CACHES["template_fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                "LOCATION": "artsearch-template-fragments", "TIMEOUT": 3600,
+                                "OPTIONS": {"MAX_ENTRIES": 5000}}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

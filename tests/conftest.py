@@ -41,12 +41,15 @@ def _no_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_facets():
-    """The search form's lists are kept per process for a moment (gallery/services/facets.py); each test's database
-    starts anew, so must they."""
+def _fresh_process_caches():
+    """The search form's lists (gallery/services/facets.py) and rendered fragments are kept per process; each test's
+    database starts anew, so must they."""
+    from django.core.cache import caches
+
     from gallery.services import facets
 
     facets.clear()
+    caches["template_fragments"].clear()
 
 
 @pytest.fixture(scope="session")

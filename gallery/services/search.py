@@ -39,7 +39,7 @@ HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "accession_numbe
               "medium", "dimensions", "classification", "department", "credit_line", "rights", "rights_url",
               "source_url", "artist_id", "artist__name", "artist__slug", "artist__sort_name", "artist__bio_line",
               "artist__birth_year", "artist__death_year", "artist__genres", "artist__nationality", "artist__bio",
-              "artist__wikipedia_url")
+              "artist__wikipedia_url", "artist__updated_at")
 
 
 class QueryExpired(ValueError):

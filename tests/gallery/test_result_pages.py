@@ -45,6 +45,29 @@ def test_results_show_each_artists_facts_once_and_compact_captions(client, two_a
     assert re.search(r"Frida Kahlo</a></h3>\s*<p class=\"muted\">5 works on this page", html)
 
 
+def test_an_artists_entry_is_rendered_once_and_again_when_it_changes(client, two_artists, artist):
+    """The entries beside the results come from the per-process fragment cache until what they show changes."""
+    search = {"q": "a quiet room", "k": 10}
+
+    def facts_rendered(response) -> int:
+        return sum(template.name == "includes/_artist_facts.html" for template in response.templates)
+
+    assert facts_rendered(client.get(reverse("gallery:search"), search)) == 2
+    again = client.get(reverse("gallery:search"), search)
+    assert facts_rendered(again) == 0 and again.content.decode().count("Frida&#x27;s own biography.") == 1
+    frida = two_artists[0].artist
+    frida.bio = "A new biography."
+    frida.save()
+    edited = client.get(reverse("gallery:search"), search)
+    assert facts_rendered(edited) == 1
+    assert "A new biography." in edited.content.decode() and "Frida&#x27;s own biography." not in edited.content.decode()
+    client.cookies["django_language"] = "fr"
+    french = client.get(reverse("gallery:search"), search)
+    assert facts_rendered(french) == 2 and "Nationalité" in french.content.decode()
+    fewer = client.get(reverse("gallery:search"), {**search, "k": 4})  # another count on the page, another strip
+    assert facts_rendered(fewer) == 2
+
+
 def test_result_pictures_carry_their_shape_and_catalogue_alt_text(client, two_artists):
     Artwork.objects.filter(pk=two_artists[1].pk).update(date="1939")
     html = client.get(reverse("gallery:search"), {"q": "Work 1", "k": 10}).content.decode()
