@@ -20,7 +20,7 @@ from bench import baselines, db
 from bench.stats import median, ratio
 from gallery import kaggle
 from gallery.models import Artist, Artwork
-from gallery.services import importer
+from gallery.services import encoding, importer, ingest
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +57,18 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
         "batch32": (batch32_limit, lambda: baselines.import_batch32(root, files[:batch32_limit], naive)),
         "loop": (loop_limit, lambda: baselines.import_one_at_a_time(root, files[:loop_limit], naive)),
     }
-    # The two halves of a --sync import, each alone. The encoding thread's work: the product encoder on the small
-    # crops the import hands it (shrink_for_encoding), nothing stored. The calling thread's work: the same import with
-    # embedding left queued for the worker (the command's default), plus the shrinking it does for the encoder.
+    # The two halves of a --sync import, each alone. The encoding thread's work: encoding.encode_pictures on what
+    # the import hands it, batch by batch, nothing stored. The calling thread's work: the same import with embedding
+    # left queued for the worker (the command's default), then what it does for and after the encoder: preparing
+    # each picture's inputs (crops, keypoints; timed apart) and storing the encoded batches (vectors, keypoints and
+    # their visual words).
     decoded = [Image.open(image_file.path).convert("RGB") for image_file in files]
-    shrunk = [encoder.shrink_for_encoding(image) for image in decoded]
-    variants["encoder_only"] = (limit, lambda: len(encoder.encode_images(shrunk)))
-    variants["storing_only"] = (limit, lambda: _import_queued(root, limit))
+    inputs = [encoding.picture_inputs(image, encoder=encoder) for image in decoded]
+    encoded = _encode(inputs, encoder)  # what the storing half stores
+    variants["encoder_only"] = (limit, lambda: len(_encode(inputs, encoder)))
+    variants["storing_only"] = (limit, lambda: _import_queued(root, limit, encoded, encoder.model_id))
     rates: dict[str, list[float]] = {name: [] for name in variants}
-    shrink_seconds: list[float] = []
+    inputs_seconds: list[float] = []
     vectors: dict[str, dict[str, np.ndarray]] = {}
     for round_ in range(rounds):
         names = list(variants)
@@ -86,11 +89,11 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
             logger.info("round %d %s: %d images in %.1f s = %.1f img/s", round_ + 1, name, count, seconds,
                         count / seconds)
         start = time.perf_counter()
-        [encoder.shrink_for_encoding(image) for image in decoded]
-        shrink_seconds.append((time.perf_counter() - start) / limit)
+        [encoding.picture_inputs(image, encoder=encoder) for image in decoded]
+        inputs_seconds.append((time.perf_counter() - start) / limit)
     reset_gallery()
-    bounds = [overlap_bound(encoder_rate=e, storing_rate=s, shrink_seconds=k)
-              for e, s, k in zip(rates["encoder_only"], rates["storing_only"], shrink_seconds)]
+    bounds = [overlap_bound(encoder_rate=e, storing_rate=s, inputs_seconds=k)
+              for e, s, k in zip(rates["encoder_only"], rates["storing_only"], inputs_seconds)]
     product_cos = cosines(vectors["product"], vectors["batch32"])
     loop_cos = cosines(vectors["loop"], vectors["batch32"])
     per_round = {name: values for name, values in rates.items()}
@@ -103,7 +106,7 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
         "ratio_vs_batch32": median([p / b for p, b in zip(rates["product"], rates["batch32"])]),
         "ratio_vs_loop": median([p / b for p, b in zip(rates["product"], rates["loop"])]),
         "encoder_only_ratio_vs_loop": median([e / b for e, b in zip(rates["encoder_only"], rates["loop"])]),
-        "shrink_ms": median(shrink_seconds) * 1000,
+        "inputs_ms": median(inputs_seconds) * 1000,
         "overlap_bound_img_per_s": median(bounds),
         "overlap_bound_ratio_vs_loop": median([b / loop for b, loop in zip(bounds, rates["loop"])]),
         # Issue 21's import goal: the product against what these cores allow it, round by round.
@@ -115,24 +118,37 @@ def run(*, root: Path, limit: int, batch32_limit: int, loop_limit: int, rounds: 
     }
 
 
-def _import_queued(root: Path, limit: int) -> int:
-    """The import without --sync: rows stored, embedding jobs queued. The jobs are dropped (no worker here)."""
+def _encode(inputs: list[encoding.PictureInputs], encoder) -> list[encoding.EncodedPicture]:
+    """What the import's encoding thread does, batch by batch as the import hands them over."""
+    size = ingest.EMBED_BATCH_SIZE
+    return [item for start in range(0, len(inputs), size)
+            for item in encoding.encode_pictures(inputs[start:start + size], encoder=encoder)]
+
+
+def _import_queued(root: Path, limit: int, encoded: list[encoding.EncodedPicture], model_id: str) -> int:
+    """The import without --sync (rows stored, embedding jobs queued, then dropped: no worker here), then the encoded
+    batches stored on its rows as the --sync import's calling thread stores them."""
     from artsearch.celery import app
 
     imported = importer.dataset_import(root=root, limit=limit).imported
     app.control.purge()
+    ids = list(Artwork.objects.order_by("pk").values_list("pk", flat=True))  # the import's order: the files'
+    size = ingest.EMBED_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        ingest.artworks_attach_vectors(artwork_ids=ids[start:start + size], encoded=encoded[start:start + size],
+                                       model_id=model_id)
     return imported
 
 
-def overlap_bound(*, encoder_rate: float, storing_rate: float, shrink_seconds: float, cores: int = 2) -> float:
+def overlap_bound(*, encoder_rate: float, storing_rate: float, inputs_seconds: float, cores: int = 2) -> float:
     """The most images/s a --sync import could reach if its two halves overlapped perfectly on `cores` cores.
 
     Encoding keeps every core busy (its torch threads scale almost linearly: 83 images/s on one thread, 168 on two,
     measured 2026-11-25), so it costs `cores / encoder_rate` core-seconds an image; the calling thread's storing and
-    shrinking cost their wall time on one core. Nothing can beat the sum of both spread over all the cores, nor the
-    storing half alone on its one thread.
+    preparing of the encoder's inputs cost their wall time on one core. Nothing can beat the sum of both spread over
+    all the cores, nor the calling thread's half alone on its one thread.
     """
-    storing = 1 / storing_rate + shrink_seconds
+    storing = 1 / storing_rate + inputs_seconds
     return 1 / max(1 / encoder_rate + storing / cores, storing)
 
 

@@ -179,6 +179,11 @@ def markdown(document: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _inputs_ms(ingest: dict) -> float:
+    """The calling thread's time an image preparing the encoder's inputs (runs before 2026-12-06: cropping only)."""
+    return ingest["inputs_ms"] if "inputs_ms" in ingest else ingest["shrink_ms"]
+
+
 def _ingest_md(ingest: dict | None) -> list[str]:
     if not ingest:
         return []
@@ -196,10 +201,10 @@ def _ingest_md(ingest: dict | None) -> list[str]:
     ratios = {"product": 1.0, "batch32": ingest["ratio_vs_batch32"], "loop": ingest["ratio_vs_loop"]}
     names = {"product": "product (pipelined, bf16 auto)", "batch32": "naive open_clip fp32, batch 32",
              "loop": "tutorial loop, one image at a time, fp32",
-             "encoder_only": "the encoding half alone: the product's encoder on the import's 224×224 crops, "
-                             "both cores, nothing stored",
-             "storing_only": "the storing half alone: the same import with embedding queued (no --sync), "
-                             "one thread"}
+             "encoder_only": "the encoding half alone: the import's encoding of its pictures' inputs, batch by "
+                             "batch, both cores, nothing stored",
+             "storing_only": "the storing half alone: the same import with embedding queued (no --sync), then "
+                             "the encoded batches stored on its rows (vectors, keypoints, visual words), one thread"}
     for name, rate in ingest["img_per_s"].items():
         per_round = ", ".join(f"{value:.1f}" for value in ingest["rates"][name])
         ratio = _fmt(ratios[name], 2) if name in ratios else "—"
@@ -208,7 +213,8 @@ def _ingest_md(ingest: dict | None) -> list[str]:
         lines += ["", f"The encoding half alone runs at {ingest['encoder_only_ratio_vs_loop']:.1f}× the "
                       "one-at-a-time loop. A `--sync` import runs both halves at once: even if they overlapped "
                       "perfectly, with the encoder's two threads busy all the time and the storing thread "
-                      f"(plus {ingest['shrink_ms']:.2f} ms an image cropping for the encoder) filling what is "
+                      f"(plus {_inputs_ms(ingest):.2f} ms an image preparing the encoder's inputs: crops, "
+                      "keypoints) filling what is "
                       f"left of the two cores, it could not exceed **{ingest['overlap_bound_img_per_s']:.1f} "
                       f"images/s, {ingest['overlap_bound_ratio_vs_loop']:.1f}× the loop** (median of per-round "
                       "bounds, `bench.ingest.overlap_bound`)."]

@@ -42,14 +42,12 @@ class Vocabulary:
 
     def words(self, descriptors: np.ndarray) -> np.ndarray:
         """The word id of each descriptor (n, 32) uint8."""
-        found = np.empty(len(descriptors), dtype=np.int64)
         if not len(descriptors):
-            return found
+            return np.empty(0, dtype=np.int64)
         centre = hamming(descriptors, self.centres).argmin(axis=1)
-        for index in np.unique(centre):
-            chosen = centre == index
-            found[chosen] = index * self.leaves.shape[1] + hamming(descriptors[chosen], self.leaves[index]).argmin(1)
-        return found
+        # Each descriptor against its own centre's leaves, all at once: (n, branching, 32).
+        leaf = _distances(_as_words(descriptors), _as_words(self.leaves[centre])).argmin(axis=1)
+        return centre.astype(np.int64) * self.leaves.shape[1] + leaf
 
     def bits(self, descriptors: np.ndarray) -> np.ndarray:
         """The set of words of these descriptors, as a bool array of `size` (what the `words` column holds)."""
@@ -68,12 +66,26 @@ class Vocabulary:
 
 def hamming(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Hamming distances (len(first), len(second)) between rows of 32-byte descriptors."""
-    a = np.ascontiguousarray(first, dtype=np.uint8).view(np.uint64)
-    b = np.ascontiguousarray(second, dtype=np.uint8).view(np.uint64)
-    out = np.empty((len(a), len(b)), dtype=np.uint16)
-    step = max(1, 2**20 // max(len(b), 1))  # about 32 MB of intermediate XORs at a time
-    for start in range(0, len(a), step):
-        out[start:start + step] = np.bitwise_count(a[start:start + step, None, :] ^ b[None, :, :]).sum(axis=-1)
+    a, b = _as_words(first), _as_words(second)
+    if not len(a):
+        return np.empty((0, len(b)), dtype=np.uint16)
+    step = max(1, 2**22 // max(len(b), 1))  # about 32 MB of intermediate XORs at a time
+    return np.concatenate([_distances(a[start:start + step], b) for start in range(0, len(a), step)])
+
+
+def _as_words(descriptors: np.ndarray) -> np.ndarray:
+    """32-byte descriptors as four 64-bit words each (the last axis)."""
+    return np.ascontiguousarray(descriptors, dtype=np.uint8).view(np.uint64)
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamming distances of a's rows (n, 4) to b's rows: (m, 4) for every pair, or (n, m, 4) for row i's own m.
+
+    One 64-bit word at a time: XOR-ing along a last axis of four costs several times more in numpy (bench/README.md)."""
+    other = b[None] if b.ndim == 2 else b
+    out = np.zeros((len(a), other.shape[1]), dtype=np.uint16)
+    for word in range(a.shape[1]):
+        out += np.bitwise_count(a[:, word, None] ^ other[:, :, word])
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import numpy as np
 import pytest
 
 import bench
@@ -85,3 +86,25 @@ def test_the_sizing_table_extrapolates_from_the_largest_sizes():
     assert row["replicas"][200] == 4  # 2 cores × 1000/22 ms × 60 % ≈ 55 a replica
     assert scaling.sizing(phases, "binary", text_p50_ms_1m=None, cores=2) == []
     assert "| halfvec | one index | 100,000, 1,000,000 (0.990) |" in "\n".join(scaling.markdown(phases, [row], cores=2))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_bounds_halves_do_the_sync_imports_work(clip_encoder):
+    """bench/ingest.py times the two halves of a --sync import alone: the encoding of the import's inputs, and the
+    import with embedding queued followed by storing what was encoded; together they leave the rows as --sync does."""
+    from PIL import Image
+
+    from bench import ingest
+    from gallery import kaggle
+    from gallery.models import Artwork, ArtworkKeypoints
+    from gallery.services import encoding
+    from tests.helpers import DATASET as root
+    files = list(kaggle.iter_images(kaggle.find_images_dir(root)))[:4]
+    inputs = [encoding.picture_inputs(Image.open(item.path).convert("RGB"), encoder=clip_encoder) for item in files]
+    encoded = ingest._encode(inputs, clip_encoder)
+    assert len(encoded) == 4 and all(item.keypoints is not None for item in encoded)
+    assert ingest._import_queued(root, 4, encoded, clip_encoder.model_id) == 4
+    rows = list(Artwork.objects.order_by("pk"))
+    assert [row.status for row in rows] == [Artwork.Status.READY] * 4
+    assert all(np.allclose(row.embedding, item.vector, atol=1e-6) for row, item in zip(rows, encoded))
+    assert ArtworkKeypoints.objects.filter(artwork__in=rows).count() == 4

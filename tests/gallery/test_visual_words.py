@@ -31,6 +31,11 @@ def test_the_shipped_vocabulary_names_a_descriptor_by_its_nearest_leaf():
     centre = visual_words.hamming(descriptors, vocabulary.centres).argmin(axis=1)
     assert np.array_equal(words // 128, centre)
     assert vocabulary.bit_string(descriptors).count("1") == len(set(words.tolist()))
+    # Each word is the nearest leaf of its centre, bit by bit (the first of equals).
+    bits = np.unpackbits(descriptors, axis=1)
+    for descriptor, word in zip(bits[:200], words[:200]):
+        leaves = np.unpackbits(vocabulary.leaves[word // 128], axis=1)
+        assert word % 128 == int(np.argmin((leaves != descriptor).sum(axis=1)))
 
 
 def test_hamming_distances_count_differing_bits():
