@@ -482,4 +482,5 @@ def merge(paths: list[Path], *, stem: Path) -> dict:
     results["wall_s"] = sum(document.get("wall_s") or 0 for document in documents)
     last = documents[-1]
     return write(results, stem=stem, quick=last["quick"], machine=last["machine"], postgres=last["postgres"],
-                 conditions=conditions, date=" and ".join(document["date"] for document in documents))
+                 conditions=conditions, date=" and ".join(dict.fromkeys(date for document in documents
+                                                                  for date in document["date"].split(" and "))))

@@ -2,10 +2,10 @@
 
 Genres, nationalities and artist names: building the lists reads every artist; checking that they are still current
 costs one aggregate over the artists (how many, last change), so the lists are rebuilt only after a curator adds,
-edits or deletes an artist. That check itself reads every artist (about 2 ms at 20,000), so a process makes it at most
-once per FACETS_RECHECK_S; a form given a genre or nationality its lists do not know checks at once (a genre added a
-moment ago is a valid filter). Classifications and departments come from the artworks, a larger table: they are read
-again at most once a minute.
+edits or deletes an artist. That check itself reads every artist (a measurable part of a search page with tens of
+thousands of artists: bench/README.md), so a process makes it at most once per FACETS_RECHECK_S; a form given a genre
+or nationality its lists do not know checks at once (a genre added a moment ago is a valid filter). Classifications
+and departments come from the artworks, a larger table: they are read again at most once a minute.
 """
 
 from __future__ import annotations
