@@ -62,7 +62,8 @@ def test_redis_outage_keeps_uploads_and_search_working(start_worker, private_red
                                                        clip_encoder):
     redis, url = private_redis
     port = int(url.rsplit(":", 1)[1].split("/")[0])
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+    settings.CACHES = {**settings.CACHES,  # the per-process fragment cache stays
+                       "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
                                    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     settings.RATELIMIT_ENABLE = True  # its counters live in the redis that is about to go away
     searchable = ingest.artwork_create(artist=artist, title="Already here", image=painting_upload(30), enqueue=False)

@@ -58,7 +58,8 @@ def test_api_rate_limit_answers_json(client, searchable_artworks, rate_limits):
 
 def test_rate_limit_fails_open_when_redis_is_down(client, searchable_artworks, settings, caplog):
     settings.RATELIMIT_ENABLE = True
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings.CACHES = {**settings.CACHES,  # the per-process fragment cache stays
+                       "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on port 9
                                    "OPTIONS": {"socket_connect_timeout": 0.5}}}
     response = client.get(reverse("gallery:search"), {"q": "x"})
