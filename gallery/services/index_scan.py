@@ -17,10 +17,11 @@ EXACT_SEARCH_MAX_ROWS = 1000  # up to this many searchable works, a search compa
 # identifier, so each is spelt out here rather than formatted).
 _RESET = {"enable_indexscan": "RESET enable_indexscan", "enable_sort": "RESET enable_sort"}
 # One round trip: the search's settings, and the switch chosen by the capped count of the rows it can return.
+# OFFSET 0 keeps `plan` a subquery of its own: pulled up, the count ran once for each use of `exact`.
 _PLAN_SQL = ("SELECT set_config('hnsw.ef_search', %s, true), "
              "set_config('hnsw.iterative_scan', 'strict_order', true), "
              "set_config(CASE WHEN exact THEN 'enable_indexscan' ELSE 'enable_sort' END, 'off', true), exact "
-             "FROM (SELECT (SELECT count(*) FROM ({searchable}) AS searchable) <= %s AS exact) AS plan")
+             "FROM (SELECT (SELECT count(*) FROM ({searchable}) AS searchable) <= %s AS exact OFFSET 0) AS plan")
 
 
 @contextlib.contextmanager

@@ -79,3 +79,16 @@ def test_a_selective_filter_in_a_large_collection_compares_every_matching_vector
         with index_scan.index_scan_settings(ef_search=100, model_id=FixedEncoder.model_id):
             assert INDEX in search.nearest_queryset(
                 unit_vector(0), filters=SearchFilters(), model_id=FixedEncoder.model_id, depth=25)[:25].explain()
+
+
+@pytest.mark.parametrize("filters", [SearchFilters(), SearchFilters(genre="Post-Impressionism")],
+                         ids=["no filter", "broad filter"])
+def test_the_planning_statement_counts_the_searchable_rows_once(artist, filters):
+    """The count decides the switch and is returned: PostgreSQL, left to pull the subquery up, ran it for each."""
+    ready_artworks(artist, np.random.default_rng(9).standard_normal((20, EMBEDDING_DIM)))
+    plan_sql, params = (index_scan._plan_sql(FixedEncoder.model_id) if not filters.active
+                        else index_scan._filtered_plan_sql(FixedEncoder.model_id, filters))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {plan_sql}", ["100", *params, index_scan.EXACT_SEARCH_MAX_ROWS])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert plan.count("InitPlan") == 1, plan
