@@ -97,6 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # the sam
 DATABASES["default"]["ATOMIC_REQUESTS"] = True  # on_commit callbacks fire after the whole request commits
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# libpq waits for a host that went dark as long as TCP does (minutes): requests and /healthz would hang with it.
+# A connect_timeout in DATABASE_URL's query string wins.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout",
+                                                          env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Read replicas (README "Read replicas"; artsearch/replicas.py): streaming standbys of DATABASE_URL that visitors'

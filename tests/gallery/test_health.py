@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import time
 
 import pytest
 import requests
+from django.conf import settings
+from django.db import connection, connections
 from django.urls import reverse
 
 from gallery.broker import broker_redis
+from gallery.services import monitoring
 from gallery.worker_heartbeats import KEY_PREFIX
 from tests.artsearch.test_gunicorn import gunicorn  # noqa: F401 (the production server, as a fixture)
 from tests.helpers import free_port, stop_process, wait_for
@@ -125,3 +130,22 @@ def test_unreachable_database_is_named_by_the_production_server(gunicorn):  # no
     assert response.status_code == 503 and "database" in body["failed"]
     assert body["checks"]["database"]["error"] == "unreachable (OperationalError)"
     assert body["checks"]["redis"] == {"ok": True}
+
+
+def test_a_database_host_that_never_answers_fails_the_check_within_the_connect_timeout(db):
+    """A server that takes the connection and says nothing (a host gone dark behind a proxy): the database check
+    gives up after DATABASE_CONNECT_TIMEOUT, where libpq alone would wait as long as TCP does."""
+    timeout = settings.DATABASES["default"]["OPTIONS"]["connect_timeout"]
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel completes the handshake; nothing answers
+        dark = {**connection.settings_dict, "HOST": "127.0.0.1", "PORT": silent.getsockname()[1]}
+        original = connections["default"]
+        connections["default"] = original.__class__(dark, "default")
+        try:
+            started = time.monotonic()
+            check = monitoring.database_check()
+            elapsed = time.monotonic() - started
+        finally:
+            connections["default"].close()
+            connections["default"] = original
+    assert not check.ok and check.error == "unreachable (OperationalError)"
+    assert timeout <= elapsed < timeout + 3
