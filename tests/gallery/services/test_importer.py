@@ -56,6 +56,16 @@ def test_each_batch_is_stored_with_one_insert(kaggle_folder_of_40):
     assert Artwork.objects.count() == 40
 
 
+def test_a_sync_import_hands_the_encoder_a_small_first_batch(kaggle_folder_of_40):
+    """The encoder waits for the first stored batch: 8 files start it, then batches of 32."""
+    with CaptureQueriesContext(connection) as queries:
+        report = importer.dataset_import(root=kaggle_folder_of_40, sync=True)
+
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "gallery_artwork"')]
+    assert report.imported == report.embedded == 40
+    assert [sql.count("'pending'") for sql in inserts] == [importer.FIRST_SYNC_BATCH, ingest.EMBED_BATCH_SIZE]
+
+
 def test_a_file_stored_meanwhile_by_someone_else_fails_alone(kaggle_folder_of_40, settings):
     raced = []
 
