@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,21 @@ def test_workers_exit_when_their_master_is_killed_even_if_stuck(gunicorn):
     process.kill()  # the master alone, as a SIGKILL after a timeout does
 
     wait_for(lambda: not any(process_alive(pid) for pid in workers), timeout=10, what="the orphaned workers to exit")
+
+
+def test_workers_that_served_searches_stop_well_within_the_graceful_timeout(gunicorn):
+    """A stop waits up to gunicorn's graceful timeout (30 s) for the workers. Workers that had served searches used to
+    hang in ONNX Runtime's exit handlers about every other time, for all of it (gunicorn_conf.worker_exit)."""
+    process, base = gunicorn(CLIP_THREADS="1")
+    sessions = [requests.Session() for _ in range(4)]  # kept-alive connections, open through the stop
+    for number, session in enumerate(sessions * 3):
+        response = session.get(f"{base}/api/search", params={"q": f"a harbour at dawn {number}"}, timeout=60)
+        assert response.status_code == 200
+
+    started = time.monotonic()
+    stop_process(process, timeout=60)
+    assert time.monotonic() - started < 15
+    assert process.returncode == 0
 
 
 def test_missing_weights_stop_gunicorn_before_it_serves_with_the_fix_in_its_log(tmp_path):
