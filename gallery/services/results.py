@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connections, router
 from django.utils.translation import gettext
 
 from gallery.models import Artist, Artwork
@@ -96,7 +96,8 @@ def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None
     if not artist_ids:
         return
     by_artist: dict[int, list[tuple[int, str, str]]] = {}
-    with connection.cursor() as cursor:
+    # Where the request reads its results (a read replica for a visitor), not the primary that `connection` is.
+    with connections[router.db_for_read(Artwork)].cursor() as cursor:
         # One spare per artist in case the hit itself is among them.
         cursor.execute(_MORE_BY_ARTIST_SQL, [artist_ids, per_artist + 1])
         for pk, artist_id, title, thumbnail in cursor.fetchall():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.urls import reverse
 
 from artsearch.replicas import PIN_COOKIE
 from gallery.models import Artist, Artwork
@@ -173,6 +174,29 @@ def test_a_vector_written_on_the_primary_is_found_through_the_replica_once_repla
         assert site.get(f"/api/artworks/{second.pk}/similar").status_code == 404
     assert second.pk in similar_ids(first.pk)
     assert first.pk in similar_ids(second.pk)
+
+
+@pytest.mark.slow
+def test_a_visitors_results_page_reads_its_strips_from_the_replica_too(site, standby, transactional_db, settings,
+                                                                       clip_encoder):
+    """The "more by this artist" strips are read with raw SQL: from where the request reads, not the primary."""
+    settings.MEDIA_ROOT = site.media
+    artist = Artist.objects.create(name="Stella Strip", slug="stella-strip")
+
+    def embedded(title: str, seed: int) -> Artwork:
+        artwork = ingest.artwork_create(artist=artist, title=title, image=image_upload(seed=seed), enqueue=False)
+        ingest.artworks_embed(artwork_ids=[artwork.pk], encoder=clip_encoder)
+        return artwork
+
+    shown, also_shown = embedded("Stella's harbour", seed=21), embedded("Stella's field", seed=22)
+    page = "/search/?q=Stella&k=12"
+    with replay_paused(standby):
+        later = embedded("Stella's later sea", seed=23)
+        html = site.get(page).text
+        assert reverse("gallery:artwork-detail", args=[shown.pk]) in html
+        assert reverse("gallery:artwork-detail", args=[also_shown.pk]) in html
+        assert reverse("gallery:artwork-detail", args=[later.pk]) not in html  # neither a result nor in a strip
+    assert reverse("gallery:artwork-detail", args=[later.pk]) in site.get(page).text
 
 
 @pytest.mark.slow
