@@ -229,8 +229,8 @@ def run_text(context: Context) -> dict:
         measured = texts[number * 1000 : number * 1000 + per_size]  # distinct per size: no cache hit is possible
         warmup = texts[3000 + number * 100 : 3000 + number * 100 + 30]
         entry: dict = {"rows": ensure_scale(context, size)}
-        # A running server's index is in shared_buffers, read there by its own traffic; that of rows reused from an
-        # earlier run, by a database just started, is not (bench/README.md, "Where the time goes"): warm it alike.
+        # A running server's index is in shared_buffers, read there by its own traffic; one just built, or one of
+        # rows reused by a database just started, is not (bench/README.md, "Where the time goes"): warm it alike.
         entry["index_warmed_by"] = _warm_index(context, settings.GALLERY_HNSW_EF_SEARCH,
                                                queries=50 if context.quick else size // 100)
         with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
