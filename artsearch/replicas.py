@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -80,6 +81,16 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return False if is_replica(db) else None  # a standby replays the primary's migrations
+
+
+class ReplicaAwareWSGIHandler(WSGIHandler):
+    """Django's WSGI handler (artsearch/wsgi.py), but a request that reads a replica gets no ATOMIC_REQUESTS
+    transaction on the primary: that transaction connected to the primary, and checked the connection with a query
+    (CONN_HEALTH_CHECKS), for every request a replica served. A rare write in such a request commits on its own."""
+
+    def make_view_atomic(self, view):
+        routing = _routing.get()  # ReplicaMiddleware has decided by now: views are wrapped inside the middlewares
+        return view if routing is not None and routing.alias is not None else super().make_view_atomic(view)
 
 
 # --- Health: checked at most every DATABASE_REPLICA_CHECK_SECONDS per process, when a request wants a replica.

@@ -1,8 +1,12 @@
-"""WSGI entry point (gunicorn artsearch.wsgi)."""
+"""WSGI entry point (gunicorn artsearch.wsgi, and runserver through WSGI_APPLICATION)."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "artsearch.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application does
+
+from artsearch.replicas import ReplicaAwareWSGIHandler  # noqa: E402 (needs the apps loaded)
+
+application = ReplicaAwareWSGIHandler()

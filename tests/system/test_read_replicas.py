@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +58,11 @@ class Site:
 
 
 @contextlib.contextmanager
-def _runserver(folder: Path, standby: StreamingStandby, **replica_settings: str):
-    """`runserver` on the test database, reading from the standby as `replica_settings` say."""
+def _runserver(folder: Path, standby: StreamingStandby, *, primary_url: str = "", **replica_settings: str):
+    """`runserver` on the test database (at `primary_url` if given), reading from the standby as `replica_settings`
+    say."""
     media = folder / "media"
-    env = subprocess_env(DATABASE_URL=database_url_for(standby.database), DATABASE_REPLICA_URLS=standby.url,
+    env = subprocess_env(DATABASE_URL=primary_url or database_url_for(standby.database), DATABASE_REPLICA_URLS=standby.url,
                          DJANGO_MEDIA_ROOT=str(media), GALLERY_RATE_LIMIT_ENABLE="False",
                          **{f"DATABASE_REPLICA_{name}": value for name, value in replica_settings.items()})
     port = free_port()
@@ -174,6 +177,67 @@ def test_a_vector_written_on_the_primary_is_found_through_the_replica_once_repla
         assert site.get(f"/api/artworks/{second.pk}/similar").status_code == 404
     assert second.pk in similar_ids(first.pk)
     assert first.pk in similar_ids(second.pk)
+
+
+class ConnectionCounter:
+    """A loopback TCP port in front of the primary's Unix socket that counts the connections made through it."""
+
+    def __init__(self, unix_socket: str):
+        self.unix_socket = unix_socket
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.connections += 1
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self.unix_socket)
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pipe, args=(source, target), daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pipe(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+
+@pytest.mark.slow
+def test_a_request_a_replica_serves_opens_no_connection_to_the_primary(standby, transactional_db, settings,
+                                                                       tmp_path):
+    """ATOMIC_REQUESTS would open a transaction on the primary around every view, so every request a replica served
+    connected to the primary too (artsearch.replicas.ReplicaAwareWSGIHandler leaves it out)."""
+    primary = standby.primary
+    counter = ConnectionCounter(f"{primary['host']}/.s.PGSQL.{primary.get('port') or 5432}")
+    url = f"postgres://{primary['user']}@127.0.0.1:{counter.port}/{standby.database}"
+    try:
+        with _runserver(tmp_path, standby, primary_url=url, MAX_LAG_SECONDS="600", CHECK_SECONDS="600",
+                        RETRY_SECONDS="1", PIN_SECONDS="3600") as site:
+            artist_with_a_work("Otto Only", "otto-only", site.media, settings)
+            standby.wait_caught_up()
+            assert "Otto Only" in site.get("/artists/otto-only/").text
+            before = counter.connections
+            for _ in range(5):  # runserver answers each request in a thread of its own, with connections of its own
+                assert "Otto Only" in site.get("/artists/otto-only/").text
+            assert counter.connections == before
+            assert "Otto Only" in site.get("/artists/otto-only/", cookies={PIN_COOKIE: "1"}).text  # the primary
+            assert counter.connections > before
+    finally:
+        counter.close()
 
 
 @pytest.mark.slow
