@@ -5,7 +5,9 @@ replica_0, replica_1, ... Every query goes to the primary (`default`) unless Rep
 from a replica: a read-only request (GET, HEAD) outside the admin, from a browser with neither a session (curators
 read the primary, where their edits and drafts are) nor the pin cookie a write leaves for
 DATABASE_REPLICA_PIN_SECONDS (whoever just wrote reads it back). Celery workers, management commands and imports
-never pass through the middleware, so they use the primary without knowing replicas exist.
+never pass through the middleware, so they use the primary without knowing replicas exist. A request a replica
+serves gets no ATOMIC_REQUESTS transaction on the primary (ReplicaAwareWSGIHandler): it reads the primary only when
+a replica's check is due (the primary's WAL position, below).
 
 A replica serves while its last check (at most DATABASE_REPLICA_CHECK_SECONDS old) found it reachable, in recovery and
 no more than DATABASE_REPLICA_MAX_LAG_SECONDS behind; one found down is left alone for DATABASE_REPLICA_RETRY_SECONDS.
