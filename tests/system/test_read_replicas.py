@@ -62,7 +62,8 @@ def _runserver(folder: Path, standby: StreamingStandby, *, primary_url: str = ""
     """`runserver` on the test database (at `primary_url` if given), reading from the standby as `replica_settings`
     say."""
     media = folder / "media"
-    env = subprocess_env(DATABASE_URL=primary_url or database_url_for(standby.database), DATABASE_REPLICA_URLS=standby.url,
+    env = subprocess_env(DATABASE_URL=primary_url or database_url_for(standby.database),
+                         DATABASE_REPLICA_URLS=standby.url,
                          DJANGO_MEDIA_ROOT=str(media), GALLERY_RATE_LIMIT_ENABLE="False",
                          **{f"DATABASE_REPLICA_{name}": value for name, value in replica_settings.items()})
     port = free_port()
@@ -123,6 +124,13 @@ def artist_with_a_work(name: str, slug: str, media: Path, settings) -> Artist:
     return artist
 
 
+def embedded_work(artist: Artist, title: str, *, seed: int, encoder) -> Artwork:
+    """A work of `artist` stored and embedded on the primary (as the worker would), from a generated picture."""
+    artwork = ingest.artwork_create(artist=artist, title=title, image=image_upload(seed=seed), enqueue=False)
+    ingest.artworks_embed(artwork_ids=[artwork.pk], encoder=encoder)
+    return artwork
+
+
 def admin_post(curator: requests.Session, site: Site, path: str, data: dict) -> requests.Response:
     """Submit an admin form as a browser does: its page first (for the CSRF token), then the POST."""
     form = curator.get(site.url + path, timeout=60)
@@ -160,19 +168,14 @@ def test_a_vector_written_on_the_primary_is_found_through_the_replica_once_repla
     settings.MEDIA_ROOT = site.media
     artist = Artist.objects.create(name="Vera Vector", slug="vera-vector")
 
-    def embedded(title: str, seed: int) -> Artwork:
-        artwork = ingest.artwork_create(artist=artist, title=title, image=image_upload(seed=seed), enqueue=False)
-        ingest.artworks_embed(artwork_ids=[artwork.pk], encoder=clip_encoder)
-        return artwork
-
     def similar_ids(pk: int) -> list[int]:
         response = site.get(f"/api/artworks/{pk}/similar")
         assert response.status_code == 200, response.text
         return [hit["id"] for hit in response.json()["results"]]
 
-    first = embedded("Seen everywhere", seed=11)
+    first = embedded_work(artist, "Seen everywhere", seed=11, encoder=clip_encoder)
     with replay_paused(standby):
-        second = embedded("Written during the pause", seed=12)
+        second = embedded_work(artist, "Written during the pause", seed=12, encoder=clip_encoder)
         assert second.pk not in similar_ids(first.pk)  # the replica has no such vector yet
         assert site.get(f"/api/artworks/{second.pk}/similar").status_code == 404
     assert second.pk in similar_ids(first.pk)
@@ -246,16 +249,11 @@ def test_a_visitors_results_page_reads_its_strips_from_the_replica_too(site, sta
     """The "more by this artist" strips are read with raw SQL: from where the request reads, not the primary."""
     settings.MEDIA_ROOT = site.media
     artist = Artist.objects.create(name="Stella Strip", slug="stella-strip")
-
-    def embedded(title: str, seed: int) -> Artwork:
-        artwork = ingest.artwork_create(artist=artist, title=title, image=image_upload(seed=seed), enqueue=False)
-        ingest.artworks_embed(artwork_ids=[artwork.pk], encoder=clip_encoder)
-        return artwork
-
-    shown, also_shown = embedded("Stella's harbour", seed=21), embedded("Stella's field", seed=22)
+    shown = embedded_work(artist, "Stella's harbour", seed=21, encoder=clip_encoder)
+    also_shown = embedded_work(artist, "Stella's field", seed=22, encoder=clip_encoder)
     page = "/search/?q=Stella&k=12"
     with replay_paused(standby):
-        later = embedded("Stella's later sea", seed=23)
+        later = embedded_work(artist, "Stella's later sea", seed=23, encoder=clip_encoder)
         html = site.get(page).text
         assert reverse("gallery:artwork-detail", args=[shown.pk]) in html
         assert reverse("gallery:artwork-detail", args=[also_shown.pk]) in html
