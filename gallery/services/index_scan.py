@@ -36,7 +36,7 @@ def index_scan_settings(*, ef_search: int, model_id: str, filters: SearchFilters
     choice for a broad filter turned on how bloated the table happened to be. Strict iterative scans keep going, in
     order, until enough rows pass the filters, so a filtered search still fills its page.
     """
-    plan_sql, params = _plan_sql(model_id) if not filters.active else _filtered_plan_sql(model_id, filters)
+    plan_sql, params = planning_statement(model_id, filters)
     alias = router.db_for_read(Artwork)  # where the search's own queries go: a read replica, or the primary
     # No savepoint: inside a request (ATOMIC_REQUESTS) the settings below only need the enclosing transaction.
     with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
@@ -44,6 +44,11 @@ def index_scan_settings(*, ef_search: int, model_id: str, filters: SearchFilters
         switch = "enable_indexscan" if cursor.fetchone()[3] else "enable_sort"
         yield
         cursor.execute(_RESET[switch])  # the request's later queries (more by this artist) need sorts and indexes
+
+
+def planning_statement(model_id: str, filters: SearchFilters) -> tuple[str, tuple]:
+    """The statement index_scan_settings runs, and its parameters but for ef_search (first) and the cap (last)."""
+    return _plan_sql(model_id) if not filters.active else _filtered_plan_sql(model_id, filters)
 
 
 def _capped_count_sql(queryset) -> tuple[str, tuple]:

@@ -86,8 +86,7 @@ def test_a_selective_filter_in_a_large_collection_compares_every_matching_vector
 def test_the_planning_statement_counts_the_searchable_rows_once(artist, filters):
     """The count decides the switch and is returned: PostgreSQL, left to pull the subquery up, ran it for each."""
     ready_artworks(artist, np.random.default_rng(9).standard_normal((20, EMBEDDING_DIM)))
-    plan_sql, params = (index_scan._plan_sql(FixedEncoder.model_id) if not filters.active
-                        else index_scan._filtered_plan_sql(FixedEncoder.model_id, filters))
+    plan_sql, params = index_scan.planning_statement(FixedEncoder.model_id, filters)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {plan_sql}", ["100", *params, index_scan.EXACT_SEARCH_MAX_ROWS])
         plan = "\n".join(row[0] for row in cursor.fetchall())
