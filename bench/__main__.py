@@ -78,7 +78,11 @@ def _run(args: argparse.Namespace, phases: list[str]) -> int:
 
     context = suites.Context(quick=args.quick, var_dir=VAR_DIR, dataset=DATASET)
     if args.merge:
-        report.merge([Path(name) for name in args.merge.split(",")], stem=Path(args.out or RESULTS_DIR / "merged"))
+        try:
+            report.merge([Path(name) for name in args.merge.split(",")], stem=Path(args.out or RESULTS_DIR / "merged"))
+        except ValueError as exc:
+            logger.error("%s", exc)
+            return 2
         return 0
     if args.compare:
         suites.ensure_scale(context, 100_000)

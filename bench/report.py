@@ -471,9 +471,18 @@ def write(results: dict, *, stem: Path, quick: bool, machine: dict, postgres: di
     return document
 
 
+def _machine_identity(machine: dict) -> str:
+    return f"{machine['cpu_model']}, {machine['cores']} cores, {machine['memory_gb']} GB"
+
+
 def merge(paths: list[Path], *, stem: Path) -> dict:
     """One report of the phases of earlier result files (the same machine's; a later file's phase wins)."""
     documents = [json.loads(path.read_text()) for path in paths]
+    # Figures of two machines side by side would read as one machine's: refuse rather than mislead.
+    machines = {path.name: _machine_identity(document["machine"]) for path, document in zip(paths, documents)}
+    if len(set(machines.values())) > 1:
+        raise ValueError("these results were measured on different machines and cannot be merged into one report: "
+                         + "; ".join(f"{name}: {identity}" for name, identity in machines.items()))
     results = {"phases": {}, "notes": {}}
     conditions: dict = {}
     for document in documents:

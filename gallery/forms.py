@@ -30,33 +30,65 @@ def _century_label(number: int) -> str:
 CENTURIES = [(str(c), lazy(_century_label, str)(c + 1)) for c in range(13, 21)]
 
 
-class RememberedSelect(forms.Select):
-    """A <select> whose HTML is kept per name, value, attributes and options, which repeat on every search page.
+class Remembered:
+    """A widget mixin whose HTML is kept per widget class, name, value and attributes, which repeat on every search page.
 
-    Django renders each option through its own template: the genre, nationality and period lists of a search page
-    took a measurable part of its time (bench/README.md). The HTML is Django's own, aria attributes and all; the cache is bounded, so made-up values
-    in a query string only evict each other.
+    Django renders each widget through its templates (an input through two, a <select> through one per option): the
+    search form's boxes, mostly empty, took a measurable part of a search page's time (bench/README.md). The HTML is
+    Django's own, aria attributes and all; the cache is bounded, so made-up values in a query string only evict each
+    other.
     """
+
+    def _init_options(self) -> tuple:
+        """What the widget's constructor takes besides `attrs`, as (name, value) pairs that can be hashed."""
+        return ()
 
     def render(self, name, value, attrs=None, renderer=None):
         try:
-            # Translated labels as text: the cache keeps one rendering per language.
-            choices = tuple((key, str(label) if isinstance(label, Promise) else label) for key, label in self.choices)
-            return _select_html(name, value, tuple(self.attrs.items()), tuple((attrs or {}).items()), choices,
-                                renderer)
+            # An input's constructor takes its type out of attrs ("type": "range"): the copy gets it back.
+            own_attrs = {**self.attrs, "type": self.input_type} if isinstance(self, forms.widgets.Input) else self.attrs
+            return _remembered_html(type(self), self._init_options(), _texts(own_attrs), _texts(attrs or {}),
+                                    name, value, self.is_required, self.is_localized, renderer)
         except TypeError:  # something unhashable (a list value, lazy options): render it afresh
             return super().render(name, value, attrs, renderer)
 
 
-@functools.lru_cache(maxsize=512)
-def _select_html(name, value, widget_attrs, attrs, choices, renderer):
-    return forms.Select(attrs=dict(widget_attrs), choices=choices).render(name, value, dict(attrs), renderer)
+def _texts(attrs: dict) -> tuple:
+    # Translated attributes (placeholders) as text: the cache keeps one rendering per language.
+    return tuple((key, str(value) if isinstance(value, Promise) else value) for key, value in attrs.items())
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_html(widget_class, init_options, widget_attrs, attrs, name, value, is_required, is_localized,
+                     renderer):
+    widget = widget_class(attrs=dict(widget_attrs), **dict(init_options))
+    widget.is_required, widget.is_localized = is_required, is_localized
+    return super(Remembered, widget).render(name, value, dict(attrs), renderer)  # Django's own rendering
+
+
+class RememberedSelect(Remembered, forms.Select):
+    def _init_options(self) -> tuple:
+        # Translated labels as text, for the same reason as translated attributes.
+        return (("choices", tuple((key, str(label) if isinstance(label, Promise) else label)
+                                  for key, label in self.choices)),)
+
+
+class RememberedTextInput(Remembered, forms.TextInput):
+    pass
+
+
+class RememberedNumberInput(Remembered, forms.NumberInput):
+    pass
+
+
+class RememberedCheckboxInput(Remembered, forms.CheckboxInput):
+    pass
 
 
 FLAG_ON, FLAG_OFF = {"1", "true", "on", "yes"}, {"", "0", "false", "off", "no"}
 
 
-class FlagInput(forms.CheckboxInput):
+class FlagInput(Remembered, forms.CheckboxInput):
     """A checkbox that sends "1" and hands the field the text as submitted, so that `close=maybe` can be refused
     (Django's CheckboxInput reads any text but "false" as on, "0" included)."""
 
@@ -91,7 +123,7 @@ class ResultOptionsForm(forms.Form):
 
     per_artist = forms.IntegerField(label=_("At most this many works per artist"), min_value=0, max_value=MAX_K,
                                     required=False, help_text=_("Empty or 0: no limit"),
-                                    widget=forms.NumberInput(attrs={"aria-describedby": "id_per_artist-help"}))
+                                    widget=RememberedNumberInput(attrs={"aria-describedby": "id_per_artist-help"}))
     close = FlagField(label=_("Close matches only"), help_text=_("Hide the long tail of weaker visual matches"),
                       widget=FlagInput(attrs={"aria-describedby": "id_close-help"}))
 
@@ -105,38 +137,43 @@ class ResultOptionsForm(forms.Form):
 class SearchForm(ResultOptionsForm):
     """A description, an image, or both, plus filters. Every field is optional; the view decides what is enough."""
 
-    # The example stays English (CLIP reads English); the hint around it is translated.
+    # The example stays English (CLIP reads English); the hint around it is translated. Not remembered: its value
+    # differs on nearly every page.
     q = forms.CharField(label=_("Describe it"), max_length=300, required=False, strip=True,
                         widget=forms.TextInput(attrs={"placeholder": _("a stormy sea at night   (add “not: boats” "
                                                                        "to steer away)"), "type": "search"}))
     image = forms.FileField(label=_("…or upload a picture"), required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
     image_weight = forms.FloatField(label=_("Picture vs. description"), min_value=0.0, max_value=1.0, required=False,
-                                    initial=0.5, widget=forms.NumberInput(attrs={"type": "range", "step": "0.1",
-                                                                                 "min": "0", "max": "1"}))
-    k = forms.IntegerField(label=_("Results per page"), min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K)
+                                    initial=0.5, widget=RememberedNumberInput(attrs={"type": "range", "step": "0.1",
+                                                                                       "min": "0", "max": "1"}))
+    k = forms.IntegerField(label=_("Results per page"), min_value=1, max_value=MAX_K, required=False, initial=DEFAULT_K,
+                           widget=RememberedNumberInput)
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     qid = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     # A text box, not a <select>: a collection with thousands of artists would make every search page huge.
     artist = forms.CharField(label=_("Artist"), max_length=200, required=False,
                              help_text=_("A name, e.g. Claude Monet"),
-                             widget=forms.TextInput(attrs={"list": "artist-names", "placeholder": _("Any artist")}))
+                             widget=RememberedTextInput(attrs={"list": "artist-names", "placeholder": _("Any artist")}))
     genre = forms.ChoiceField(label=_("Genre"), required=False, widget=RememberedSelect)
     nationality = forms.ChoiceField(label=_("Nationality"), required=False, widget=RememberedSelect)
     century = forms.ChoiceField(label=_("Period"), choices=[("", _("Any period"))] + CENTURIES, required=False,
                                 help_text=_("Artists alive in that century"), widget=RememberedSelect)
-    year_from = forms.IntegerField(label=_("From year"), min_value=1000, max_value=2100, required=False)
-    year_to = forms.IntegerField(label=_("To year"), min_value=1000, max_value=2100, required=False)
+    year_from = forms.IntegerField(label=_("From year"), min_value=1000, max_value=2100, required=False,
+                                   widget=RememberedNumberInput)
+    year_to = forms.IntegerField(label=_("To year"), min_value=1000, max_value=2100, required=False,
+                                 widget=RememberedNumberInput)
     # Text, offered as a list of today's values: a value the list does not know yet (an import minutes ago, an API
     # client) filters all the same instead of being refused.
     classification = forms.CharField(label=_("Classification"), max_length=100, required=False,
                                      widget=RememberedSelect)
     department = forms.CharField(label=_("Department"), max_length=200, required=False, widget=RememberedSelect)
     made_from = forms.IntegerField(label=_("Made from"), min_value=-3000, max_value=2100, required=False,
-                                   help_text=_("The work's own date"))
-    made_to = forms.IntegerField(label=_("Made until"), min_value=-3000, max_value=2100, required=False)
+                                   help_text=_("The work's own date"), widget=RememberedNumberInput)
+    made_to = forms.IntegerField(label=_("Made until"), min_value=-3000, max_value=2100, required=False,
+                                 widget=RememberedNumberInput)
     open_access = forms.BooleanField(label=_("Open access only"), required=False,
-                                     help_text=_("Public domain or CC0 images"))
+                                     help_text=_("Public domain or CC0 images"), widget=RememberedCheckboxInput)
     # Detail search: a box (x,y,w,h in fractions) of the uploaded picture, or of a stored work's (`artwork`).
     artwork = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     box = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)

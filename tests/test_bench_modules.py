@@ -108,3 +108,30 @@ def test_the_import_bounds_halves_do_the_sync_imports_work(clip_encoder):
     assert [row.status for row in rows] == [Artwork.Status.READY] * 4
     assert all(np.allclose(row.embedding, item.vector, atol=1e-6) for row, item in zip(rows, encoded))
     assert ArtworkKeypoints.objects.filter(artwork__in=rows).count() == 4
+
+
+def _result_file(directory, name, *, cpu_model, date="2026-12-06T10:00:00+00:00"):
+    import json
+
+    machine = {"cpu_model": cpu_model, "cores": 2, "memory_gb": 23.5, "cpu_features": [], "torch": "2.14.1"}
+    document = {"machine": machine, "phases": {},
+                "conditions": {}, "date": date, "quick": False, "postgres": {}}
+    path = directory / f"{name}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_results_of_two_machines_are_not_merged_into_one_report(tmp_path):
+    from bench import report
+
+    epyc = _result_file(tmp_path, "epyc", cpu_model="AMD EPYC")
+    xeon = _result_file(tmp_path, "xeon", cpu_model="Intel(R) Xeon(R) Processor")
+    with pytest.raises(ValueError, match="different machines") as refused:
+        report.merge([epyc, xeon], stem=tmp_path / "merged")
+    assert "epyc.json: AMD EPYC" in str(refused.value) and "xeon.json: Intel" in str(refused.value)
+    assert not (tmp_path / "merged.json").exists()
+
+    later = _result_file(tmp_path, "epyc-later", cpu_model="AMD EPYC", date="2026-12-06T12:00:00+00:00")
+    merged = report.merge([epyc, later], stem=tmp_path / "merged")
+    assert merged["date"] == "2026-12-06T10:00:00+00:00 and 2026-12-06T12:00:00+00:00"
+    assert (tmp_path / "merged.json").exists()

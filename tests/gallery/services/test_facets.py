@@ -83,7 +83,7 @@ def test_artist_names_are_suggested_only_while_the_list_is_short(client, monkeyp
 def test_remembered_selects_render_exactly_what_django_renders(data):
     from django import forms as django_forms
 
-    from gallery.forms import SearchForm, _select_html
+    from gallery.forms import SearchForm, _remembered_html
 
     ArtistFactory(name="Claude Monet", genres=["Impressionism"], nationality="French")
     form = SearchForm(data)
@@ -92,17 +92,56 @@ def test_remembered_selects_render_exactly_what_django_renders(data):
         field = form[name]
         plain = field.as_widget(widget=django_forms.Select(choices=field.field.choices))
         assert str(field) == plain
-    hits = _select_html.cache_info().hits
-    assert str(SearchForm(data)["genre"]) == str(form["genre"]) and _select_html.cache_info().hits > hits
+    hits = _remembered_html.cache_info().hits
+    assert str(SearchForm(data)["genre"]) == str(form["genre"]) and _remembered_html.cache_info().hits > hits
 
 
 def test_a_remembered_select_renders_values_it_cannot_remember_afresh():
     from django import forms as django_forms
 
-    from gallery.forms import RememberedSelect, _select_html
+    from gallery.forms import RememberedSelect, _remembered_html
 
     choices = [("a", "A"), ("b", "B")]
-    size = _select_html.cache_info().currsize
+    size = _remembered_html.cache_info().currsize
     html = RememberedSelect(choices=choices).render("letters", ["b"])  # a list is unhashable: not cached
     assert html == django_forms.Select(choices=choices).render("letters", ["b"]) and 'value="b" selected' in html
-    assert _select_html.cache_info().currsize == size
+    assert _remembered_html.cache_info().currsize == size
+
+
+REMEMBERED_BOXES = ("per_artist", "close", "image_weight", "k", "artist", "year_from", "year_to", "made_from",
+                    "made_to", "open_access")
+
+
+@pytest.mark.parametrize("data", [
+    {},
+    {"k": "12", "year_from": "1850", "made_to": "1900", "open_access": "on", "close": "1", "per_artist": "2",
+     "image_weight": "0.3", "artist": "Claude Monet"},
+    {"k": "0", "year_from": "99", "made_from": "abc", "per_artist": "-1", "close": "maybe", "image_weight": "7"},
+])
+def test_remembered_inputs_render_exactly_what_django_renders(data):
+    """The search form's remembered boxes, empty, filled in and refused (aria-invalid), against Django's own
+    rendering of the same widgets; a second form's boxes come from the cache."""
+    from unittest import mock
+
+    from django.utils import translation
+
+    from gallery.forms import Remembered, SearchForm, _remembered_html
+
+    def djangos_own(widget, *args, **kwargs):
+        return super(Remembered, widget).render(*args, **kwargs)
+
+    ArtistFactory(name="Claude Monet")
+    assert {name for name, field in SearchForm().fields.items() if isinstance(field.widget, Remembered)
+            } == {*REMEMBERED_BOXES, "genre", "nationality", "century", "classification", "department", "close"}
+    for language in ("en", "fr"):  # translated attributes (the artist box's placeholder) are kept per language
+        with translation.override(language):
+            form = SearchForm(data)
+            form.is_valid()
+            remembered = [str(form[name]) for name in REMEMBERED_BOXES]
+            with mock.patch.object(Remembered, "render", djangos_own):
+                assert remembered == [str(form[name]) for name in REMEMBERED_BOXES]
+            hits = _remembered_html.cache_info().hits
+            again = SearchForm(data)
+            again.is_valid()
+            assert [str(again[name]) for name in REMEMBERED_BOXES] == remembered
+            assert _remembered_html.cache_info().hits >= hits + len(REMEMBERED_BOXES)
