@@ -101,6 +101,14 @@ def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int,
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 
 
+def _nearest_pks(vector: np.ndarray, *, filters: SearchFilters, depth: int, model_id: str) -> list[int]:
+    """The ids of the `depth` nearest rows, in _nearest's order, without reading the rows themselves."""
+    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, depth=depth)
+    with index_scan_settings(ef_search=max(settings.GALLERY_HNSW_EF_SEARCH, depth), model_id=model_id,
+                             filters=filters):
+        return list(queryset.select_related(None).values_list("pk", flat=True)[:depth])
+
+
 def artwork_search(*, vector: np.ndarray, k: int, offset: int = 0, filters: SearchFilters = SearchFilters(),
                    leads: Sequence[Lead] = (), model_id: str | None = None, regions: bool = False,
                    exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
@@ -163,10 +171,11 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
     positive_text, _ = split_negation(text)
     accession = keywords.accession_match(positive_text, queryset=searchable)
     matches = {match.pk: match for match in keywords.keyword_matches(positive_text, queryset=searchable)}
-    visual = _nearest(vector, filters=filters, offset=0, k=depth, model_id=model_id)
     if accession is None and not matches:
-        return visual[offset:offset + k]
-    fused = keywords.reciprocal_rank_fusion(list(matches), [hit.artwork.pk for hit in visual])
+        return _nearest(vector, filters=filters, offset=offset, k=max(0, depth - offset), model_id=model_id)
+    # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
+    fused = keywords.reciprocal_rank_fusion(list(matches), _nearest_pks(vector, filters=filters, depth=depth,
+                                                                        model_id=model_id))
 
     def group(pk: int) -> int:
         if pk == accession:

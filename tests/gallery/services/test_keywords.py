@@ -106,3 +106,24 @@ def test_drafts_and_filters_apply_to_keyword_matches(met_collection):
     drawings = search.search_page(query=search.SearchQuery(
         text="Portrait", filters=search.SearchFilters(classification="Drawings")), k=12).hits
     assert drawings and all(hit.artwork.classification == "Drawings" for hit in drawings)
+
+
+def test_fusing_words_and_looks_reads_the_visual_ranking_as_ids_and_the_page_rows_once(met_collection):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        hits = _first("cezanne", k=24)
+    assert {"artist", "visual similarity"} <= {reason for hit in hits for reason in hit.reasons}
+    nearest = [query["sql"] for query in captured.captured_queries if "<=>" in query["sql"] and "LIMIT" in query["sql"]]
+    assert len(nearest) == 1 and nearest[0].startswith('SELECT "gallery_artwork"."id" AS "pk" FROM "gallery_artwork" WHERE')
+    page_rows = [query["sql"] for query in captured.captured_queries if '"gallery_artwork"."title"' in query["sql"]
+                 and "gallery_artist" in query["sql"] and "ts_rank" not in query["sql"]]
+    assert len(page_rows) == 1  # the fused page's rows with their artists, read once
+
+
+def test_a_later_page_of_looks_alone_continues_the_first(met_collection):
+    """No word matches: a page is read at its offset, and continues the page before it."""
+    first_ten = [hit.artwork.pk for hit in _first("zqxv blorp", k=10)]
+    second = search.search_page(query=search.SearchQuery(text="zqxv blorp"), k=5, page=2)
+    assert [hit.artwork.pk for hit in second.hits] == first_ten[5:] and second.has_next
