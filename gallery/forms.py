@@ -47,15 +47,16 @@ class Remembered:
         try:
             # An input's constructor takes its type out of attrs ("type": "range"): the copy gets it back.
             own_attrs = {**self.attrs, "type": self.input_type} if isinstance(self, forms.widgets.Input) else self.attrs
-            return _remembered_html(type(self), self._init_options(), _texts(own_attrs), _texts(attrs or {}),
-                                    name, value, self.is_required, self.is_localized, renderer)
+            return _remembered_html(type(self), self._init_options(), _texts(own_attrs.items()),
+                                    _texts((attrs or {}).items()), name, value, self.is_required, self.is_localized,
+                                    renderer)
         except TypeError:  # something unhashable (a list value, lazy options): render it afresh
             return super().render(name, value, attrs, renderer)
 
 
-def _texts(attrs: dict) -> tuple:
-    # Translated attributes (placeholders) as text: the cache keeps one rendering per language.
-    return tuple((key, str(value) if isinstance(value, Promise) else value) for key, value in attrs.items())
+def _texts(pairs) -> tuple:
+    # Translated attributes and labels as text: the cache keeps one rendering per language.
+    return tuple((key, str(value) if isinstance(value, Promise) else value) for key, value in pairs)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -68,9 +69,7 @@ def _remembered_html(widget_class, init_options, widget_attrs, attrs, name, valu
 
 class RememberedSelect(Remembered, forms.Select):
     def _init_options(self) -> tuple:
-        # Translated labels as text, for the same reason as translated attributes.
-        return (("choices", tuple((key, str(label) if isinstance(label, Promise) else label)
-                                  for key, label in self.choices)),)
+        return (("choices", _texts(self.choices)),)
 
 
 class RememberedTextInput(Remembered, forms.TextInput):

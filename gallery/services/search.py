@@ -95,18 +95,21 @@ def nearest_queryset(vector: np.ndarray, *, filters: SearchFilters, model_id: st
 def _nearest(vector: np.ndarray, *, filters: SearchFilters, offset: int, k: int, model_id: str,
              exclude_ids: tuple[int, ...] = ()) -> list[SearchHit]:
     queryset = nearest_queryset(vector, filters=filters, model_id=model_id, depth=offset + k, exclude_ids=exclude_ids)
-    ef_search = max(settings.GALLERY_HNSW_EF_SEARCH, offset + k)
-    with index_scan_settings(ef_search=ef_search, model_id=model_id, filters=filters):
-        rows = list(queryset[offset:offset + k])
+    rows = _read_nearest(queryset, offset=offset, k=k, filters=filters, model_id=model_id)
     return [SearchHit(artwork=row, similarity=1.0 - row.distance) for row in rows]
 
 
 def _nearest_pks(vector: np.ndarray, *, filters: SearchFilters, depth: int, model_id: str) -> list[int]:
     """The ids of the `depth` nearest rows, in _nearest's order, without reading the rows themselves."""
-    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, depth=depth)
-    with index_scan_settings(ef_search=max(settings.GALLERY_HNSW_EF_SEARCH, depth), model_id=model_id,
+    queryset = nearest_queryset(vector, filters=filters, model_id=model_id, depth=depth).values_list("pk", flat=True)
+    return _read_nearest(queryset, offset=0, k=depth, filters=filters, model_id=model_id)
+
+
+def _read_nearest(queryset: QuerySet, *, offset: int, k: int, filters: SearchFilters, model_id: str) -> list:
+    """Items offset..offset+k of a nearest-first queryset, read with the index scan settings that depth needs."""
+    with index_scan_settings(ef_search=max(settings.GALLERY_HNSW_EF_SEARCH, offset + k), model_id=model_id,
                              filters=filters):
-        return list(queryset.select_related(None).values_list("pk", flat=True)[:depth])
+        return list(queryset[offset:offset + k])
 
 
 def artwork_search(*, vector: np.ndarray, k: int, offset: int = 0, filters: SearchFilters = SearchFilters(),
