@@ -17,7 +17,7 @@ from bench.stats import latency_summary
 
 logger = logging.getLogger(__name__)
 
-RESULT_MARKER = b"Synthetic artwork"  # every synthetic row's title starts with it (in HTML and in JSON)
+RESULT_MARKER = b"Synthetic artist"  # every synthetic row's artist's name starts with it (in HTML and in JSON)
 
 
 def text_latency(host: str, port: int, texts: list[str], *, k: int, warmup: list[str], api: bool = False) -> dict:

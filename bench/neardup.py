@@ -23,7 +23,7 @@ from django.db import connection
 
 from bench import db
 from bench.ingest import reset_gallery
-from bench.scale import _placeholder, copy_plan
+from bench.scale import NO_CATALOGUE, _placeholder, copy_plan
 from bench.stats import latency_summary
 from gallery.models import Artwork
 from gallery.services import duplicates, hash_index, recognition
@@ -83,7 +83,7 @@ def load(count: int, *, seed: int = 31, marker=None) -> tuple[dict, np.ndarray, 
                 copy.write_row((day_ago, day_ago, None, f"Synthetic artwork {number + 1}", placeholder, placeholder,
                                 400, 400, hashlib.sha256(f"synthetic-hash-{number}".encode()).hexdigest(),
                                 f"{_value(high[number], low[number]):032x}", None, "", Artwork.Status.PENDING, "",
-                                *other_values))
+                                *NO_CATALOGUE, *other_values))
         conn.commit()
     copy_s = time.perf_counter() - start
     with connection.cursor() as cursor:

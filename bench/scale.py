@@ -1,9 +1,13 @@
-"""Synthetic gallery rows for the search benchmarks at 10k and 100k artworks, clearly labelled as such.
+"""Synthetic gallery rows for the search benchmarks at 10k to 1M artworks, clearly labelled as such.
 
 Every row is READY with a synthetic vector (bench/vectors.py, "clustered") from the product encoder's model id, a
 random perceptual hash, and the same placeholder image and thumbnail file. Artists are synthetic too, 50 works each.
-Rows are COPYed with the HNSW index dropped, and the index of the configured kind (GALLERY_VECTOR_INDEX) is rebuilt
-afterwards with the product's parameters.
+Each row's catalogue text (title, date, medium, classification, department, credit line, tags) is a real Met
+work's, the shared sample's 1,000 in turn, and its search document is the product's for that text: so a search's
+words match as often as they would in a museum's collection (a tenth of the works "Oil on canvas", two thirds
+"Paintings"), not never. The vectors have nothing to do with the words.
+Rows are COPYed with the HNSW and full-text indexes dropped, and both are rebuilt afterwards, the HNSW index of the
+configured kind (GALLERY_VECTOR_INDEX) with the product's parameters.
 """
 
 from __future__ import annotations
@@ -12,27 +16,70 @@ import hashlib
 import io
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from PIL import Image, ImageDraw
 
 from bench import db
 from bench.ingest import reset_gallery
 from gallery import vector_index
 from gallery.models import Artist, Artwork
+from gallery.services import keywords
+from gallery.sources.met import read_met_file
+from gallery.sources.records import CatalogueRecord
 
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "bench/placeholder.jpg"
 WORKS_PER_ARTIST = 50
 COLUMNS = ["created_at", "updated_at", "artist_id", "title", "image", "thumbnail", "width", "height",
-           "image_sha256", "perceptual_hash", "embedding", "embedding_model", "status", "failure_reason"]
+           "image_sha256", "perceptual_hash", "embedding", "embedding_model", "status", "failure_reason",
+           "date", "medium", "classification", "department", "credit_line", "tags"]
 TYPES = ["timestamptz", "timestamptz", "int8", "text", "text", "text", "int4", "int4", "text", "text", "vector",
-         "text", "text", "text"]
+         "text", "text", "text", "text", "text", "text", "text", "text", "varchar[]"]
+NO_CATALOGUE = ("", "", "", "", "", [])  # date, medium, classification, department, credit_line, tags
+SEARCH_DOCUMENT_INDEX = "artwork_search_document_gin"
+# The product's document (keywords._DOCUMENT_SQL) of every row at once: the parts of its Met work's text, folded as
+# the product folds them, and its synthetic artist's name (plain ASCII, folded the same by to_tsvector). Row i (ids
+# are 1..count after reset_gallery's RESTART IDENTITY) shows work (i - 1) mod the number of works.
+_DOCUMENTS_SQL = f"""
+    UPDATE {Artwork._meta.db_table} AS work SET search_document =
+        setweight(to_tsvector('simple', parts.title), 'A')
+        || setweight(to_tsvector('simple', artist.name || ' ' || artist.sort_name), 'B')
+        || setweight(to_tsvector('simple', parts.what), 'C') || setweight(to_tsvector('simple', parts.rest), 'D')
+    FROM bench_document_parts AS parts, {Artist._meta.db_table} AS artist
+    WHERE parts.number = (work.id - 1) %% %s AND artist.id = work.artist_id"""
+
+
+@dataclass(frozen=True)
+class CatalogueText:
+    """A real work's catalogue text as a synthetic row's columns, and the parts of its search document."""
+
+    columns: tuple  # date, medium, classification, department, credit_line, tags (NO_CATALOGUE's order)
+    title: str
+    document: tuple[str, str, str]  # title, what it is, the rest: keywords.document_parts without the artist
+
+
+def met_catalogue(objects: Path) -> list[CatalogueText]:
+    """The catalogue text of every Met work in `objects` (the shared sample's objects.jsonl), in file order."""
+    texts = []
+    for record in read_met_file(objects):
+        if isinstance(record, CatalogueRecord):
+            columns = (record.date, record.medium, record.classification, record.department, record.credit_line,
+                       record.tags)
+            work = Artwork(title=record.title, date=record.date, medium=record.medium, tags=record.tags,
+                           classification=record.classification, department=record.department,
+                           credit_line=record.credit_line)
+            title, _, what, rest = keywords.document_parts(work)
+            texts.append(CatalogueText(columns=columns, title=record.title, document=(title, what, rest)))
+    if not texts:
+        raise ValueError(f"no Met works in {objects}")
+    return texts
 _COPY_TYPES = {"BooleanField": "bool", "ArrayField": "varchar[]", "CharField": "text", "TextField": "text",
                "URLField": "text"}
 
@@ -67,8 +114,9 @@ def _placeholder() -> str:
     return PLACEHOLDER
 
 
-def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
-    """Replace the gallery with `count` synthetic ready rows and rebuild the HNSW index; returns timings."""
+def load(*, generator, count: int, model_id: str, catalogue: list[CatalogueText], seed: int = 21) -> dict:
+    """Replace the gallery with `count` synthetic ready rows showing `catalogue`'s texts in turn, with their search
+    documents, and rebuild the full-text and HNSW indexes; returns timings."""
     reset_gallery()
     placeholder = _placeholder()
     # A day old, as most of a real collection is: a near-duplicate lookup asks PostgreSQL about every row changed
@@ -81,6 +129,7 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
     rng = np.random.default_rng(seed)
     with connection.cursor() as cursor:  # one build after the COPY beats 100k incremental inserts
         cursor.execute(f"DROP INDEX IF EXISTS {vector_index.ARTWORKS.index_name(vector_index.configured_kind())}")
+        cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_DOCUMENT_INDEX}")
     start = time.perf_counter()
     statement, types, other_values = copy_plan()
     with db.connect() as conn:
@@ -89,13 +138,25 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
             number = 0
             for chunk in generator.chunks(count, seed=seed):
                 for vector in chunk:
+                    text = catalogue[number % len(catalogue)]
                     number += 1
-                    copy.write_row((now, now, artist_ids[int(rng.integers(len(artist_ids)))],
-                                    f"Synthetic artwork {number}", placeholder, placeholder, 400, 400,
+                    copy.write_row((now, now, artist_ids[int(rng.integers(len(artist_ids)))], text.title,
+                                    placeholder, placeholder, 400, 400,
                                     hashlib.sha256(f"synthetic-{number}".encode()).hexdigest(),
-                                    rng.bytes(16).hex(), vector, model_id, Artwork.Status.READY, "", *other_values))
+                                    rng.bytes(16).hex(), vector, model_id, Artwork.Status.READY, "", *text.columns,
+                                    *other_values))
         conn.commit()
     copy_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_document_parts (number int PRIMARY KEY, title text, what text, "
+                       "rest text) ON COMMIT DROP")
+        cursor.executemany("INSERT INTO bench_document_parts VALUES (%s, %s, %s, %s)",
+                           [(number, *text.document) for number, text in enumerate(catalogue)])
+        cursor.execute(_DOCUMENTS_SQL, [len(catalogue)])
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {SEARCH_DOCUMENT_INDEX} ON {Artwork._meta.db_table} "
+                       "USING gin (search_document)")
+    documents_s = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"SET maintenance_work_mem = '{db.BUILD_MEMORY}'")
@@ -106,5 +167,7 @@ def load(*, generator, count: int, model_id: str, seed: int = 21) -> dict:
         cursor.execute(f"VACUUM ANALYZE {Artist._meta.db_table}")
         cursor.execute("RESET maintenance_work_mem")
     index_s = time.perf_counter() - start
-    logger.info("loaded %d synthetic rows: COPY %.1f s, index %.1f s", count, copy_s, index_s)
-    return {"rows": count, "artists": len(artist_ids), "copy_s": copy_s, "index_build_s": index_s}
+    logger.info("loaded %d synthetic rows: COPY %.1f s, search documents %.1f s, index %.1f s", count, copy_s,
+                documents_s, index_s)
+    return {"rows": count, "artists": len(artist_ids), "copy_s": copy_s, "documents_s": documents_s,
+            "index_build_s": index_s}

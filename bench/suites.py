@@ -204,12 +204,13 @@ def ensure_scale(context: Context, count: int) -> dict:
 
     marker = context.var_dir / "scale.json"
     model_id = get_encoder().model_id
-    wanted = {"rows": count, "model_id": model_id, "generator": "clustered-v1"}
+    wanted = {"rows": count, "model_id": model_id, "generator": "clustered-v1", "catalogue": "met-sample-v1"}
     if marker.exists() and json.loads(marker.read_text()).get("wanted") == wanted:
         if Artwork.objects.filter(status="ready", embedding_model=model_id).count() == count:
             return {**json.loads(marker.read_text())["load"], "reused": True}
     marker.unlink(missing_ok=True)
-    load = scale.load(generator=context.clustered(), count=count, model_id=model_id)
+    load = scale.load(generator=context.clustered(), count=count, model_id=model_id,
+                      catalogue=scale.met_catalogue(context.met_sample / "objects.jsonl"))
     marker.write_text(json.dumps({"wanted": wanted, "load": load}))
     return load
 

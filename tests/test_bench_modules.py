@@ -26,7 +26,7 @@ def test_the_scale_copy_writes_a_row_the_table_accepts(artist):
     from django.db import connection
     from pgvector.psycopg import register_vector
 
-    from bench.scale import copy_plan
+    from bench.scale import NO_CATALOGUE, copy_plan
     from gallery.models import Artwork
 
     statement, types, other_values = copy_plan()
@@ -37,9 +37,40 @@ def test_the_scale_copy_writes_a_row_the_table_accepts(artist):
             copy.set_types(types)
             copy.write_row((now, now, artist.pk, "Synthetic artwork 1", "p.jpg", "p.jpg", 400, 400, "0" * 64,
                             "0" * 32, np.ones(512, dtype=np.float32), "bench/model", Artwork.Status.READY, "",
-                            *other_values))
+                            *NO_CATALOGUE, *other_values))
     row = Artwork.objects.get(title="Synthetic artwork 1")
     assert row.published and row.rights == Artwork.Rights.UNKNOWN and row.tags == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_rows_show_met_catalogue_text_with_the_products_search_documents(monkeypatch, settings, tmp_path):
+    """bench/scale.py gives its synthetic rows real Met works' text in turn, and the very search documents the
+    product writes for them, so a benchmarked search's words match as they would in a museum's collection."""
+    from django.db import connection
+
+    from bench import scale
+    from bench.vectors import UniformVectors
+    from gallery.models import Artwork
+    from gallery.services import keywords
+    from tests.helpers import MET_SAMPLE, database_url_for
+
+    monkeypatch.setenv("BENCH_ALLOW_ANY_DATABASE", "1")
+    monkeypatch.setenv("DATABASE_URL", database_url_for(connection.settings_dict["NAME"]))
+    settings.MEDIA_ROOT = tmp_path
+    catalogue = scale.met_catalogue(MET_SAMPLE / "objects.jsonl")
+    assert len(catalogue) == 1000
+    result = scale.load(generator=UniformVectors(), count=60, model_id="bench/model", catalogue=catalogue[:25])
+    assert result["rows"] == 60 and Artwork.objects.count() == 60
+    loaded = dict(Artwork.objects.values_list("pk", "search_document"))
+    assert all(loaded.values())
+    keywords.artworks_index_text(artwork_ids=list(loaded))  # the product's own documents of the same rows
+    assert dict(Artwork.objects.values_list("pk", "search_document")) == loaded
+    first, twenty_sixth = Artwork.objects.get(pk=1), Artwork.objects.get(pk=26)
+    assert first.title == twenty_sixth.title == catalogue[0].title
+    assert (first.medium, first.classification) == catalogue[0].columns[1:3]
+    searchable = Artwork.objects.all()
+    word = keywords.words(catalogue[3].title)[-1]
+    assert {4, 29, 54} <= {match.pk for match in keywords.keyword_matches(word, queryset=searchable)}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,16 +5,23 @@ written). The embedded server has no unaccent extension, so accents and case are
 documents and the queries: "Durer" finds "Dürer". Each word of a query matches as a prefix ("Rembr" finds
 "Rembrandt"), and every word must match. Weights order the fields: title (A), artist (B), what the work is (C:
 medium, classification, department, tags), and the rest (D: description, credit line, date, accession number).
+
+A prefix makes PostgreSQL gather every document of every word it begins before anything else, which for the words
+most of a large collection has ("paintings", "and") takes tens of milliseconds. So a word beginning the collection's
+common words (PostgreSQL's own statistics of the documents, see common_words) matches those words and itself
+exactly: "child" finds "child" and "children", "portrait" finds "portraits"; a rare longer word it begins is left out.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -26,7 +33,10 @@ _UNSPLIT_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words this short match only themselves: as prefixes, "a" and "of" would match most of the collection.
 MIN_PREFIX_LENGTH = 3
-# How many keyword matches a search considers: as deep as result pages go.
+# Words beginning with a query word in more than this share of the documents: it matches them (and itself) exactly.
+COMMON_PREFIX_SHARE = 0.05
+COMMON_WORDS_TTL_S = 300  # how long a process keeps the statistics (ANALYZE refreshes them, now and then)
+# How many keyword matches a search ranks by their words: as deep as result pages go. Beyond it, see keyword_matches.
 MAX_CANDIDATES = 500
 
 _DOCUMENT_SQL = """
@@ -47,7 +57,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def _document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
+def document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
     artist = artwork.artist
     artist_text = " ".join([artist.name, artist.sort_name]) if artist is not None else ""
     what = " ".join([artwork.medium, artwork.classification, artwork.department, *artwork.tags])
@@ -58,20 +68,73 @@ def _document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
 def artworks_index_text(*, artwork_ids: Iterable[int]) -> None:
     """Rebuild the full-text document of these artworks (after their fields or their artist's name changed)."""
     artworks = Artwork.objects.filter(pk__in=list(artwork_ids)).select_related("artist").defer("embedding")
-    rows = [(*_document_parts(artwork), artwork.pk) for artwork in artworks]
+    rows = [(*document_parts(artwork), artwork.pk) for artwork in artworks]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_DOCUMENT_SQL, rows)
 
 
-def tsquery(text: str, *, weight: str = "") -> str:
-    """A to_tsquery('simple', ...) text requiring every word of `text` (long ones as prefixes); "" when none.
+@dataclass(frozen=True)
+class CommonWords:
+    """The words most common in the documents, sorted, with the share of the documents that have each."""
 
-    Only [a-z0-9] words come out of words(), so nothing of the visitor's text reaches the tsquery syntax.
+    words: tuple[str, ...] = ()
+    shares: tuple[float, ...] = ()
+
+    def begun_by(self, prefix: str) -> tuple[list[str], float]:
+        """The common words that begin with `prefix`, and the share of the documents they add up to."""
+        start = bisect.bisect_left(self.words, prefix)
+        end = start
+        while end < len(self.words) and self.words[end].startswith(prefix):
+            end += 1
+        return list(self.words[start:end]), sum(self.shares[start:end])
+
+
+_common_words: tuple[float, CommonWords] | None = None  # (when read, what was read), per process
+
+_COMMON_WORDS_SQL = """
+    SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
+    WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_document'"""
+
+
+def common_words() -> CommonWords:
+    """The documents' most common words: ANALYZE's most common elements of the search_document column (up to ten
+    times the statistics target, here 1,000, each with the share of the rows that have it). Empty until the table
+    has been analysed, and then every word matches as a prefix."""
+    global _common_words
+    if _common_words is not None and time.monotonic() - _common_words[0] < COMMON_WORDS_TTL_S:
+        return _common_words[1]
+    with connections[router.db_for_read(Artwork)].cursor() as cursor:
+        cursor.execute(_COMMON_WORDS_SQL, [Artwork._meta.db_table])
+        row = cursor.fetchone()
+    pairs = sorted((word, share) for word, share in zip(*row) if _WORD.fullmatch(word)) if row and row[0] else []
+    common = CommonWords(words=tuple(word for word, _ in pairs), shares=tuple(share for _, share in pairs))
+    _common_words = (time.monotonic(), common)
+    return common
+
+
+def forget_common_words() -> None:
+    """Read the statistics again at the next search (tests: each starts with a database of its own)."""
+    global _common_words
+    _common_words = None
+
+
+def tsquery(text: str, *, weight: str = "", common: CommonWords = CommonWords()) -> str:
+    """A to_tsquery('simple', ...) text requiring every word of `text` (long ones as prefixes, or as the `common`
+    words they begin); "" when none.
+
+    Only [a-z0-9] words come out of words() and common_words(), so nothing else reaches the tsquery syntax.
     """
-    terms = [f"{word}:*{weight}" if len(word) >= MIN_PREFIX_LENGTH else f"{word}:{weight}" if weight else word
-             for word in words(text)]
-    return " & ".join(terms)
+    return " & ".join(_term(word, weight, common) for word in words(text))
+
+
+def _term(word: str, weight: str, common: CommonWords) -> str:
+    if len(word) < MIN_PREFIX_LENGTH:
+        return f"{word}:{weight}" if weight else word
+    begun, share = common.begun_by(word)
+    if share <= COMMON_PREFIX_SHARE:
+        return f"{word}:*{weight}"
+    return "(" + " | ".join(f"{exact}:{weight}" if weight else exact for exact in sorted({word, *begun})) + ")"
 
 
 @dataclass(frozen=True)
@@ -101,23 +164,36 @@ def _matches(query: str) -> RawSQL:
     return RawSQL("search_document @@ to_tsquery('simple', %s)", [query], output_field=BooleanField())
 
 
-def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATES) -> list[KeywordMatch]:
+def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATES) -> list[KeywordMatch] | None:
     """Works of `queryset` whose document has every word of `text`, best first: the whole title, the artist's whole
-    name, words of the artist's name, words of the title, then the rest by rank. At most `limit`, chosen in SQL in
-    the same order (a title no longer than the text, plus a little, stands for a possible whole-title match)."""
-    query = tsquery(text)
+    name, words of the artist's name, words of the title, then the rest by rank (a title no longer than the text,
+    plus a little, stands for a possible whole-title match).
+
+    None when more than `limit` works match: the words alone cannot choose among so many, and ranking them all
+    costs PostgreSQL time in proportion to their number (seconds for "painting" in a million works). The caller
+    lets the looks choose instead (search.text_search). So only up to `limit` + 1 ids are read before ranking."""
+    common = common_words()
+    query = tsquery(text, common=common)
     if not query:
         return []
+    matched = list(queryset.filter(_matches(query)).order_by().values_list("pk", flat=True)[:limit + 1])
+    if len(matched) > limit:
+        return None
+    if not matched:
+        return []
     folded_text = " ".join(words(text))
-    in_title, in_artist = _matches(tsquery(text, weight="A")), _matches(tsquery(text, weight="B"))
-    rows = (queryset.annotate(title_length=Length("title")).filter(_matches(query))
+    in_title = _matches(tsquery(text, weight="A", common=common))
+    in_artist = _matches(tsquery(text, weight="B", common=common))
+    # The matched rows by id: their words were checked above, and @@ here could make PostgreSQL search its
+    # full-text index for them all over again.
+    rows = (Artwork.objects.filter(pk__in=matched).annotate(title_length=Length("title"))
             .annotate(rank=RawSQL("ts_rank_cd(search_document, to_tsquery('simple', %s))", [query],
                                   output_field=FloatField()),
                       in_title=in_title, in_artist=in_artist,
                       short_title=ExpressionWrapper(Q(in_title=True) & Q(title_length__lte=len(text) + 8),
                                                     output_field=BooleanField()))
             .order_by("-short_title", "-in_artist", "-in_title", "-rank", "pk")
-            .values_list("pk", "rank", "title", "artist__name", "in_artist", "in_title")[:limit])
+            .values_list("pk", "rank", "title", "artist__name", "in_artist", "in_title"))
     found = [KeywordMatch(pk=pk, rank=rank, exact_title=" ".join(words(title)) == folded_text,
                           exact_artist=" ".join(words(artist or "")) == folded_text, in_artist=in_artist,
                           in_title=in_title) for pk, rank, title, artist, in_artist, in_title in rows]

@@ -167,18 +167,28 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
     """Words and looks together, for a description typed alone: an exact accession number first, then the keyword
     matches in their groups (keywords.KeywordMatch.group: whole title, artist, title words, other fields), then
     visual matches only. Within each group, keyword and visual ranks are fused (reciprocal
-    rank fusion), so a work that matches both rises; a description no keyword matches gets the visual ranking."""
+    rank fusion), so a work that matches both rises; a description no keyword matches gets the visual ranking.
+    Words that too many works have ("painting" in a large collection) are matched among the visual neighbours
+    only (as deep as ef_search reads anyway): the looks choose among those works, and the words order what the
+    looks found."""
     model_id = model_id or get_encoder().model_id
     searchable = Artwork.objects.searchable(model_id).matching(filters)
     depth = min(offset + k, MAX_RESULTS_DEPTH + 1)
     positive_text, _ = split_negation(text)
     accession = keywords.accession_match(positive_text, queryset=searchable)
-    matches = {match.pk: match for match in keywords.keyword_matches(positive_text, queryset=searchable)}
-    if accession is None and not matches:
+    found = keywords.keyword_matches(positive_text, queryset=searchable)
+    looks = None  # the visual ranking's ids, when read before the words
+    if found is None:  # more works have the words than they can rank: they rank the visual neighbours instead
+        looks = _nearest_pks(vector, filters=filters, depth=max(depth, settings.GALLERY_HNSW_EF_SEARCH),
+                             model_id=model_id)
+        found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks))
+    if accession is None and not found and looks is None:
         return _nearest(vector, filters=filters, offset=offset, k=max(0, depth - offset), model_id=model_id)
+    matches = {match.pk: match for match in found}
     # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
-    fused = keywords.reciprocal_rank_fusion(list(matches), _nearest_pks(vector, filters=filters, depth=depth,
-                                                                        model_id=model_id))
+    if looks is None:
+        looks = _nearest_pks(vector, filters=filters, depth=depth, model_id=model_id)
+    fused = keywords.reciprocal_rank_fusion(list(matches), looks)
 
     def group(pk: int) -> int:
         if pk == accession:

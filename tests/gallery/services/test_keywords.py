@@ -28,6 +28,14 @@ def test_tsquery_takes_only_words_and_prefixes_the_long_ones():
     assert keywords.tsquery("!!!") == ""
 
 
+def test_a_word_beginning_common_words_matches_them_exactly():
+    common = keywords.CommonWords(words=("and", "andrews", "child", "children", "madonna", "paintings"),
+                                  shares=(0.64, 0.01, 0.043, 0.028, 0.04, 0.68))
+    assert keywords.tsquery("Madonna and Child", common=common) == "madonna:* & (and | andrews) & (child | children)"
+    assert keywords.tsquery("painting", weight="A", common=common) == "(painting:A | paintings:A)"
+    assert keywords.tsquery("Rembr of", common=common) == "rembr:* & of"  # neither begins a common word
+
+
 def test_reciprocal_rank_fusion_rewards_agreement():
     scores = keywords.reciprocal_rank_fusion([1, 2, 3], [3, 1, 4])
     assert max(scores, key=scores.get) == 1 and scores[3] > scores[2] and scores[4] < scores[2]
@@ -127,3 +135,56 @@ def test_a_later_page_of_looks_alone_continues_the_first(met_collection):
     first_ten = [hit.artwork.pk for hit in _first("zqxv blorp", k=10)]
     second = search.search_page(query=search.SearchQuery(text="zqxv blorp"), k=5, page=2)
     assert [hit.artwork.pk for hit in second.hits] == first_ten[5:] and second.has_next
+
+
+def _has_words(work: Artwork, text: str) -> bool:
+    return Artwork.objects.filter(pk=work.pk, search_document__isnull=False).extra(
+        where=["search_document @@ to_tsquery('simple', %s)"], params=[keywords.tsquery(text)]).exists()
+
+
+def test_words_too_many_works_have_are_not_ranked_across_the_collection(met_collection, clip_encoder):
+    """"painting" is in 675 of the 999 works' documents (668 classified as paintings): more than a search ranks by
+    words, so keyword_matches says so (None), and ranks them all when allowed to."""
+    searchable = Artwork.objects.searchable(clip_encoder.model_id)
+    assert keywords.keyword_matches("painting", queryset=searchable) is None
+    assert len(keywords.keyword_matches("painting", queryset=searchable, limit=1000)) == 675
+    some = list(searchable.order_by("pk").values_list("pk", flat=True)[:40])
+    among = keywords.keyword_matches("painting", queryset=searchable.filter(pk__in=some), limit=40)
+    assert {match.pk for match in among} == {pk for pk in some if _has_words(met_collection.get(pk=pk), "painting")}
+
+
+def test_common_words_order_the_visual_neighbours_instead(met_collection, clip_encoder, settings):
+    """A search for words too many works have: the works among the visual neighbours (as deep as ef_search reads)
+    that have the words come first, then the other neighbours; no work from beyond the neighbours."""
+    from gallery.services.query_parsing import query_vector
+
+    settings.GALLERY_HNSW_EF_SEARCH = 60
+    vector = query_vector(text="painting", image=None, image_weight=0.5, encoder=clip_encoder)
+    neighbours = search._nearest_pks(vector, filters=search.SearchFilters(), depth=60, model_id=clip_encoder.model_id)
+    with_words = [pk for pk in neighbours if _has_words(met_collection.get(pk=pk), "painting")]
+    assert 0 < len(with_words) < 60
+    hits = search.search_page(query=search.SearchQuery(text="painting"), k=48).hits
+    pks = [hit.artwork.pk for hit in hits]
+    assert set(pks) <= set(neighbours) and len(pks) == 48
+    assert pks[:min(48, len(with_words))] == [pk for pk in pks if pk in with_words][:48]
+    assert set(pks[:len(with_words)]) == set(with_words[:48]) or len(with_words) >= 48
+    assert all(hit.reasons != ("visual similarity",) for hit in hits if hit.artwork.pk in with_words)
+
+
+def test_common_words_come_from_postgresqls_statistics_and_find_what_prefixes_found(met_collection):
+    """After ANALYZE, the Met sample's common words are PostgreSQL's; "painting" then matches "painting" and
+    "paintings" exactly, and finds the very works its prefix found."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE gallery_artwork")
+    keywords.forget_common_words()
+    common = keywords.common_words()
+    assert 0.6 < common.shares[common.words.index("paintings")] < 0.75 and len(common.words) > 100
+    assert keywords.tsquery("painting", common=common) == "(painting | paintings)"
+    for text in ("painting", "Madonna and Child", "portrait of a woman", "oil on canvas"):
+        expanded, prefixed = keywords.tsquery(text, common=common), keywords.tsquery(text)
+        assert expanded != prefixed
+        found = [set(met_collection.extra(where=["search_document @@ to_tsquery('simple', %s)"], params=[query])
+                     .values_list("pk", flat=True)) for query in (expanded, prefixed)]
+        assert found[0] == found[1] and found[0]
