@@ -179,15 +179,14 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
     found = keywords.keyword_matches(positive_text, queryset=searchable)
     looks = None  # the visual ranking's ids, when read before the words
     if found is None:  # more works have the words than they can rank: they rank the visual neighbours instead
-        looks = _nearest_pks(vector, filters=filters, depth=max(depth, settings.GALLERY_HNSW_EF_SEARCH),
-                             model_id=model_id)
+        looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
         found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks))
     if accession is None and not found and looks is None:
         return _nearest(vector, filters=filters, offset=offset, k=max(0, depth - offset), model_id=model_id)
     matches = {match.pk: match for match in found}
     # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
     if looks is None:
-        looks = _nearest_pks(vector, filters=filters, depth=depth, model_id=model_id)
+        looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
     fused = keywords.reciprocal_rank_fusion(list(matches), looks)
 
     def group(pk: int) -> int:
@@ -203,6 +202,15 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
     reasons = {0: ("accession number",), 6: ("visual similarity",)}
     return [SearchHit(artwork=rows[pk], similarity=1.0 - rows[pk].distance,
                       reasons=reasons.get(group(pk)) or matches[pk].reasons) for pk in order if pk in rows]
+
+
+def _neighbourhood(depth: int) -> int:
+    """How deep the visual ranking that words are fused with (or common words matched among) is read, for a page
+    ending at `depth`: what ef_search reads anyway, or for later pages every result offered. One depth for the first
+    pages and one for the rest, so that pages continue one another within each: read as deep as each page, a
+    keyword match's visual rank counted on one page and not on the one before, and it moved across pages."""
+    ef_search = settings.GALLERY_HNSW_EF_SEARCH
+    return ef_search if depth <= ef_search else max(ef_search, MAX_RESULTS_DEPTH + 1)
 
 
 def _paged(fetch: Callable[[int, int], list[SearchHit]], *, k: int, page: int, qid: str = "",

@@ -188,3 +188,14 @@ def test_common_words_come_from_postgresqls_statistics_and_find_what_prefixes_fo
         found = [set(met_collection.extra(where=["search_document @@ to_tsquery('simple', %s)"], params=[query])
                      .values_list("pk", flat=True)) for query in (expanded, prefixed)]
         assert found[0] == found[1] and found[0]
+
+
+@pytest.mark.parametrize("text", ["painting", "portrait"])  # more works than are ranked by words; fewer
+def test_pages_of_words_and_looks_continue_one_another(met_collection, settings, text):
+    """Pages within ef_search's neighbours share one ordering, and so do the later ones: no work twice. (Fused
+    with a visual ranking as deep as each page, a keyword match rose or fell from one page to the next.)"""
+    settings.GALLERY_HNSW_EF_SEARCH = 60
+    pages = [search.search_page(query=search.SearchQuery(text=text), k=12, page=page).hits for page in range(1, 11)]
+    # Pages 1-4 read up to 49 results (one more tells whether a next page exists), within ef_search; 5-10 beyond.
+    first, later = [[hit.artwork.pk for page in chunk for hit in page] for chunk in (pages[:4], pages[4:])]
+    assert len(first) == len(set(first)) == 48 and len(later) == len(set(later)) == 72
