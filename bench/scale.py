@@ -4,7 +4,7 @@ Every row is READY with a synthetic vector (bench/vectors.py, "clustered") from 
 random perceptual hash, and the same placeholder image and thumbnail file. Artists are synthetic too, 50 works each.
 Each row's catalogue text (title, date, medium, classification, department, credit line, tags) is a real Met
 work's, the shared sample's 1,000 in turn, and its search document is the product's for that text: so a search's
-words match as often as they would in a museum's collection (a tenth of the works "Oil on canvas", two thirds
+words match as often as they would in a museum's collection (a quarter of the works "Oil on canvas", two thirds
 "Paintings"), not never. The vectors have nothing to do with the words.
 Rows are COPYed with the HNSW and full-text indexes dropped, and both are rebuilt afterwards, the HNSW index of the
 configured kind (GALLERY_VECTOR_INDEX) with the product's parameters.
@@ -42,6 +42,8 @@ COLUMNS = ["created_at", "updated_at", "artist_id", "title", "image", "thumbnail
            "date", "medium", "classification", "department", "credit_line", "tags"]
 TYPES = ["timestamptz", "timestamptz", "int8", "text", "text", "text", "int4", "int4", "text", "text", "vector",
          "text", "text", "text", "text", "text", "text", "text", "text", "varchar[]"]
+_COPY_TYPES = {"BooleanField": "bool", "ArrayField": "varchar[]", "CharField": "text", "TextField": "text",
+               "URLField": "text"}
 NO_CATALOGUE = ("", "", "", "", "", [])  # date, medium, classification, department, credit_line, tags
 SEARCH_DOCUMENT_INDEX = "artwork_search_document_gin"
 # The product's document (keywords._DOCUMENT_SQL) of every row at once: the parts of its Met work's text, folded as
@@ -80,8 +82,6 @@ def met_catalogue(objects: Path) -> list[CatalogueText]:
     if not texts:
         raise ValueError(f"no Met works in {objects}")
     return texts
-_COPY_TYPES = {"BooleanField": "bool", "ArrayField": "varchar[]", "CharField": "text", "TextField": "text",
-               "URLField": "text"}
 
 
 def _other_columns() -> list[tuple[str, str, object]]:
