@@ -70,16 +70,22 @@ def text_encoding(texts: list[str], *, rounds: int = 3) -> dict:
 
 
 def search_steps(texts: list[str], *, k: int) -> dict:
-    """The search service's steps for each text: encode the query, nearest rows, their artists' other works."""
+    """The search service's steps for each text: encode the query, its keyword matches (None, and no ranking, when too
+    many works have its words), nearest rows, their artists' other works."""
     from gallery.clip import get_encoder
-    from gallery.services import query_parsing, results, search
+    from gallery.models import Artwork
+    from gallery.services import keywords, query_parsing, results, search
 
     encoder = get_encoder()
-    steps: dict[str, list[float]] = {"encode": [], "artwork_search": [], "more_by_artist": []}
+    searchable = Artwork.objects.searchable(encoder.model_id)
+    steps: dict[str, list[float]] = {"encode": [], "keywords": [], "artwork_search": [], "more_by_artist": []}
     for text in texts:
         start = time.perf_counter()
         vector = query_parsing.query_vector(text=text, encoder=encoder)
         steps["encode"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        keywords.keyword_matches(text, queryset=searchable)
+        steps["keywords"].append(time.perf_counter() - start)
         start = time.perf_counter()
         hits = search.artwork_search(vector=vector, k=k + 1, model_id=encoder.model_id)
         steps["artwork_search"].append(time.perf_counter() - start)

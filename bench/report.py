@@ -233,8 +233,8 @@ def _text_md(text: dict | None) -> list[str]:
              "artist). “steps” are the search service's parts measured in-process (bench process, with the server's "
              "torch threads).",
              "", "| rows | page p50 | page p95 | page p99 | page, repeated queries p50 | JSON API p50 | JSON API p95 "
-             "| encode p50 | artwork_search p50 | more_by_artist p50 |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| encode p50 | keywords p50 | artwork_search p50 | more_by_artist p50 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for size in ("10k", "100k"):
         entry = text.get(size)
         if entry:
@@ -242,6 +242,7 @@ def _text_md(text: dict | None) -> list[str]:
             lines.append(f"| {size} | {_fmt(http['p50_ms'])} | {_fmt(http['p95_ms'])} | {_fmt(http['p99_ms'])} | "
                          f"{_fmt(entry['http_repeat']['p50_ms'])} | {_fmt(api.get('p50_ms'))} | "
                          f"{_fmt(api.get('p95_ms'))} | {_fmt(steps['encode']['p50_ms'])} | "
+                         f"{_fmt(steps.get('keywords', {}).get('p50_ms'))} | "  # measured since 2026-12-06
                          f"{_fmt(steps['artwork_search']['p50_ms'])} | {_fmt(steps['more_by_artist']['p50_ms'])} |")
     encoding = text["encoding"]
     lines += ["", "Query encoding alone (the server's torch threads), one text at a time: open_clip's padded "

@@ -166,3 +166,28 @@ def test_results_of_two_machines_are_not_merged_into_one_report(tmp_path):
     merged = report.merge([epyc, later], stem=tmp_path / "merged")
     assert merged["date"] == "2026-12-06T10:00:00+00:00 and 2026-12-06T12:00:00+00:00"
     assert (tmp_path / "merged.json").exists()
+
+
+@pytest.mark.django_db
+def test_the_text_steps_time_the_keyword_matches_and_the_report_shows_them(embedded_artworks):
+    """bench.breakdown.search_steps times the keyword step too (the words matter since the rows have catalogue
+    text); the report shows its column, and "–" for results measured before it was."""
+    import copy
+    import json
+
+    from bench import breakdown, report
+    from tests.helpers import BASE_DIR
+
+    embedded_artworks(4)
+    steps = breakdown.search_steps(["Work 1", "zqxv blorp"], k=2)
+    assert set(steps) == {"encode", "keywords", "artwork_search", "more_by_artist"} and steps["keywords"]["n"] == 2
+    text = json.loads((BASE_DIR / "bench" / "results" / "latest.json").read_text())["phases"]["text"]
+    before = report._text_md(text)
+    header = next(line for line in before if line.startswith("| rows |"))
+    assert "| keywords p50 |" in header
+    row = next(line for line in before if line.startswith("| 100k |"))
+    assert row.split(" | ")[8] == "–"
+    now = copy.deepcopy(text)
+    now["100k"]["steps"]["keywords"] = {**steps["keywords"], "p50_ms": 4.25}
+    row = next(line for line in report._text_md(now) if line.startswith("| 100k |"))
+    assert row.split(" | ")[8] == "4.2"
