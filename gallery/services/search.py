@@ -177,16 +177,13 @@ def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filte
     positive_text, _ = split_negation(text)
     accession = keywords.accession_match(positive_text, queryset=searchable)
     found = keywords.keyword_matches(positive_text, queryset=searchable)
-    looks = None  # the visual ranking's ids, when read before the words
-    if found is None:  # more works have the words than they can rank: they rank the visual neighbours instead
-        looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
-        found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks))
-    if accession is None and not found and looks is None:
+    if accession is None and found == []:
         return _nearest(vector, filters=filters, offset=offset, k=max(0, depth - offset), model_id=model_id)
-    matches = {match.pk: match for match in found}
     # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
-    if looks is None:
-        looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
+    looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
+    if found is None:  # more works have the words than they can rank: they rank the visual neighbours instead
+        found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks))
+    matches = {match.pk: match for match in found}
     fused = keywords.reciprocal_rank_fusion(list(matches), looks)
 
     def group(pk: int) -> int:
