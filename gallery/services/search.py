@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext
 from pgvector.django import CosineDistance
 from PIL import Image
@@ -33,6 +35,11 @@ from gallery.services.results import SearchHit, SearchPage
 
 DEFAULT_K, MAX_K = 12, 48  # results per page: the default and the most a visitor may ask for
 MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to cover offset + k
+
+# A description is encoded here while the request's thread reads its words from PostgreSQL: the encoder (ONNX
+# Runtime, torch) and psycopg waiting on the server both release the GIL, so the two overlap. Idle threads cost
+# nothing; as many as a server's request threads, so that queries arriving together still share a forward pass.
+_DESCRIPTION_ENCODING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="description-encoding")
 
 # What a result card and the JSON API show of a hit; the 512-float vector and the bookkeeping columns are skipped.
 HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "accession_number", "date", "year_start", "year_end",
@@ -162,21 +169,23 @@ def artwork_similar_to(*, artwork: Artwork, k: int, offset: int = 0, filters: Se
     return _nearest(vector, filters=filters, offset=offset, k=k, model_id=model_id, exclude_ids=(artwork.pk,))
 
 
-def text_search(*, text: str, vector: np.ndarray, k: int, offset: int = 0, filters: SearchFilters = SearchFilters(),
-                model_id: str | None = None) -> list[SearchHit]:
+def text_search(*, text: str, vector: np.ndarray | Future[np.ndarray], k: int, offset: int = 0,
+                filters: SearchFilters = SearchFilters(), model_id: str | None = None) -> list[SearchHit]:
     """Words and looks together, for a description typed alone: an exact accession number first, then the keyword
     matches in their groups (keywords.KeywordMatch.group: whole title, artist, title words, other fields), then
     visual matches only. Within each group, keyword and visual ranks are fused (reciprocal
     rank fusion), so a work that matches both rises; a description no keyword matches gets the visual ranking.
     Words that too many works have ("painting" in a large collection) are matched among the visual neighbours
     only (as deep as ef_search reads anyway): the looks choose among those works, and the words order what the
-    looks found."""
+    looks found. `vector` may still be being encoded (a Future): the words are read meanwhile."""
     model_id = model_id or get_encoder().model_id
     searchable = Artwork.objects.searchable(model_id).matching(filters)
     depth = min(offset + k, MAX_RESULTS_DEPTH + 1)
     positive_text, _ = split_negation(text)
     accession = keywords.accession_match(positive_text, queryset=searchable)
     found = keywords.keyword_matches(positive_text, queryset=searchable)
+    if isinstance(vector, Future):
+        vector = vector.result()
     if accession is None and found == []:
         return _nearest(vector, filters=filters, offset=offset, k=max(0, depth - offset), model_id=model_id)
     # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
@@ -308,17 +317,26 @@ def _label(query: SearchQuery) -> str:
     return " + ".join(part for part in (picture, query.text) if part)
 
 
+def _encode_description(text: str, encoder: BaseEncoder, language: str | None) -> np.ndarray:
+    """query_vector for a description, in the visitor's language (its errors are shown to them)."""
+    with translation.override(language):
+        return query_vector(text=text, encoder=encoder)
+
+
 @metrics.timed_search(lambda query, **_: query.kind)
 def search_page(*, query: SearchQuery, k: int = DEFAULT_K, page: int = 1,
                 options: ResultOptions = ResultOptions()) -> SearchPage:
     """One page of results for a description and/or picture, or for a remembered image query, shaped by `options`."""
     encoder = get_encoder()
-    resolved = _recall(query.qid, encoder) if query.remembered else _resolve(query, encoder)
     total = functools.partial(_result_count, filters=query.filters, model_id=encoder.model_id)
     if query.text and query.image is None and query.artwork is None and not query.remembered:
-        return _paged(lambda offset, count: text_search(
-            text=query.text, vector=resolved.vector, k=count, offset=offset, filters=query.filters,
-            model_id=encoder.model_id), k=k, page=page, label=resolved.label, options=options, count=total)
+        vector = _DESCRIPTION_ENCODING.submit(_encode_description, query.text, encoder, translation.get_language())
+        result = _paged(lambda offset, count: text_search(
+            text=query.text, vector=vector, k=count, offset=offset, filters=query.filters,
+            model_id=encoder.model_id), k=k, page=page, label=_label(query), options=options, count=total)
+        vector.result()  # a description that cannot be searched for (EmptyQuery) says so on every page
+        return result
+    resolved = _recall(query.qid, encoder) if query.remembered else _resolve(query, encoder)
     return _paged(lambda offset, count: artwork_search(
         vector=resolved.vector, k=count, offset=offset, filters=query.filters, leads=resolved.leads,
         model_id=encoder.model_id, regions=resolved.has_picture, exclude_ids=resolved.exclude_ids),

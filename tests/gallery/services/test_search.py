@@ -1,6 +1,8 @@
 """Search over the real database. Hand-made vectors where the expected order must be exact; the real (untrained)
 encoder where retrieval is tested by structure (the same picture finds itself), never by meaning."""
 
+import threading
+
 import numpy as np
 import pytest
 from django.db import connection
@@ -9,7 +11,7 @@ from gallery import images
 from gallery.clip import EMBEDDING_DIM
 from gallery.models import Artwork
 from gallery.querysets import SearchFilters
-from gallery.services import search
+from gallery.services import keywords, search
 from tests.factories import ArtistFactory
 from tests.gallery.services.helpers import FixedEncoder, ready_artworks, unit_vector
 
@@ -54,6 +56,31 @@ def test_filtered_search_fills_the_page_when_few_rows_match(artist):
         unit = rare_vectors / np.linalg.norm(rare_vectors, axis=1, keepdims=True)
         expected = sorted(range(30), key=lambda i: -float(unit[i] @ query))[:12]
         assert [hit.artwork.title for hit in hits] == [f"Work {5000 + i}" for i in expected]
+
+
+def test_a_description_is_encoded_while_its_words_are_read(artist, monkeypatch):
+    """The encoder runs beside the keyword reads, not before them: it waits here until the words are being read (on
+    the previous code, which encoded first, it waited in vain and the page took the timeout longer)."""
+    near, far = ready_artworks(artist, [unit_vector(3, 0.1), unit_vector(9)])
+    words_read = threading.Event()
+    read_words = keywords.keyword_matches
+
+    def keyword_matches(*args, **kwargs):
+        words_read.set()
+        return read_words(*args, **kwargs)
+
+    encoded_meanwhile = []
+
+    class Encoder(FixedEncoder):
+        def encode_query(self, text):
+            encoded_meanwhile.append(words_read.wait(timeout=10))
+            return super().encode_query(text)
+
+    monkeypatch.setattr(keywords, "keyword_matches", keyword_matches)
+    monkeypatch.setattr(search, "get_encoder", lambda: Encoder({"sea": 3}))
+    hits = search.search_page(query=search.SearchQuery(text="sea"), k=2).hits
+    assert encoded_meanwhile == [True]
+    assert [hit.artwork.pk for hit in hits] == [near.pk, far.pk]
 
 
 def test_period_filter_keeps_artists_alive_then(artist):
