@@ -170,6 +170,10 @@ class Artwork(TimeStampedModel):
             models.Index(fields=["artist", "id"], include=["title", "thumbnail"], condition=~models.Q(thumbnail=""),
                          name="artwork_more_by_artist"),
             GinIndex(fields=["search_document"], name="artwork_search_document_gin"),
+            # A search counts the searchable works up to a cap (services/index_scan) from this small index alone:
+            # from the table, it was a scan of a few hundred pages of wide rows at every search of a large collection.
+            models.Index(fields=["embedding_model"], condition=models.Q(published=True, status="ready"),
+                         name="artwork_searchable"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status="ready") | models.Q(embedding__isnull=False),
