@@ -357,4 +357,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.tasks.collection_map_refresh",
         "schedule": env.int("GALLERY_MAP_INTERVAL_SECONDS", default=10 * 60),
     },
+    # Keyword search's lexicon (gallery/services/keywords.py) gains new words as documents are written; the counts,
+    # and the words no document has any more, are brought up to date daily.
+    "recount-search-words": {
+        "task": "gallery.tasks.search_words_recount",
+        "schedule": env.int("GALLERY_SEARCH_WORDS_INTERVAL_SECONDS", default=24 * 60 * 60),
+    },
 }

@@ -19,7 +19,7 @@ from PIL import Image
 from bench import baselines, db
 from bench.stats import median, ratio
 from gallery import kaggle
-from gallery.models import Artist, Artwork
+from gallery.models import Artist, Artwork, SearchWord
 from gallery.services import encoding, importer, ingest
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ def reset_gallery() -> None:
     """Empty the bench database's gallery tables and media folder."""
     db.require_bench_database()
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {Artwork._meta.db_table}, {Artist._meta.db_table} RESTART IDENTITY CASCADE")
+        cursor.execute(f"TRUNCATE {Artwork._meta.db_table}, {Artist._meta.db_table}, {SearchWord._meta.db_table} "
+                       "RESTART IDENTITY CASCADE")
     shutil.rmtree(Path(settings.MEDIA_ROOT), ignore_errors=True)
 
 

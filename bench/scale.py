@@ -156,6 +156,7 @@ def load(*, generator, count: int, model_id: str, catalogue: list[CatalogueText]
         cursor.execute(_DOCUMENTS_SQL, [len(catalogue)])
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {SEARCH_DOCUMENT_INDEX} ON {Artwork._meta.db_table} "
                        "USING gin (search_document)")
+        keywords.search_words_recount()  # the lexicon the product keeps beside the documents it writes
     documents_s = time.perf_counter() - start
     start = time.perf_counter()
     with connection.cursor() as cursor:

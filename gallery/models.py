@@ -198,6 +198,21 @@ class Artwork(TimeStampedModel):
         return page_path("gallery:artwork-similar", self.pk)
 
 
+class SearchWord(models.Model):
+    """A word of the works' search documents, with how many documents had it when last counted (the lexicon).
+
+    A query word matches the words it begins, read here, rather than as a prefix: PostgreSQL's full-text index
+    answers a few exact words far faster than every word a prefix begins (gallery/services/keywords.py). Words are
+    added as documents are written; a periodic task counts them again and drops those no document has any more.
+    """
+
+    word = models.TextField(primary_key=True, db_collation="C")  # byte order: a prefix's words are one range
+    documents = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ArtworkRegion(models.Model):
     """A part of an artwork embedded on its own (gallery.regions), so that a detail finds the work it comes from.
 

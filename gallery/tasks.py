@@ -88,6 +88,14 @@ def duplicate_pairs_refresh() -> int:
     return duplicates.duplicate_pairs_refresh()
 
 
+@shared_task(ignore_result=True, acks_late=True)
+def search_words_recount() -> int:
+    """Periodic: count the words of the works' search documents again (the lexicon of keyword search)."""
+    from gallery.services import keywords
+
+    return keywords.search_words_recount()
+
+
 @shared_task(ignore_result=True, acks_late=True, time_limit=2 * 60 * 60, soft_time_limit=110 * 60)
 def collection_map_refresh() -> str:
     """Periodic, and asked for by the map page when there is no layout: lay the collection map out again once the

@@ -42,14 +42,13 @@ def _no_rate_limits(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """The search form's lists (gallery/services/facets.py), the documents' common words (keywords.py) and rendered
-    fragments are kept per process; each test's database starts anew, so must they."""
+    """The search form's lists (gallery/services/facets.py) and rendered fragments are kept per process; each test's
+    database starts anew, so must they."""
     from django.core.cache import caches
 
-    from gallery.services import facets, keywords
+    from gallery.services import facets
 
     facets.clear()
-    keywords.forget_common_words()
     caches["template_fragments"].clear()
 
 

@@ -50,7 +50,7 @@ def test_the_scale_rows_show_met_catalogue_text_with_the_products_search_documen
 
     from bench import scale
     from bench.vectors import UniformVectors
-    from gallery.models import Artwork
+    from gallery.models import Artwork, SearchWord
     from gallery.services import keywords
     from tests.helpers import MET_SAMPLE, database_url_for
 
@@ -63,8 +63,12 @@ def test_the_scale_rows_show_met_catalogue_text_with_the_products_search_documen
     assert result["rows"] == 60 and Artwork.objects.count() == 60
     loaded = dict(Artwork.objects.values_list("pk", "search_document"))
     assert all(loaded.values())
+    lexicon = dict(SearchWord.objects.values_list("word", "documents"))
+    assert lexicon and set(keywords.words(catalogue[3].title)) <= set(lexicon)
     keywords.artworks_index_text(artwork_ids=list(loaded))  # the product's own documents of the same rows
     assert dict(Artwork.objects.values_list("pk", "search_document")) == loaded
+    keywords.search_words_recount()
+    assert dict(SearchWord.objects.values_list("word", "documents")) == lexicon
     first, twenty_sixth = Artwork.objects.get(pk=1), Artwork.objects.get(pk=26)
     assert first.title == twenty_sixth.title == catalogue[0].title
     assert (first.medium, first.classification) == catalogue[0].columns[1:3]

@@ -6,22 +6,21 @@ documents and the queries: "Durer" finds "Dürer". Each word of a query matches 
 "Rembrandt"), and every word must match. Weights order the fields: title (A), artist (B), what the work is (C:
 medium, classification, department, tags), and the rest (D: description, credit line, date, accession number).
 
-A prefix makes PostgreSQL gather every document of every word it begins before anything else, which for the words
-most of a large collection has ("paintings", "and") takes tens of milliseconds. So a word beginning the collection's
-common words (PostgreSQL's own statistics of the documents, see common_words) matches those words and itself
-exactly: "child" finds "child" and "children", "portrait" finds "portraits"; a rare longer word it begins is left out.
+A prefix makes PostgreSQL gather every document of every word it begins before anything else, which for words a
+large collection has often ("paintings", "blue") takes tens of milliseconds. So a query word matches the words it
+begins exactly, read from the documents' lexicon (SearchWord, written beside the documents): "child" is
+`(child | children)`, which the full-text index answers by skipping through a few lists. Only a word the lexicon
+does not know yet is a prefix. A word beginning more than MAX_COMPLETIONS words matches the most frequent of them.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, connections, router
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField, ExpressionWrapper, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -33,9 +32,8 @@ _UNSPLIT_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words this short match only themselves: as prefixes, "a" and "of" would match most of the collection.
 MIN_PREFIX_LENGTH = 3
-# Words beginning with a query word in more than this share of the documents: it matches them (and itself) exactly.
-COMMON_PREFIX_SHARE = 0.05
-COMMON_WORDS_TTL_S = 300  # how long a process keeps the statistics (ANALYZE refreshes them, now and then)
+# The most words a query word matches exactly, the most frequent of those it begins (see the module's docstring).
+MAX_COMPLETIONS = 100
 # How many keyword matches a search ranks by their words: as deep as result pages go. Beyond it, see keyword_matches.
 MAX_CANDIDATES = 500
 
@@ -44,6 +42,22 @@ _DOCUMENT_SQL = """
         setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')
         || setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')
     WHERE id = %s"""
+# The lexicon gains the words of documents just written (counted later, by search_words_recount). In word order, so
+# that two imports adding the same new words wait for one another rather than deadlock.
+_NEW_WORDS_SQL = """
+    INSERT INTO gallery_searchword (word, documents)
+    SELECT word, count(*) FROM gallery_artwork, unnest(tsvector_to_array(search_document)) AS word
+    WHERE id = ANY(%s) GROUP BY word ORDER BY word
+    ON CONFLICT (word) DO NOTHING"""
+RECOUNT_SQL = """
+    INSERT INTO gallery_searchword (word, documents)
+    SELECT word, ndoc FROM ts_stat('SELECT search_document FROM gallery_artwork WHERE search_document IS NOT NULL')
+    ORDER BY word"""
+# The words each query word begins, most frequent first ('{' follows 'z': words are [a-z0-9]).
+_COMPLETIONS_SQL = """
+    SELECT prefix, completion.word FROM unnest(%s::text[]) AS prefix CROSS JOIN LATERAL (
+        SELECT word FROM gallery_searchword WHERE word >= prefix COLLATE "C" AND word < (prefix || '{') COLLATE "C"
+        ORDER BY documents DESC, word LIMIT %s) AS completion"""
 
 
 def fold(text: str) -> str:
@@ -72,67 +86,47 @@ def artworks_index_text(*, artwork_ids: Iterable[int]) -> None:
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_DOCUMENT_SQL, rows)
+            cursor.execute(_NEW_WORDS_SQL, [[pk for *_, pk in rows]])
 
 
-@dataclass(frozen=True)
-class CommonWords:
-    """The words most common in the documents, sorted, with the share of the documents that have each."""
-
-    words: tuple[str, ...] = ()
-    shares: tuple[float, ...] = ()
-
-    def begun_by(self, prefix: str) -> tuple[list[str], float]:
-        """The common words that begin with `prefix`, and the share of the documents they add up to."""
-        start = bisect.bisect_left(self.words, prefix)
-        end = start
-        while end < len(self.words) and self.words[end].startswith(prefix):
-            end += 1
-        return list(self.words[start:end]), sum(self.shares[start:end])
+def search_words_recount() -> int:
+    """Count every word of the documents again, dropping the words no document has any more (periodic: documents
+    only ever add words as they are written). One transaction: searches meanwhile see the previous lexicon."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM gallery_searchword")
+        cursor.execute(RECOUNT_SQL)
+        return cursor.rowcount
 
 
-_common_words: tuple[float, CommonWords] | None = None  # (when read, what was read), per process
-
-_COMMON_WORDS_SQL = """
-    SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
-    WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_document'"""
+Completions = Mapping[str, Sequence[str]]  # a query word -> the lexicon's words it begins
 
 
-def common_words() -> CommonWords:
-    """The documents' most common words: ANALYZE's most common elements of the search_document column (up to ten
-    times the statistics target, here 1,000, each with the share of the rows that have it). Empty until the table
-    has been analysed, and then every word matches as a prefix."""
-    global _common_words
-    if _common_words is not None and time.monotonic() - _common_words[0] < COMMON_WORDS_TTL_S:
-        return _common_words[1]
+def word_completions(text: str) -> Completions:
+    """The lexicon's words that each word of `text` long enough to be a prefix begins (one query)."""
+    prefixes = sorted({word for word in words(text) if len(word) >= MIN_PREFIX_LENGTH})
+    if not prefixes:
+        return {}
+    found: dict[str, list[str]] = {}
     with connections[router.db_for_read(Artwork)].cursor() as cursor:
-        cursor.execute(_COMMON_WORDS_SQL, [Artwork._meta.db_table])
-        row = cursor.fetchone()
-    pairs = sorted((word, share) for word, share in zip(*row) if _WORD.fullmatch(word)) if row and row[0] else []
-    common = CommonWords(words=tuple(word for word, _ in pairs), shares=tuple(share for _, share in pairs))
-    _common_words = (time.monotonic(), common)
-    return common
+        cursor.execute(_COMPLETIONS_SQL, [prefixes, MAX_COMPLETIONS])
+        for prefix, word in cursor.fetchall():
+            found.setdefault(prefix, []).append(word)
+    return found
 
 
-def forget_common_words() -> None:
-    """Read the statistics again at the next search (tests: each starts with a database of its own)."""
-    global _common_words
-    _common_words = None
+def tsquery(text: str, *, weight: str = "", completions: Completions | None = None) -> str:
+    """A to_tsquery('simple', ...) text requiring every word of `text`: a long one as the words it begins in
+    `completions` (and itself), or as a prefix where it begins none there; "" when no word.
 
-
-def tsquery(text: str, *, weight: str = "", common: CommonWords = CommonWords()) -> str:
-    """A to_tsquery('simple', ...) text requiring every word of `text` (long ones as prefixes, or as the `common`
-    words they begin); "" when none.
-
-    Only [a-z0-9] words come out of words() and common_words(), so nothing else reaches the tsquery syntax.
+    Only [a-z0-9] words come out of words() and the lexicon, so nothing else reaches the tsquery syntax.
     """
-    return " & ".join(_term(word, weight, common) for word in words(text))
+    return " & ".join(_term(word, weight, (completions or {}).get(word, ())) for word in words(text))
 
 
-def _term(word: str, weight: str, common: CommonWords) -> str:
+def _term(word: str, weight: str, begun: Sequence[str]) -> str:
     if len(word) < MIN_PREFIX_LENGTH:
         return f"{word}:{weight}" if weight else word
-    begun, share = common.begun_by(word)
-    if share <= COMMON_PREFIX_SHARE:
+    if not begun:
         return f"{word}:*{weight}"
     return "(" + " | ".join(f"{exact}:{weight}" if weight else exact for exact in sorted({word, *begun})) + ")"
 
@@ -164,16 +158,19 @@ def _matches(query: str) -> RawSQL:
     return RawSQL("search_document @@ to_tsquery('simple', %s)", [query], output_field=BooleanField())
 
 
-def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATES) -> list[KeywordMatch] | None:
+def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATES,
+                    completions: Completions | None = None) -> list[KeywordMatch] | None:
     """Works of `queryset` whose document has every word of `text`, best first: the whole title, the artist's whole
     name, words of the artist's name, words of the title, then the rest by rank (a title no longer than the text,
     plus a little, stands for a possible whole-title match).
 
     None when more than `limit` works match: the words alone cannot choose among so many, and ranking them all
     costs PostgreSQL time in proportion to their number (seconds for "painting" in a million works). The caller
-    lets the looks choose instead (search.text_search). So only up to `limit` + 1 ids are read before ranking."""
-    common = common_words()
-    query = tsquery(text, common=common)
+    lets the looks choose instead (search.text_search). So only up to `limit` + 1 ids are read before ranking.
+    `completions`: word_completions(text), when the caller has read them already."""
+    if completions is None:
+        completions = word_completions(text)
+    query = tsquery(text, completions=completions)
     if not query:
         return []
     matched = list(queryset.filter(_matches(query)).order_by().values_list("pk", flat=True)[:limit + 1])
@@ -182,8 +179,8 @@ def keyword_matches(text: str, *, queryset: QuerySet, limit: int = MAX_CANDIDATE
     if not matched:
         return []
     folded_text = " ".join(words(text))
-    in_title = _matches(tsquery(text, weight="A", common=common))
-    in_artist = _matches(tsquery(text, weight="B", common=common))
+    in_title = _matches(tsquery(text, weight="A", completions=completions))
+    in_artist = _matches(tsquery(text, weight="B", completions=completions))
     # The matched rows by id: their words were checked above, and @@ here could make PostgreSQL search its
     # full-text index for them all over again.
     rows = (Artwork.objects.filter(pk__in=matched).annotate(title_length=Length("title"))

@@ -183,7 +183,8 @@ def text_search(*, text: str, vector: np.ndarray | Future[np.ndarray], k: int, o
     depth = min(offset + k, MAX_RESULTS_DEPTH + 1)
     positive_text, _ = split_negation(text)
     accession = keywords.accession_match(positive_text, queryset=searchable)
-    found = keywords.keyword_matches(positive_text, queryset=searchable)
+    completions = keywords.word_completions(positive_text)
+    found = keywords.keyword_matches(positive_text, queryset=searchable, completions=completions)
     if isinstance(vector, Future):
         vector = vector.result()
     if accession is None and found == []:
@@ -191,7 +192,8 @@ def text_search(*, text: str, vector: np.ndarray | Future[np.ndarray], k: int, o
     # Only the visual ranking's order is fused: the page's rows are read once, below, in the fused order.
     looks = _nearest_pks(vector, filters=filters, depth=_neighbourhood(depth), model_id=model_id)
     if found is None:  # more works have the words than they can rank: they rank the visual neighbours instead
-        found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks))
+        found = keywords.keyword_matches(positive_text, queryset=searchable.filter(pk__in=looks), limit=len(looks),
+                                         completions=completions)
     matches = {match.pk: match for match in found}
     fused = keywords.reciprocal_rank_fusion(list(matches), looks)
 

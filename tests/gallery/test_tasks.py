@@ -35,3 +35,24 @@ def test_retry_policy_covers_transient_errors_only():
     assert OperationalError in tasks.artworks_embed.autoretry_for
     assert ValueError not in tasks.artworks_embed.autoretry_for
     assert tasks.artworks_embed.acks_late and tasks.artworks_embed.max_retries == 6
+
+
+def test_every_periodic_job_names_a_task_of_the_worker(settings):
+    from artsearch.celery import app
+
+    app.loader.import_default_modules()
+    assert {"gallery.tasks.search_words_recount", "gallery.tasks.collection_map_refresh"} <= {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert all(entry["task"] in app.tasks for entry in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_the_lexicon_recount_task_drops_the_words_no_document_has(artist):
+    from gallery.models import SearchWord
+    from gallery.services import keywords
+
+    artwork = ingest.artwork_create(artist=artist, title="Wheatfield", image=image_upload(seed=3))
+    assert SearchWord.objects.filter(word="wheatfield").exists()  # written with the document
+    Artwork.objects.filter(pk=artwork.pk).update(title="Irises")
+    keywords.artworks_index_text(artwork_ids=[artwork.pk])
+    assert tasks.search_words_recount() == SearchWord.objects.count()
+    assert SearchWord.objects.filter(word="irises").exists() and not SearchWord.objects.filter(word="wheatfield").exists()

@@ -7,7 +7,7 @@ import collections
 import pytest
 from django.test import override_settings
 
-from gallery.models import Artist, Artwork
+from gallery.models import Artist, Artwork, SearchWord
 from gallery.services import collection_import, ingest, keywords, search
 from gallery.sources import read_source
 from gallery.sources.download import fetch
@@ -28,12 +28,26 @@ def test_tsquery_takes_only_words_and_prefixes_the_long_ones():
     assert keywords.tsquery("!!!") == ""
 
 
-def test_a_word_beginning_common_words_matches_them_exactly():
-    common = keywords.CommonWords(words=("and", "andrews", "child", "children", "madonna", "paintings"),
-                                  shares=(0.64, 0.01, 0.043, 0.028, 0.04, 0.68))
-    assert keywords.tsquery("Madonna and Child", common=common) == "madonna:* & (and | andrews) & (child | children)"
-    assert keywords.tsquery("painting", weight="A", common=common) == "(painting:A | paintings:A)"
-    assert keywords.tsquery("Rembr of", common=common) == "rembr:* & of"  # neither begins a common word
+def test_a_word_matches_the_words_it_begins_exactly():
+    completions = {"and": ["and", "andrews"], "child": ["children", "child"], "paint": ["painting", "paintings"]}
+    assert keywords.tsquery("Madonna and Child", completions=completions) == (
+        "madonna:* & (and | andrews) & (child | children)")  # the lexicon has no word "madonna" begins: a prefix
+    assert keywords.tsquery("paint", weight="A", completions=completions) == "(paint:A | painting:A | paintings:A)"
+
+
+def test_the_lexicon_gains_the_words_of_documents_written_and_is_recounted(artist):
+    first, second = (Artwork.objects.create(artist=artist, title=title, image=f"{n}.jpg", image_sha256=f"{n}" * 64)
+                     for n, title in ((1, "Sunflowers"), (2, "Sunset")))
+    keywords.artworks_index_text(artwork_ids=[first.pk, second.pk])
+    assert keywords.word_completions("sun of") == {"sun": ["sunflowers", "sunset"]}  # "of": too short to begin words
+    Artwork.objects.filter(pk=first.pk).update(title="Irises")
+    keywords.artworks_index_text(artwork_ids=[first.pk])
+    assert SearchWord.objects.filter(word__in=["irises", "sunflowers"]).count() == 2  # kept until counted again
+    assert keywords.search_words_recount() == SearchWord.objects.count()
+    lexicon = dict(SearchWord.objects.values_list("word", "documents"))
+    assert "sunflowers" not in lexicon and lexicon["irises"] == lexicon["sunset"] == 1
+    assert lexicon[keywords.words(artist.name)[0]] == 2
+    assert [match.pk for match in keywords.keyword_matches("iri", queryset=Artwork.objects.all())] == [first.pk]
 
 
 def test_reciprocal_rank_fusion_rewards_agreement():
@@ -171,23 +185,32 @@ def test_common_words_order_the_visual_neighbours_instead(met_collection, clip_e
     assert all(hit.reasons != ("visual similarity",) for hit in hits if hit.artwork.pk in with_words)
 
 
-def test_common_words_come_from_postgresqls_statistics_and_find_what_prefixes_found(met_collection):
-    """After ANALYZE, the Met sample's common words are PostgreSQL's; "painting" then matches "painting" and
-    "paintings" exactly, and finds the very works its prefix found."""
+def test_the_lexicons_words_find_what_prefixes_found_in_the_met_sample(met_collection):
+    """Every word of the Met sample's titles, and its first 3, 4 and 5 letters, matched as the lexicon's words it
+    begins finds exactly the works its prefix finds (every probe begins fewer than MAX_COMPLETIONS words here)."""
     from django.db import connection
 
+    title_words = {word for work in met_collection for word in keywords.words(work.title)}
+    probes = sorted({word[:length] for word in title_words for length in (3, 4, 5, len(word))
+                     if len(word[:length]) >= keywords.MIN_PREFIX_LENGTH})
+    completions = keywords.word_completions(" ".join(probes))
+    counts = dict(SearchWord.objects.filter(word__startswith="paint").values_list("word", "documents"))
+    assert completions["paint"] == sorted(counts, key=lambda word: (-counts[word], word)) and len(probes) > 2000
+    assert {"painting", "paintings"} < set(completions["paint"])
+    assert max(len(words) for words in completions.values()) < keywords.MAX_COMPLETIONS
+    differ = []
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE gallery_artwork")
-    keywords.forget_common_words()
-    common = keywords.common_words()
-    assert 0.6 < common.shares[common.words.index("paintings")] < 0.75 and len(common.words) > 100
-    assert keywords.tsquery("painting", common=common) == "(painting | paintings)"
-    for text in ("painting", "Madonna and Child", "portrait of a woman", "oil on canvas"):
-        expanded, prefixed = keywords.tsquery(text, common=common), keywords.tsquery(text)
-        assert expanded != prefixed
-        found = [set(met_collection.extra(where=["search_document @@ to_tsquery('simple', %s)"], params=[query])
-                     .values_list("pk", flat=True)) for query in (expanded, prefixed)]
-        assert found[0] == found[1] and found[0]
+        for probe in probes:
+            expanded, prefixed = keywords.tsquery(probe, completions=completions), keywords.tsquery(probe)
+            assert expanded != prefixed
+            cursor.execute("SELECT count(*) FILTER (WHERE search_document @@ to_tsquery('simple', %s)), "
+                           "count(*) FILTER (WHERE (search_document @@ to_tsquery('simple', %s)) "
+                           "<> (search_document @@ to_tsquery('simple', %s))) FROM gallery_artwork",
+                           [prefixed, expanded, prefixed])
+            found, different = cursor.fetchone()
+            assert found > 0, probe
+            differ += [probe] if different else []
+    assert differ == []
 
 
 @pytest.mark.parametrize("text", ["painting", "portrait"])  # more works than are ranked by words; fewer
