@@ -8,6 +8,7 @@ pages), result_options (per artist, close matches), remembered_queries (paging i
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +40,18 @@ MAX_RESULTS_DEPTH = 480  # pages beyond this are not offered: ef_search has to c
 # A description is encoded here while the request's thread reads its words from PostgreSQL: the encoder (ONNX
 # Runtime, torch) and psycopg waiting on the server both release the GIL, so the two overlap. Idle threads cost
 # nothing; as many as a server's request threads, so that queries arriving together still share a forward pass.
-_DESCRIPTION_ENCODING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="description-encoding")
+_DESCRIPTION_ENCODING: ThreadPoolExecutor
+
+
+def _new_description_encoding() -> None:
+    global _DESCRIPTION_ENCODING
+    _DESCRIPTION_ENCODING = ThreadPoolExecutor(max_workers=8, thread_name_prefix="description-encoding")
+
+
+_new_description_encoding()
+# A forked process (a server's worker) has none of its parent's threads, but an inherited pool would count them
+# as idle and hand them its work: each process gets a pool of its own.
+os.register_at_fork(after_in_child=_new_description_encoding)
 
 # What a result card and the JSON API show of a hit; the 512-float vector and the bookkeeping columns are skipped.
 HIT_FIELDS = ("title", "image", "thumbnail", "width", "height", "accession_number", "date", "year_start", "year_end",

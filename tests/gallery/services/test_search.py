@@ -109,3 +109,20 @@ def test_similar_to_excludes_the_artwork_and_needs_a_current_vector(dataset_artw
     Artwork.objects.filter(pk=target.pk).update(embedding_model="some/older-model")
     target.refresh_from_db()
     assert search.artwork_similar_to(artwork=target, k=5) == []
+
+
+def test_a_forked_process_encodes_descriptions_on_threads_of_its_own():
+    """A server's workers are forked from a master that may have searched: the parent's pool threads are not in the
+    child, and an inherited pool would wait for them for ever."""
+    import os
+
+    assert search._DESCRIPTION_ENCODING.submit(threading.get_ident).result(timeout=5)
+    child = os.fork()
+    if child == 0:  # the child: exit 0 only if its pool runs work
+        try:
+            search._DESCRIPTION_ENCODING.submit(int).result(timeout=5)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001 - anything but a result is the failure this test is about
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
