@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('documents', models.PositiveIntegerField()),
             ],
         ),
-        # The words of the documents already written (gallery/services/keywords.py RECOUNT_SQL, as of this migration).
+        # The words of the documents already written (keywords.search_words_recount, as of this migration).
         migrations.RunSQL(
             """INSERT INTO gallery_searchword (word, documents)
                SELECT word, ndoc FROM ts_stat('SELECT search_document FROM gallery_artwork

@@ -49,7 +49,7 @@ _NEW_WORDS_SQL = """
     SELECT word, count(*) FROM gallery_artwork, unnest(tsvector_to_array(search_document)) AS word
     WHERE id = ANY(%s) GROUP BY word ORDER BY word
     ON CONFLICT (word) DO NOTHING"""
-RECOUNT_SQL = """
+_RECOUNT_SQL = """
     INSERT INTO gallery_searchword (word, documents)
     SELECT word, ndoc FROM ts_stat('SELECT search_document FROM gallery_artwork WHERE search_document IS NOT NULL')
     ORDER BY word"""
@@ -94,7 +94,7 @@ def search_words_recount() -> int:
     only ever add words as they are written). One transaction: searches meanwhile see the previous lexicon."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM gallery_searchword")
-        cursor.execute(RECOUNT_SQL)
+        cursor.execute(_RECOUNT_SQL)
         return cursor.rowcount
 
 
