@@ -225,10 +225,10 @@ def text_search(*, text: str, vector: np.ndarray | Future[np.ndarray], k: int, o
 
 
 def _neighbourhood(depth: int) -> int:
-    """How deep the visual ranking that words are fused with (or common words matched among) is read, for a page
-    ending at `depth`: what ef_search reads anyway, or for later pages every result offered. One depth for the first
-    pages and one for the rest, so that pages continue one another within each: read as deep as each page, a
-    keyword match's visual rank counted on one page and not on the one before, and it moved across pages."""
+    """How deep the visual ranking that words are fused with (or, words too many works have, matched among) is read,
+    for a page ending at `depth`: what ef_search reads anyway, or for later pages every result offered. One depth for
+    the first pages and one for the rest, so that pages continue one another within each: read as deep as each page,
+    a keyword match's visual rank counted on one page and not on the one before, and it moved across pages."""
     ef_search = settings.GALLERY_HNSW_EF_SEARCH
     return ef_search if depth <= ef_search else max(ef_search, MAX_RESULTS_DEPTH + 1)
 
