@@ -1,4 +1,5 @@
-"""Where a search's time goes, measured in this process against the same database (no HTTP, no template)."""
+"""Where a search's time goes, measured in this process against the same database (no HTTP; templates only in
+the page's floor)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,48 @@ def image_steps(uploads: list[bytes], *, k: int) -> dict:
         search.artwork_search(vector=vector, k=k + 1, model_id=encoder.model_id)
         steps["artwork_search"].append(time.perf_counter() - start)
     return {name: latency_summary(values) for name, values in steps.items()}
+
+
+def page_floor(texts: list[str], *, k: int, ef_search: int, encoder, around_s: list[float]) -> dict:
+    """What any text-search page of this stack costs, part by part for each text: the page around the results
+    (`around_s`: the page without a query, over HTTP, measured by the caller), and in this process the query encoded
+    as a web worker encodes it (`encoder`, uncached), the index scan for the page's rows (their ids only, with the
+    search's index settings), and the page's results rendered (its `k` cards and the artists panel). "floor" sums
+    the four for each text. More-by-artist and the keyword reads are left out: the page could do without the first,
+    and it overlaps the second with the encoding."""
+    from urllib.parse import urlencode
+
+    from django.db import connection, transaction
+    from django.template.loader import render_to_string
+    from django.test import override_settings
+
+    from gallery.querysets import SearchFilters
+    from gallery.services import index_scan, results, search
+
+    if len(around_s) != len(texts):
+        raise ValueError(f"{len(around_s)} samples of the page around the results for {len(texts)} texts")
+    parts: dict[str, list[float]] = {"around": list(around_s), "encode": [], "scan": [], "render": []}
+    with override_settings(GALLERY_HNSW_EF_SEARCH=ef_search):
+        for text in texts:
+            start = time.perf_counter()
+            vector = encoder._encode_query_rows([encoder._tokenize_query(text)])[0]
+            parts["encode"].append(time.perf_counter() - start)
+            nearest = search.nearest_queryset(vector, filters=SearchFilters(), model_id=encoder.model_id, depth=k + 1)
+            sql, params = nearest.values_list("pk", flat=True)[:k + 1].query.sql_with_params()
+            with transaction.atomic(), index_scan.index_scan_settings(ef_search=ef_search, model_id=encoder.model_id):
+                with connection.cursor() as cursor:
+                    start = time.perf_counter()
+                    cursor.execute(sql, params)
+                    found = cursor.fetchall()
+                    parts["scan"].append(time.perf_counter() - start)
+            page = search.search_page(query=search.SearchQuery(text=text), k=k)
+            if len(found) != k + 1 or len(page.hits) != k:
+                raise RuntimeError(f"search for {text!r} found {len(found)} ids and {len(page.hits)} results")
+            results.attach_more_by_artist(page.hits)
+            query = urlencode({"q": text, "k": k})
+            start = time.perf_counter()
+            render_to_string("includes/_results.html", {"result": page, "page_query": query, "reveal_query": query,
+                                                          "filters": SearchFilters()})
+            parts["render"].append(time.perf_counter() - start)
+    return {"texts": len(texts), "k": k, **{name: latency_summary(values) for name, values in parts.items()},
+            "floor": latency_summary([sum(values) for values in zip(*parts.values())])}

@@ -84,37 +84,14 @@ def sizing(phases: dict, kind: str, text_p50_ms_1m: float | None, cores: int) ->
 
 def markdown(phases: dict, sizing_rows: list[dict], cores: int) -> list[str]:
     measured = runs(phases)
-    if not measured:
+    text = phases.get("text_1m")
+    if not measured and not text:
         return []
-    lines = ["", "## 9. Compact vectors: vector, halfvec and binary + re-rank HNSW (issue 21)", "",
-             "The product's index DDL and ORDER BY expressions (gallery/vector_index.py) on a table of its own, one "
-             "client; recall@10 against an exact numpy scan. Rows and queries are **synthetic** (clustered). Build: "
-             "`maintenance_work_mem` 5 GB, one parallel worker beside the leader, m=16, ef_construction=64. Binary "
-             "re-ranks its `rerank` nearest rows by Hamming distance with the full vectors' cosine.", "",
-             "| rows | kind | build s | index MB | ef_search | rerank | recall@10 | p50 ms | p95 ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for rows, run in measured.items():
-        for kind, entry in run["kinds"].items():
-            for point in entry["sweep"]:
-                lines.append(f"| {rows:,} | {kind} | {entry['build_s']:.0f} | {entry['index_mb']:.0f} | "
-                             f"{point['ef_search']} | {point.get('rerank', '–')} | {point['recall10']:.3f} | "
-                             f"{point['p50_ms']:.2f} | {point['p95_ms']:.2f} |")
-    lines += ["", "Best point reaching recall@10 ≥ 0.98 (lowest p95) per size and kind:", "",
-              "| rows | kind | ef_search | rerank | recall@10 | p95 ms | index MB | build s |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for rows, run in measured.items():
-        for kind, entry in run["kinds"].items():
-            point = best_point(entry)
-            lines.append(f"| {rows:,} | {kind} | " + (
-                f"{point['ef_search']} | {point.get('rerank', '–')} | {point['recall10']:.3f} | {point['p95_ms']:.2f}"
-                if point else "– | – | not reached | –") + f" | {entry['index_mb']:.0f} | {entry['build_s']:.0f} |")
-    if text := phases.get("text_1m"):
-        cold, warm = text.get("http_cold") or {}, text.get("http") or {}
-        lines += ["", f"HTML text-search page over HTTP with {text['rows']['rows']:,} synthetic works in the gallery "
-                  f"(ef_search {text['ef_search']}, k {text['k']}, gunicorn {text['server']['workers']}×"
-                  f"{text['server']['threads']}): right after the index build p50 {_num(cold.get('p50_ms'))} / p95 "
-                  f"{_num(cold.get('p95_ms'))} ms; once {text.get('warmed_by', 0):,} searches have brought the index "
-                  f"into shared_buffers p50 {_num(warm.get('p50_ms'))} / p95 {_num(warm.get('p95_ms'))} ms."]
+    lines = ["", "## 9. Compact vectors: vector, halfvec and binary + re-rank HNSW (issue 21)"]
+    if measured:
+        lines += _compact_lines(measured)
+    if text:
+        lines += _text_1m_lines(text)
     if sizing_rows:
         lines += ["", "### Sizing for 10M works (extrapolated, not measured)", "",
                   "Index size linear in the rows; build time and p50/p95 on a power law through the two largest "
@@ -136,12 +113,61 @@ def markdown(phases: dict, sizing_rows: list[dict], cores: int) -> list[str]:
     return lines
 
 
+def _compact_lines(measured: dict[int, dict]) -> list[str]:
+    lines = ["", "The product's index DDL and ORDER BY expressions (gallery/vector_index.py) on a table of its own, one "
+             "client; recall@10 against an exact numpy scan. Rows and queries are **synthetic** (clustered). Build: "
+             "`maintenance_work_mem` 5 GB, one parallel worker beside the leader, m=16, ef_construction=64. Binary "
+             "re-ranks its `rerank` nearest rows by Hamming distance with the full vectors' cosine.", "",
+             "| rows | kind | build s | index MB | ef_search | rerank | recall@10 | p50 ms | p95 ms |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for rows, run in measured.items():
+        for kind, entry in run["kinds"].items():
+            for point in entry["sweep"]:
+                lines.append(f"| {rows:,} | {kind} | {entry['build_s']:.0f} | {entry['index_mb']:.0f} | "
+                             f"{point['ef_search']} | {point.get('rerank', '–')} | {point['recall10']:.3f} | "
+                             f"{point['p50_ms']:.2f} | {point['p95_ms']:.2f} |")
+    lines += ["", "Best point reaching recall@10 ≥ 0.98 (lowest p95) per size and kind:", "",
+              "| rows | kind | ef_search | rerank | recall@10 | p95 ms | index MB | build s |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for rows, run in measured.items():
+        for kind, entry in run["kinds"].items():
+            point = best_point(entry)
+            lines.append(f"| {rows:,} | {kind} | " + (
+                f"{point['ef_search']} | {point.get('rerank', '–')} | {point['recall10']:.3f} | {point['p95_ms']:.2f}"
+                if point else "– | – | not reached | –") + f" | {entry['index_mb']:.0f} | {entry['build_s']:.0f} |")
+    return lines
+
+
+def _text_1m_lines(text: dict) -> list[str]:
+    cold, warm = text.get("http_cold") or {}, text.get("http") or {}
+    lines = ["", f"HTML text-search page over HTTP with {text['rows']['rows']:,} synthetic works in the gallery "
+             f"(ef_search {text['ef_search']}, k {text['k']}, gunicorn {text['server']['workers']}×"
+             f"{text['server']['threads']}): right after the index build p50 {_num(cold.get('p50_ms'))} / p95 "
+             f"{_num(cold.get('p95_ms'))} ms; once {text.get('warmed_by', 0):,} searches have brought the index "
+             f"into shared_buffers p50 {_num(warm.get('p50_ms'))} / p95 {_num(warm.get('p95_ms'))} ms."]
+    if parts := text.get("parts"):
+        lines += ["", _floor_sentence(parts, warm)]
+    return lines
+
+
 def product_point(phases: dict, kind: str, size: str = "1m") -> tuple[dict | None, dict | None]:
     """`kind`'s entry at `size` and its best point reaching MIN_RECALL (else its most accurate one)."""
     entry = ((phases.get(f"compact_{size}") or phases.get("compact") or {}).get(size) or {}).get("kinds", {}).get(kind)
     if not entry:
         return None, None
     return entry, best_point(entry) or max(entry["sweep"], key=lambda point: point["recall10"])
+
+
+def _floor_sentence(parts: dict, page: dict) -> str:
+    """What bounds the 1M text page: its unavoidable parts measured alone for the same texts (breakdown.page_floor)."""
+    p50 = {name: parts[name]["p50_ms"] for name in ("around", "encode", "scan", "render", "floor")}
+    share = f", {p50['floor'] / page['p50_ms']:.0%} of the page's p50" if page.get("p50_ms") else ""
+    return (f"What bounds it on these cores, each part alone for the same {parts['texts']} texts (p50 ms): the page "
+            f"without a query over HTTP (request, middleware, header and form) {_num(p50['around'])}, the query "
+            f"encoded as a worker encodes it {_num(p50['encode'])}, the index scan for the page's ids "
+            f"{_num(p50['scan'])}, its {parts['k']} results rendered {_num(p50['render'])}: together "
+            f"{_num(p50['floor'])} ms a text (p50){share}. More-by-artist and the keyword reads are not in it (the "
+            "page could do without the first, and reads the second while the query is encoded).")
 
 
 def _num(value, digits: int = 1) -> str:
