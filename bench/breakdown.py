@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from bench.stats import latency_summary
+from bench.stats import latency_summary, median
 
 
 @contextlib.contextmanager
@@ -125,13 +125,15 @@ def image_steps(uploads: list[bytes], *, k: int) -> dict:
     return {name: latency_summary(values) for name, values in steps.items()}
 
 
-def page_floor(texts: list[str], *, k: int, ef_search: int, encoder, around_s: list[float]) -> dict:
-    """What any text-search page of this stack costs, part by part for each text: the page around the results
-    (`around_s`: the page without a query, over HTTP, measured by the caller), and in this process the query encoded
-    as a web worker encodes it (`encoder`, uncached), the index scan for the page's rows (their ids only, with the
-    search's index settings), and the page's results rendered (its `k` cards and the artists panel). "floor" sums
-    the four for each text. More-by-artist and the keyword reads are left out: the page could do without the first,
-    and it overlaps the second with the encoding."""
+def page_floor(texts: list[str], *, k: int, ef_search: int, encoder, page: Callable[[str], float],
+               around: Callable[[], float]) -> dict:
+    """What bounds a text-search page of this stack, for each text in turn beside the page itself (`page(text)`: its
+    seconds over HTTP), so that the machine's drift hits both alike: the page around the results (`around()`: the
+    page without a query over HTTP), and in this process the query encoded as a web worker encodes it (`encoder`,
+    uncached), the index scan for the page's rows (their ids only, with the search's index settings) and the page's
+    results rendered (its `k` cards and the artists panel). "floor" sums those four for each text. More-by-artist and
+    the keyword reads are left out: the page could do without the first, and it overlaps the second with the
+    encoding."""
     from urllib.parse import urlencode
 
     from django.db import connection, transaction
@@ -141,11 +143,11 @@ def page_floor(texts: list[str], *, k: int, ef_search: int, encoder, around_s: l
     from gallery.querysets import SearchFilters
     from gallery.services import index_scan, results, search
 
-    if len(around_s) != len(texts):
-        raise ValueError(f"{len(around_s)} samples of the page around the results for {len(texts)} texts")
-    parts: dict[str, list[float]] = {"around": list(around_s), "encode": [], "scan": [], "render": []}
+    parts: dict[str, list[float]] = {"page": [], "around": [], "encode": [], "scan": [], "render": []}
     with override_settings(GALLERY_HNSW_EF_SEARCH=ef_search):
         for text in texts:
+            parts["page"].append(page(text))
+            parts["around"].append(around())
             start = time.perf_counter()
             vector = encoder._encode_query_rows([encoder._tokenize_query(text)])[0]
             parts["encode"].append(time.perf_counter() - start)
@@ -157,14 +159,15 @@ def page_floor(texts: list[str], *, k: int, ef_search: int, encoder, around_s: l
                     cursor.execute(sql, params)
                     found = cursor.fetchall()
                     parts["scan"].append(time.perf_counter() - start)
-            page = search.search_page(query=search.SearchQuery(text=text), k=k)
-            if len(found) != k + 1 or len(page.hits) != k:
-                raise RuntimeError(f"search for {text!r} found {len(found)} ids and {len(page.hits)} results")
-            results.attach_more_by_artist(page.hits)
+            shown = search.search_page(query=search.SearchQuery(text=text), k=k)
+            if len(found) != k + 1 or len(shown.hits) != k:
+                raise RuntimeError(f"search for {text!r} found {len(found)} ids and {len(shown.hits)} results")
+            results.attach_more_by_artist(shown.hits)
             query = urlencode({"q": text, "k": k})
             start = time.perf_counter()
-            render_to_string("includes/_results.html", {"result": page, "page_query": query, "reveal_query": query,
+            render_to_string("includes/_results.html", {"result": shown, "page_query": query, "reveal_query": query,
                                                           "filters": SearchFilters()})
             parts["render"].append(time.perf_counter() - start)
+    floor = [sum(values) for values in zip(*(parts[name] for name in ("around", "encode", "scan", "render")))]
     return {"texts": len(texts), "k": k, **{name: latency_summary(values) for name, values in parts.items()},
-            "floor": latency_summary([sum(values) for values in zip(*parts.values())])}
+            "floor": latency_summary(floor), "floor_share": median([f / p for f, p in zip(floor, parts["page"])])}

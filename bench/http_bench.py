@@ -35,19 +35,14 @@ def text_latency(host: str, port: int, texts: list[str], *, k: int, warmup: list
     return latency_summary(durations)
 
 
-def page_durations(host: str, port: int, path: str, *, count: int, warmup: int = 10) -> list[float]:
-    """Seconds for each of `count` GETs of `path` on a keep-alive connection; every answer must be 200."""
-    client = Client(host, port)
-    durations = []
-    for number in range(warmup + count):
-        start = time.perf_counter()
-        status, body = client.get(path)
-        if status != 200:
-            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-        if number >= warmup:
-            durations.append(time.perf_counter() - start)
-    client.close()
-    return durations
+def timed_get(client: Client, path: str, *, marker: bytes = b"") -> float:
+    """Seconds for one GET of `path`, which must answer 200 (with `marker` in the body)."""
+    start = time.perf_counter()
+    status, body = client.get(path)
+    duration = time.perf_counter() - start
+    if status != 200 or marker not in body:
+        raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    return duration
 
 def check_text_answer(text: str, status: int, body: bytes) -> None:
     if status != 200 or RESULT_MARKER not in body:

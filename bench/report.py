@@ -130,7 +130,8 @@ def _scale_keys(phases: dict) -> dict:
             "hnsw_index_mb_1m": _get(entry or {}, "index_mb"), "hnsw_build_s_1m": _get(entry or {}, "build_s"),
             "hnsw_index_ratio_1m": _ratio(_get(entry or {}, "index_mb"), _get(vector or {}, "index_mb")),
             "text_p50_ms_1m": _get(phases, "text_1m", "http", "p50_ms"),
-            "text_floor_p50_ms_1m": _get(phases, "text_1m", "parts", "floor", "p50_ms")}
+            "text_floor_p50_ms_1m": _get(phases, "text_1m", "parts", "floor", "p50_ms"),
+            "text_floor_share_1m": _get(phases, "text_1m", "parts", "floor_share")}
 
 
 def _ratio(numerator, denominator):

@@ -146,7 +146,7 @@ def _text_1m_lines(text: dict) -> list[str]:
              f"{_num(cold.get('p95_ms'))} ms; once {text.get('warmed_by', 0):,} searches have brought the index "
              f"into shared_buffers p50 {_num(warm.get('p50_ms'))} / p95 {_num(warm.get('p95_ms'))} ms."]
     if parts := text.get("parts"):
-        lines += ["", _floor_sentence(parts, warm)]
+        lines += ["", _floor_sentence(parts)]
     return lines
 
 
@@ -158,16 +158,16 @@ def product_point(phases: dict, kind: str, size: str = "1m") -> tuple[dict | Non
     return entry, best_point(entry) or max(entry["sweep"], key=lambda point: point["recall10"])
 
 
-def _floor_sentence(parts: dict, page: dict) -> str:
-    """What bounds the 1M text page: its unavoidable parts measured alone for the same texts (breakdown.page_floor)."""
-    p50 = {name: parts[name]["p50_ms"] for name in ("around", "encode", "scan", "render", "floor")}
-    share = f", {p50['floor'] / page['p50_ms']:.0%} of the page's p50" if page.get("p50_ms") else ""
-    return (f"What bounds it on these cores, each part alone for the same {parts['texts']} texts (p50 ms): the page "
-            f"without a query over HTTP (request, middleware, header and form) {_num(p50['around'])}, the query "
-            f"encoded as a worker encodes it {_num(p50['encode'])}, the index scan for the page's ids "
-            f"{_num(p50['scan'])}, its {parts['k']} results rendered {_num(p50['render'])}: together "
-            f"{_num(p50['floor'])} ms a text (p50){share}. More-by-artist and the keyword reads are not in it (the "
-            "page could do without the first, and reads the second while the query is encoded).")
+def _floor_sentence(parts: dict) -> str:
+    """What bounds the 1M text page: its unavoidable parts, each alone, beside the page (breakdown.page_floor)."""
+    p50 = {name: _num(parts[name]["p50_ms"]) for name in ("page", "around", "encode", "scan", "render", "floor")}
+    return (f"What bounds it on these cores, for {parts['texts']} more texts, each part alone right after the page "
+            f"(p50 ms): the page without a query over HTTP (request, middleware, header and form) {p50['around']}, the "
+            f"query encoded as a worker encodes it {p50['encode']}, the index scan for the page's ids {p50['scan']}, "
+            f"its {parts['k']} results rendered {p50['render']}: together {p50['floor']} ms a text, against "
+            f"{p50['page']} for the page; the floor is {parts['floor_share']:.0%} of the page (median of the texts' "
+            "ratios). More-by-artist and the keyword reads are not in it (the page could do without the first, and "
+            "reads the second while the query is encoded).")
 
 
 def _num(value, digits: int = 1) -> str:

@@ -119,7 +119,7 @@ def run_text_1m(context: Context) -> dict:
     product is configured (GALLERY_VECTOR_INDEX), served with the ef_search the 1M sweep found it needs for recall@10
     0.98 (GALLERY_HNSW_EF_SEARCH, as README "Sizing" tells an operator to set it): first right after the index was
     built (cold), then once the index is in shared_buffers, as on a server that has been answering for a while; then
-    the page's floor on these cores (breakdown.page_floor) for the same texts."""
+    what bounds it on these cores (breakdown.page_floor), beside the page itself."""
     import os
     from dataclasses import asdict
     from unittest import mock
@@ -130,7 +130,6 @@ def run_text_1m(context: Context) -> dict:
     from gallery.clip import ClipConfig, ClipEncoder
 
     texts = queries.texts(4500, seed=3)
-    measured = texts[:200]
     result: dict = {"rows": ensure_scale(context, 1_000_000), "k": TEXT_K, "server": PRODUCTION_SERVER,
                     "ef_search": context.ef_search_1m or settings.GALLERY_HNSW_EF_SEARCH}
     with mock.patch.dict(os.environ, {"GALLERY_HNSW_EF_SEARCH": str(result["ef_search"])}):  # the served process's
@@ -139,13 +138,18 @@ def run_text_1m(context: Context) -> dict:
             result["http_cold"] = http_bench.text_latency(host, port, texts[200:400], k=TEXT_K,
                                                           warmup=texts[4000:4030])
             result["warmed_by"] = _warm_index(context, result["ef_search"], queries=3000)
-            result["http"] = http_bench.text_latency(host, port, measured, k=TEXT_K, warmup=[])
-            around = http_bench.page_durations(host, port, "/search/", count=len(measured))
-    # What bounds the page on these cores: its unavoidable parts, each measured alone for the same texts.
-    with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
-        encoder = ClipEncoder(**{**asdict(ClipConfig.from_settings()), "threads": PRODUCTION_SERVER["torch_threads"]})
-        result["parts"] = breakdown.page_floor(measured, k=TEXT_K, ef_search=result["ef_search"],
-                                               encoder=encoder, around_s=around)
+            result["http"] = http_bench.text_latency(host, port, texts[:200], k=TEXT_K, warmup=[])
+            # What bounds the page on these cores: its unavoidable parts, each alone, beside the page, for new texts.
+            client = server.Client(host, port)
+            with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
+                encoder = ClipEncoder(**{**asdict(ClipConfig.from_settings()),
+                                         "threads": PRODUCTION_SERVER["torch_threads"]})  # as a worker's
+                result["parts"] = breakdown.page_floor(
+                    texts[400:600], k=TEXT_K, ef_search=result["ef_search"], encoder=encoder,
+                    page=lambda text: http_bench.timed_get(client, server.search_path(text, TEXT_K),
+                                                           marker=http_bench.RESULT_MARKER),
+                    around=lambda: http_bench.timed_get(client, "/search/"))
+            client.close()
     logger.info("text search at 1M rows: %s (floor %s)", result["http"], result["parts"]["floor"])
     return result
 
