@@ -247,6 +247,13 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
     return f"{base}/full/{size}/0/{quality}.jpg"
 
 
+def _paints(annotation: dict) -> bool:
+    """Whether an annotation paints its body on the canvas: no motivation, or "painting" (a Web Annotation's
+    motivation may also be a list of them)."""
+    motivations = _as_list(annotation.get("motivation", "painting"))
+    return any(motivation in {"painting", "sc:painting"} for motivation in motivations if isinstance(motivation, str))
+
+
 def _image_resources(canvas: dict) -> Iterator[dict]:
     """The painted image resources of a canvas, v2 (images[].resource) or v3 (items[].items[].body)."""
     bodies = []
@@ -255,7 +262,7 @@ def _image_resources(canvas: dict) -> Iterator[dict]:
             bodies.append(annotation.get("resource"))
     for page in _as_list(canvas.get("items")):
         for annotation in _as_list(page.get("items") if isinstance(page, dict) else None):
-            if isinstance(annotation, dict) and annotation.get("motivation", "painting") in {"painting", "sc:painting"}:
+            if isinstance(annotation, dict) and _paints(annotation):
                 bodies.extend(_as_list(annotation.get("body")))
     for body in bodies:
         if not isinstance(body, dict):

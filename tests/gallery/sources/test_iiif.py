@@ -168,6 +168,17 @@ def test_a_v3_level2_service_language_maps_and_a_licence():
     assert (record.description, record.source_url) == ("A lake.", "https://museum.example/objects/1")
 
 
+def test_a_painting_motivation_may_be_a_list_and_a_malformed_one_paints_nothing():
+    """Web Annotations allow a list of motivations; a museum's manifest that writes one is read, not a crash."""
+    listed = v3_manifest()
+    listed["items"][0]["items"][0]["items"][0]["motivation"] = ["painting"]
+    assert list(read_iiif(listed))[0].image_url == "https://images.example/1/full/!2048,2048/0/default.jpg"
+    for malformed in ({"painting": True}, [["painting"]], ["commenting"]):
+        odd = v3_manifest()
+        odd["items"][0]["items"][0]["items"][0]["motivation"] = malformed
+        assert list(read_iiif(odd))[0].reason == "no canvas with an image"
+
+
 def test_image_service_urls_by_version_and_level():
     assert image_service_url({"@id": "https://i/x/", "@context": "http://iiif.io/api/image/2/context.json",
                               "profile": ["http://iiif.io/api/image/2/level2.json", {"formats": ["png"]}]}) == (
