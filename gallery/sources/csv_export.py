@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .dates import resolve_years
+from .local_files import file_within
 from .records import CatalogueRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags
@@ -102,15 +103,14 @@ class _ImageFinder:
         self._by_name: dict[str, list[Path]] | None = None
 
     def find(self, value: str) -> Path | str:
-        """The file, or a reason it is not there."""
+        """The file, or a reason it is not there. Only files in the CSV's folder or under images_dir are found."""
         value = value.replace("\\", "/")  # exported on Windows: photos\a.jpg
-        candidate = self.csv_dir / value
-        if candidate.is_file():
+        if candidate := file_within(self.csv_dir, value):
             return candidate
         if self.images_dir is None:
             return f"image {value!r} not found beside the CSV"
-        if (self.images_dir / value).is_file():
-            return self.images_dir / value
+        if candidate := file_within(self.images_dir, value):
+            return candidate
         if self._by_name is None:  # walked once, on the first name that needs it
             self._by_name = {}
             for path in sorted(self.images_dir.rglob("*")):

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .dates import resolve_years, year_number
+from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
 from .text import clean
 
@@ -49,8 +50,8 @@ def met_record(data: dict, *, images_dir: Path | None = None) -> Result:
         return SkippedRecord(where=source_id, reason="no primaryImage or primaryImageSmall")
     image_path = None
     if images_dir is not None:
-        image_path = next((images_dir / name for name in map(_image_name, image_urls)
-                           if name and (images_dir / name).is_file()), None)
+        image_path = next(filter(None, (file_within(images_dir, name) for name in map(_image_name, image_urls)
+                                        if name)), None)
     date = clean(data.get("objectDate"))
     year_start, year_end = resolve_years(date, data.get("objectBeginDate"), data.get("objectEndDate"))
     public_domain = data.get("isPublicDomain") is True

@@ -134,3 +134,27 @@ def test_windows_image_paths(csv_export_folder: Path):
     path = write_csv(csv_export_folder / "win.csv", [["title", "image"], ["A", "photos\\a.jpg"]])
     (record,) = read_csv(path)
     assert record.image_path == csv_export_folder / "photos" / "a.jpg"
+
+
+def test_an_image_cell_reaches_only_the_exports_own_files(csv_export_folder: Path):
+    """A cell that climbs out of the CSV's folder (or of the images folder) finds nothing there, even where the file
+    exists; a name the system cannot look up (too long) skips its row, and the other rows are read."""
+    export = csv_export_folder / "export"
+    export.mkdir()
+    (csv_export_folder / "secret.jpg").write_bytes(make_image_bytes(seed=3))
+    (export / "link.jpg").symlink_to(csv_export_folder / "secret.jpg")
+    long_name = "x" * 300 + ".jpg"
+    rows = [["accession_number", "title", "image"], ["1", "Up", "../secret.jpg"],
+            ["2", "Absolute", str(csv_export_folder / "secret.jpg")], ["3", "Linked", "link.jpg"],
+            ["4", "Long", long_name], ["5", "Inside", "../export/kept.jpg"]]
+    (export / "kept.jpg").write_bytes(make_image_bytes(seed=4))
+    results = list(read_csv(write_csv(export / "rows.csv", rows), images_dir=csv_export_folder / "images"))
+    assert [(r.where, r.reason) for r in results if isinstance(r, SkippedRecord)] == [
+        ("rows.csv row 2", f"image '../secret.jpg' not found beside the CSV or under {csv_export_folder / 'images'}"),
+        ("rows.csv row 3", f"image '{csv_export_folder / 'secret.jpg'}' not found beside the CSV or under "
+                           f"{csv_export_folder / 'images'}"),
+        ("rows.csv row 4", f"image 'link.jpg' not found beside the CSV or under {csv_export_folder / 'images'}"),
+        ("rows.csv row 5", f"image '{long_name}' not found beside the CSV or under {csv_export_folder / 'images'}"),
+    ]
+    (kept,) = [r for r in results if isinstance(r, CatalogueRecord)]
+    assert kept.image_path == (export / "kept.jpg").resolve()

@@ -117,3 +117,10 @@ def test_a_json_array_and_a_single_object(tmp_path: Path):
     (tmp_path / "one.json").write_text(json.dumps(_met(objectID=7), indent=2))
     assert [r.source_id for r in read_met_file(tmp_path / "array.json")] == ["met:5", "met:6"]
     assert [r.source_id for r in read_met_file(tmp_path / "one.json")] == ["met:7"]
+
+
+def test_an_image_name_the_system_cannot_look_up_leaves_the_url_to_fetch(tmp_path: Path):
+    """A basename too long for the file system is not a local file (the record keeps its URL), not a crash."""
+    url = "https://images.metmuseum.org/CRDImages/ep/original/" + "x" * 300 + ".jpg"
+    record = met_record({"objectID": 1, "title": "Long", "primaryImage": url}, images_dir=tmp_path)
+    assert (record.image_path, record.image_url) == (None, url)
