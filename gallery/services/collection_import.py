@@ -116,6 +116,15 @@ class _Artists:
         return artist
 
 
+def _reason(error: ValidationError | ValueError) -> str:
+    """Why a record was refused, naming the fields a validation error is about ("year_start: Ensure ...")."""
+    if not isinstance(error, ValidationError):
+        return str(error)
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+
+
 def _find_existing(record: CatalogueRecord) -> Artwork | None:
     if record.accession_number:
         found = Artwork.objects.filter(accession_number=record.accession_number).first()
@@ -232,8 +241,7 @@ def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], dra
             try:
                 _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
             except (ValidationError, ValueError) as exc:
-                reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                report.failed.append((_record_name(record), reason))
+                report.failed.append((_record_name(record), _reason(exc)))
                 artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
         if progress is not None:
             progress(number)

@@ -9,16 +9,20 @@ from html.parser import HTMLParser
 # Tags that end a line when a IIIF value is shown as HTML; everything else just loses its markup.
 _BREAKING_TAGS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\v\f]")  # \v: FileMaker exports write a field's line breaks so
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def clean(value: object) -> str:
-    """str(value) with \\r\\n and \\r made \\n, each line's trailing blanks and the text's outer blanks removed.
+    """str(value) with \\r\\n, \\r, \\v and \\f made \\n, the other control characters but tabs removed (PostgreSQL
+    refuses NUL in text, and the rest are never catalogue text), each line's trailing blanks and the text's outer
+    blanks removed.
 
     None is "". Inner line breaks stay: a multi-line dimensions field keeps its lines.
     """
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", str(value)))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 

@@ -113,6 +113,26 @@ def test_bad_records_are_reported_and_the_rest_imported(tmp_path):
         [Artwork.objects.get().image.name.rsplit("/", 1)[-1], Artwork.objects.get().thumbnail.name.rsplit("/", 1)[-1]])
 
 
+def test_hostile_field_values_are_cleaned_or_refused_by_field_and_the_rest_imported(tmp_path):
+    """A NUL byte (which PostgreSQL cannot store) is dropped from the text; a year or a field too large for its
+    column refuses that record only, naming the field."""
+    def spoil(records):
+        records[0]["title"] = "The Rocky\x00 Mountains"
+        records[1]["objectEndDate"] = 10**12
+        records[2]["department"] = "d" * 100_000
+
+    images = tmp_path / "images"
+    names = {record["primaryImage"].rsplit("/", 1)[-1] for record in MET_RECORDS[:4]}
+    shutil.copytree(MET_SAMPLE / "images", images, ignore=lambda folder, found: [n for n in found if n not in names])
+    output = command_output("import_collection", str(met_subset(tmp_path, 4, change=spoil)), "--images", str(images))
+    assert "2 created, 0 updated (0 with a new image), 0 unchanged, 2 failed" in output
+    assert f"failed: {MET_RECORDS[1]['accessionNumber']}: year_end: Ensure this value is less than or equal to" in output
+    assert (f"failed: {MET_RECORDS[2]['accessionNumber']}: department: Ensure this value has at most 200 characters "
+            "(it has 100000)") in output
+    assert Artwork.objects.get(accession_number=MET_RECORDS[0]["accessionNumber"]).title == "The Rocky Mountains"
+    assert Artwork.objects.count() == 2
+
+
 def test_a_csv_export_with_mapped_columns(tmp_path):
     images = tmp_path / "photos"
     images.mkdir()

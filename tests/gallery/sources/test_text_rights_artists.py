@@ -14,6 +14,12 @@ def test_clean_normalises_newlines_and_keeps_lines():
     assert clean(7) == "7"
 
 
+def test_clean_drops_control_characters_and_reads_filemakers_line_breaks():
+    """PostgreSQL refuses NUL in text (a record with one would stop the import); FileMaker writes \\v in a field."""
+    assert clean("Oil\x00 on\x1b canvas\x7f") == "Oil on canvas"
+    assert clean("Sheet: 1 in.\vMount: 2 in.\fFrame\tgilt") == "Sheet: 1 in.\nMount: 2 in.\nFrame\tgilt"
+
+
 def test_strip_html_keeps_the_text_and_line_breaks():
     assert strip_html("<span>Yale Center, Paul Mellon Collection,<br/>Public Domain</span>") == (
         "Yale Center, Paul Mellon Collection,\nPublic Domain")
