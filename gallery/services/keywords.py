@@ -10,7 +10,9 @@ A prefix makes PostgreSQL gather every document of every word it begins before a
 large collection has often ("paintings", "blue") takes tens of milliseconds. So a query word matches the words it
 begins exactly, read from the documents' lexicon (SearchWord, written beside the documents): "child" is
 `(child | children)`, which the full-text index answers by skipping through a few lists. Only a word the lexicon
-does not know yet is a prefix. A word beginning more than MAX_COMPLETIONS words matches the most frequent of them.
+does not know yet is a prefix. A word beginning more than MAX_COMPLETIONS words matches the most frequent of them,
+and a query reads at most MAX_QUERY_WORDS words expanding to MAX_QUERY_LEXEMES in all, so no text a visitor can type
+makes the index go through thousands of lists.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ _WORD = re.compile(r"[a-z0-9]+")
 MIN_PREFIX_LENGTH = 3
 # The most words a query word matches exactly, the most frequent of those it begins (see the module's docstring).
 MAX_COMPLETIONS = 100
+# Every word the query becomes is a list the full-text index goes through: the most a query's words expand to in all
+# (shared out in turn, most frequent first), and the most query words read (a longer description is found by its
+# looks; CLIP reads it whole). Without them, 300 characters of common prefixes took 26 s at 1M works (bench/README).
+MAX_QUERY_LEXEMES = 150
+MAX_QUERY_WORDS = 10
 # How many keyword matches a search ranks by their words: as deep as result pages go. Beyond it, see keyword_matches.
 MAX_CANDIDATES = 500
 
@@ -101,9 +108,15 @@ def search_words_recount() -> int:
 Completions = Mapping[str, Sequence[str]]  # a query word -> the lexicon's words it begins
 
 
+def query_words(text: str) -> list[str]:
+    """The words of a search text that keyword search reads: its first MAX_QUERY_WORDS distinct words."""
+    return list(dict.fromkeys(words(text)))[:MAX_QUERY_WORDS]
+
+
 def word_completions(text: str) -> Completions:
-    """The lexicon's words that each word of `text` long enough to be a prefix begins (one query)."""
-    prefixes = sorted({word for word in words(text) if len(word) >= MIN_PREFIX_LENGTH})
+    """The lexicon's words that each query word long enough to be a prefix begins (one query), the most frequent
+    first, at most MAX_COMPLETIONS a word and MAX_QUERY_LEXEMES in all."""
+    prefixes = sorted({word for word in query_words(text) if len(word) >= MIN_PREFIX_LENGTH})
     if not prefixes:
         return {}
     found: dict[str, list[str]] = {}
@@ -111,16 +124,30 @@ def word_completions(text: str) -> Completions:
         cursor.execute(_COMPLETIONS_SQL, [prefixes, MAX_COMPLETIONS])
         for prefix, word in cursor.fetchall():
             found.setdefault(prefix, []).append(word)
-    return found
+    return _shared_out(found, MAX_QUERY_LEXEMES)
+
+
+def _shared_out(found: dict[str, list[str]], budget: int) -> dict[str, list[str]]:
+    """Each prefix's completions, taken in turn (every prefix's most frequent, then every second...) up to `budget`
+    in all: a prefix that begins few words keeps them all, and those that begin many share what is left."""
+    kept: dict[str, list[str]] = {prefix: [] for prefix in found}
+    for rank in range(max(map(len, found.values()), default=0)):
+        for prefix, begun in found.items():
+            if rank < len(begun):
+                if budget == 0:
+                    return kept
+                kept[prefix].append(begun[rank])
+                budget -= 1
+    return kept
 
 
 def tsquery(text: str, *, weight: str = "", completions: Completions | None = None) -> str:
-    """A to_tsquery('simple', ...) text requiring every word of `text`: a long one as the words it begins in
+    """A to_tsquery('simple', ...) text requiring every query word of `text`: a long one as the words it begins in
     `completions` (and itself), or as a prefix where it begins none there; "" when no word.
 
     Only [a-z0-9] words come out of words() and the lexicon, so nothing else reaches the tsquery syntax.
     """
-    return " & ".join(_term(word, weight, (completions or {}).get(word, ())) for word in words(text))
+    return " & ".join(_term(word, weight, (completions or {}).get(word, ())) for word in query_words(text))
 
 
 def _term(word: str, weight: str, begun: Sequence[str]) -> str:
