@@ -8,6 +8,7 @@ as the command: keyed records, idempotent, a failure reported and the rest impor
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -74,6 +75,7 @@ def _enqueue(job_id: int) -> None:
 def _extract_images(archive: Path, target: Path) -> None:
     """Image files of a zip, flat under `target` by their base names; refuses archives too large to be images."""
     max_member = settings.GALLERY_MAX_UPLOAD_BYTES
+    longest_name = os.pathconf(target, "PC_NAME_MAX")
     with zipfile.ZipFile(archive) as zipped:
         members = [info for info in zipped.infolist() if not info.is_dir()]
         if len(members) > MAX_ZIP_MEMBERS:
@@ -81,6 +83,8 @@ def _extract_images(archive: Path, target: Path) -> None:
         for info in members:
             name = PurePosixPath(info.filename.replace("\\", "/")).name  # never a path from the archive
             if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            if len(os.fsencode(name)) > longest_name:  # no record can name a file the disk cannot hold
                 continue
             if info.file_size > max_member:  # the header's size; reading stops there too (a lying header)
                 continue  # the record that names it is reported: its image cannot be had

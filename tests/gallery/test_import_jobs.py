@@ -42,7 +42,8 @@ def test_an_admin_import_is_queued_run_and_reported_on_its_page(admin_client, br
     spoiled = [*MET_LINES[:5], json.dumps({**json.loads(MET_LINES[5]), "primaryImage": "", "primaryImageSmall": ""})]
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(ADD_URL, {"export": met_export(spoiled), "draft": "on", "images": images_zip(
-            extra={"../../escape.jpg": b"not written outside", "notes.txt": b"ignored"})})
+            extra={"../../escape.jpg": b"not written outside", "notes.txt": b"ignored",
+                   "x" * 300 + ".jpg": b"a name no disk holds: left out, the rest imported"})})
     job = CollectionImport.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/change/")
     assert job.status == CollectionImport.Status.QUEUED and job.export_name == "met-export.jsonl"
