@@ -30,7 +30,7 @@ FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_b
           "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
           "description", "tags", "source_url", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
-_WHOLE_NUMBER = re.compile(r"-?\d+(\.0+)?")  # spreadsheets write 1863 as "1863.0"
+_WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
 Result = CatalogueRecord | SkippedRecord
 

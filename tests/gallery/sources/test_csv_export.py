@@ -102,7 +102,8 @@ def test_bad_rows_are_skipped_with_their_row_number(csv_export_folder: Path):
             ["4", "Missing file", "", "nowhere.jpg", ""],
             ["1", "Same number", "", "", ""],
             ["", "", "", "", ""],
-            ["5", "Good too", "1901.0", "", ""]]
+            ["5", "Good too", "1901.0", "", ""],
+            ["6", "Endless", "1" * 400, "", ""]]  # read as a float it was infinity, and the whole import stopped
     results = list(read_csv(write_csv(csv_export_folder / "rows.csv", rows)))
     assert [r.title for r in results if isinstance(r, CatalogueRecord)] == ["Good", "Good too"]
     assert results[0].description == "two\nlines"
@@ -112,6 +113,7 @@ def test_bad_rows_are_skipped_with_their_row_number(csv_export_folder: Path):
         ("rows.csv row 4", "year_start 'around 1900' is not a year"),
         ("rows.csv row 5", "image 'nowhere.jpg' not found beside the CSV"),
         ("rows.csv row 6", "accession number '1' again (first on row 2)"),
+        ("rows.csv row 9", f"year_start {'1' * 400!r} is not a year"),
     ]
 
 
