@@ -17,6 +17,7 @@ from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_
 from .dates import resolve_years, year_range
 from .download import DownloadError, fetch
 from .iiif import is_iiif, read_iiif
+from .json_values import loads
 from .met import is_met_record, read_met_file, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
@@ -33,12 +34,12 @@ Result = CatalogueRecord | SkippedRecord
 def _parse_json(text: str, where: str) -> object:
     """A JSON document, or JSON Lines read as a list of objects."""
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as error:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1:
             try:
-                return [json.loads(line) for line in lines]
+                return [loads(line) for line in lines]
             except json.JSONDecodeError:
                 pass
         raise ValueError(f"{where} is not JSON: {error}") from None

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .dates import resolve_years
+from .json_values import loads
 from .local_files import file_within
 from .records import CatalogueRecord, SkippedRecord
 from .rights import classify_rights
@@ -66,7 +67,7 @@ def load_mapping(path: Path) -> dict[str, str]:
     text = Path(path).read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("{"):
         try:
-            data = json.loads(text)
+            data = loads(text)
         except json.JSONDecodeError as error:
             raise MappingError(f"{path}: invalid JSON: {error}") from None
         if not all(isinstance(value, str) for value in data.values()):

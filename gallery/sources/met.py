@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .dates import resolve_years, year_number
+from .json_values import loads
 from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
 from .text import clean
@@ -98,7 +99,7 @@ def _read_lines(path: Path, images_dir: Path | None) -> Iterator[Result]:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
+                data = loads(line)
             except json.JSONDecodeError as error:
                 yield SkippedRecord(where=f"{path.name} line {line_number}", reason=f"invalid JSON: {error.msg}")
                 continue
@@ -114,7 +115,7 @@ def read_met_file(path: Path, *, images_dir: Path | None = None) -> Iterator[Res
     path = Path(path)
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = loads(path.read_text(encoding="utf-8-sig"))
         except json.JSONDecodeError:
             data = None  # several objects, one a line, in a file named .json: read it as JSON Lines
         if data is not None:

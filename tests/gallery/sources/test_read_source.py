@@ -112,3 +112,16 @@ def test_unrecognised_documents_and_misplaced_options(tmp_path: Path, server):
         read_source(str(MET_SAMPLE / "objects.jsonl"), mapping={"a": "title"})
     with pytest.raises(ValueError, match="does not exist"):
         read_source(str(MET_SAMPLE / "objects.jsonl"), images_dir=tmp_path / "missing")
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_invalid_json_not_a_crash(tmp_path: Path):
+    """Python's parser gives up (RecursionError) on deep nesting: a document is refused, a line of one skipped."""
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.json").write_text(deep)
+    with pytest.raises(ValueError, match="is not JSON: nested too deeply"):
+        read_source(str(tmp_path / "deep.json"))
+    (tmp_path / "objects.jsonl").write_text("\n".join([MET_LINES[0], deep, MET_LINES[1]]))
+    _, records = read_source(str(tmp_path / "objects.jsonl"))
+    assert [r.reason if isinstance(r, SkippedRecord) else r.source_id for r in records] == [
+        f"met:{json.loads(MET_LINES[0])['objectID']}", "invalid JSON: nested too deeply",
+        f"met:{json.loads(MET_LINES[1])['objectID']}"]
