@@ -63,6 +63,16 @@ def clip_encoder(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """The test client leaves its last request's language active in the thread (LocaleMiddleware sets it and nothing
+    resets it), so a test after a French page would read French messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _untrained_encoder_everywhere(clip_encoder):
     """Services and pages call get_encoder(); make sure it is the session's encoder and never a download attempt."""
     yield
