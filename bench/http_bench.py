@@ -44,6 +44,7 @@ def timed_get(client: Client, path: str, *, marker: bytes = b"") -> float:
         raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
     return duration
 
+
 def check_text_answer(text: str, status: int, body: bytes) -> None:
     if status != 200 or RESULT_MARKER not in body:
         raise RuntimeError(f"search for {text!r} answered {status} without results")
