@@ -121,7 +121,7 @@ def run_text_1m(context: Context) -> dict:
     built (cold), then once the index is in shared_buffers, as on a server that has been answering for a while; then
     what bounds it on these cores (breakdown.page_floor), beside the page itself."""
     import os
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
     from unittest import mock
 
     from django.conf import settings
@@ -142,8 +142,8 @@ def run_text_1m(context: Context) -> dict:
             # What bounds the page on these cores: its unavoidable parts, each alone, beside the page, for new texts.
             client = server.Client(host, port)
             with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
-                encoder = ClipEncoder(**{**asdict(ClipConfig.from_settings()),
-                                         "threads": PRODUCTION_SERVER["torch_threads"]})  # as a worker's
+                worker_config = replace(ClipConfig.from_settings(), threads=PRODUCTION_SERVER["torch_threads"])
+                encoder = ClipEncoder(**asdict(worker_config))
                 result["parts"] = breakdown.page_floor(
                     texts[400:600], k=TEXT_K, ef_search=result["ef_search"], encoder=encoder,
                     page=lambda text: http_bench.timed_get(client, server.search_path(text, TEXT_K),

@@ -51,8 +51,8 @@ def met_record(data: dict, *, images_dir: Path | None = None) -> Result:
         return SkippedRecord(where=source_id, reason="no primaryImage or primaryImageSmall")
     image_path = None
     if images_dir is not None:
-        image_path = next(filter(None, (file_within(images_dir, name) for name in map(_image_name, image_urls)
-                                        if name)), None)
+        image_path = next((path for name in map(_image_name, image_urls)
+                           if name and (path := file_within(images_dir, name))), None)
     date = clean(data.get("objectDate"))
     year_start, year_end = resolve_years(date, data.get("objectBeginDate"), data.get("objectEndDate"))
     public_domain = data.get("isPublicDomain") is True
