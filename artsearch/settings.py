@@ -158,8 +158,11 @@ CELERY_TASK_QUEUES = (Queue("celery"), Queue(GALLERY_EMBEDDING_QUEUE))
 CELERY_TASK_ROUTES = {"gallery.tasks.artworks_embed": {"queue": GALLERY_EMBEDDING_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when redis is down: fail fast, the sweeper re-enqueues later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_TASK_PUBLISH_RETRY_POLICY = CELERY_BROKER_TRANSPORT_OPTIONS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Redis gives a message still unacknowledged (acks_late) to another worker after visibility_timeout, so it must outlast
+# the longest task (an admin import, 12 h) or that task would run twice at once. A worker that dies is covered
+# sooner: reject_on_worker_lost puts its message back, the sweeper its artworks.
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_TASK_PUBLISH_RETRY_POLICY, "visibility_timeout": 13 * 60 * 60}
 # Workers refresh a heartbeat in the broker this often; /healthz counts a worker gone after three missed beats.
 GALLERY_WORKER_HEARTBEAT_SECONDS = env.int("GALLERY_WORKER_HEARTBEAT_SECONDS", default=10)
 
@@ -228,6 +231,8 @@ CLIP_DEVICE = env("CLIP_DEVICE", default=CLIP_DEFAULTS.device)  # cpu, cuda or a
 CLIP_QUERY_INT8 = env.bool("CLIP_QUERY_INT8", default=CLIP_DEFAULTS.query_int8)
 CLIP_CACHE_DIR = env.path("CLIP_CACHE_DIR", default=BASE_DIR / "var" / "clip")
 GALLERY_MAX_UPLOAD_BYTES = env.int("GALLERY_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# The most an admin import's zip of images may unpack to on the worker's scratch disk (a zip bomb stops there).
+GALLERY_IMPORT_MAX_UNPACKED_BYTES = env.int("GALLERY_IMPORT_MAX_UNPACKED_BYTES", default=10 * 1024**3)
 GALLERY_MAX_IMAGE_PIXELS = env.int("GALLERY_MAX_IMAGE_PIXELS", default=50_000_000)
 GALLERY_THUMBNAIL_SIZE = env.int("GALLERY_THUMBNAIL_SIZE", default=400)
 GALLERY_PAGE_SIZE = env.int("GALLERY_PAGE_SIZE", default=24)

@@ -64,11 +64,14 @@ def _collection_import_failure(self, exc, task_id, args, kwargs, einfo) -> None:
     from gallery.models import CollectionImport
 
     CollectionImport.objects.filter(pk=args[0] if args else kwargs.get("job_id")).update(
-        status=CollectionImport.Status.FAILED, message=f"The import stopped: {exc!r}")
+        status=CollectionImport.Status.FAILED, message=f"The import stopped: {exc!r}. What it imported is kept: "
+        "add the same files again to finish it (records already imported come out unchanged).")
 
 
+# A collection's import may run for hours (tens of records a second), far past CELERY_TASK_TIME_LIMIT.
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True,
-             max_retries=3, on_failure=_collection_import_failure)
+             max_retries=3, on_failure=_collection_import_failure, time_limit=12 * 60 * 60,
+             soft_time_limit=12 * 60 * 60 - 60)
 def collection_import_run(job_id: int) -> None:
     """Run a curator's import job. Safe to run again: the import is idempotent."""
     from gallery.models import CollectionImport

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 PROGRESS_EVERY = 10  # records between two updates of the job row
 MAX_ZIP_MEMBERS = 100_000
+_DISK_RESERVE = 1024**3  # what an import leaves free on the worker's scratch disk
 
 
 class ImportFilesRefused(ValueError):
@@ -76,6 +78,10 @@ def _extract_images(archive: Path, target: Path) -> None:
     """Image files of a zip, flat under `target` by their base names; refuses archives too large to be images."""
     max_member = settings.GALLERY_MAX_UPLOAD_BYTES
     longest_name = os.pathconf(target, "PC_NAME_MAX")
+    # What may be written in all: a zip of pictures unpacks to about its own size, a zip bomb to far more.
+    limit, bound_by = min((settings.GALLERY_IMPORT_MAX_UNPACKED_BYTES, "GALLERY_IMPORT_MAX_UNPACKED_BYTES"),
+                           (shutil.disk_usage(target).free - _DISK_RESERVE, "the worker's free disk space"))
+    written = 0
     with zipfile.ZipFile(archive) as zipped:
         members = [info for info in zipped.infolist() if not info.is_dir()]
         if len(members) > MAX_ZIP_MEMBERS:
@@ -89,7 +95,10 @@ def _extract_images(archive: Path, target: Path) -> None:
             if info.file_size > max_member:  # the header's size; reading stops there too (a lying header)
                 continue  # the record that names it is reported: its image cannot be had
             with zipped.open(info) as source, open(target / name, "wb") as out:
-                out.write(source.read(max_member + 1))  # a lying header cannot make it write more than this
+                written += out.write(source.read(max_member + 1))  # a lying header cannot make it write more
+            if written > limit:
+                raise ImportFilesRefused(f"the zip's images unpack to more than {limit / 1024**2:,.0f} MB "
+                                         f"({bound_by}); import the collection in parts")
 
 
 def collection_import_run(*, job: CollectionImport) -> CollectionImport:
@@ -104,13 +113,13 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
         with tempfile.TemporaryDirectory(prefix="artsearch-import-") as scratch:
             folder = Path(scratch)
             export_path = folder / f"export{Path(job.export.name).suffix}"
-            with job.export.open("rb") as source:
-                export_path.write_bytes(source.read())
+            with job.export.open("rb") as source, open(export_path, "wb") as out:
+                shutil.copyfileobj(source, out)
             images_dir = folder / "images"
             images_dir.mkdir()
             if job.images:
-                with job.images.open("rb") as source:
-                    (folder / "images.zip").write_bytes(source.read())
+                with job.images.open("rb") as source, open(folder / "images.zip", "wb") as out:
+                    shutil.copyfileobj(source, out)  # a collection's zip may not fit in memory
                 _extract_images(folder / "images.zip", images_dir)
             report.format, records = read_source(str(export_path), images_dir=images_dir)
             records = list(records)

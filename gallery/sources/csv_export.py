@@ -140,7 +140,10 @@ def read_csv(path: Path, *, images_dir: Path | None = None, mapping: dict[str, s
     except UnicodeDecodeError as error:
         raise ValueError(f"{path.name} is not UTF-8 (byte {error.start}): save it as 'CSV UTF-8'") from None
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
-    header = next(rows, None)
+    try:
+        header = next(rows, None)
+    except csv.Error as error:  # e.g. a header cell past csv.field_size_limit(): no row can be read without it
+        raise ValueError(f"{path.name}: unreadable header row: {error}") from None
     if not header:
         raise ValueError(f"{path.name} is empty: expected a header row")
     columns = _columns(header, mapping or {}, path)

@@ -23,10 +23,11 @@ def met_export(lines=MET_LINES) -> SimpleUploadedFile:
     return SimpleUploadedFile("met-export.jsonl", "\n".join(lines).encode(), content_type="application/json")
 
 
-def images_zip(lines=MET_LINES, *, extra: dict[str, bytes] | None = None) -> SimpleUploadedFile:
+def images_zip(lines=MET_LINES, *, extra: dict[str, bytes] | None = None,
+               compression: int = zipfile.ZIP_STORED) -> SimpleUploadedFile:
     """The records' images in a zip, in a folder (the import reads base names), plus any `extra` members."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
         for line in lines:
             name = json.loads(line)["primaryImage"].rsplit("/", 1)[-1]
             archive.write(MET_SAMPLE / "images" / name, f"export/pictures/{name}")
@@ -78,6 +79,24 @@ def test_wrong_files_are_a_form_error_and_start_nothing(admin_client, files, mes
     response = admin_client.post(ADD_URL, files)
     assert response.status_code == 200 and message in response.content.decode()
     assert not CollectionImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_zip_that_unpacks_past_the_limit_fails_the_job_and_imports_nothing(admin_client, settings,
+                                                                             django_capture_on_commit_callbacks):
+    settings.GALLERY_IMPORT_MAX_UNPACKED_BYTES = 3 * 1024**2
+    megabyte_of_zeros = {f"zeros-{n}.jpg": bytes(1024**2) for n in range(5)}  # 5 MB from a zip of about 5 KB
+    bomb = images_zip(extra=megabyte_of_zeros, compression=zipfile.ZIP_DEFLATED)
+    assert bomb.size < 2 * 1024**2
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(ADD_URL, {"export": met_export(), "images": bomb})
+    job = CollectionImport.objects.get()
+    tasks.collection_import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == CollectionImport.Status.FAILED
+    assert job.message == ("the zip's images unpack to more than 3 MB (GALLERY_IMPORT_MAX_UNPACKED_BYTES); "
+                           "import the collection in parts")
+    assert not Artwork.objects.exists()
 
 
 @pytest.mark.slow

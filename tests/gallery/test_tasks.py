@@ -37,6 +37,29 @@ def test_retry_policy_covers_transient_errors_only():
     assert tasks.artworks_embed.acks_late and tasks.artworks_embed.max_retries == 6
 
 
+def test_no_task_outlives_the_time_redis_waits_before_giving_its_message_to_another_worker(settings):
+    from artsearch.celery import app
+
+    app.loader.import_default_modules()
+    ours = [task for name, task in app.tasks.items() if name.startswith("gallery.")]
+    assert len(ours) >= 5 and tasks.collection_import_run.time_limit >= 6 * 60 * 60  # a collection takes hours
+    longest = max(task.time_limit or settings.CELERY_TASK_TIME_LIMIT for task in ours)
+    assert longest < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+
+
+@pytest.mark.django_db
+def test_an_import_job_that_stops_on_the_worker_says_so_on_its_page():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from gallery.models import CollectionImport
+
+    job = CollectionImport.objects.create(export_name="big.csv", status=CollectionImport.Status.RUNNING)
+    tasks.collection_import_run.on_failure(SoftTimeLimitExceeded(), "task-id", (job.pk,), {}, None)
+    job.refresh_from_db()
+    assert job.status == CollectionImport.Status.FAILED and "SoftTimeLimitExceeded" in job.message
+    assert "add the same files again" in job.message
+
+
 def test_every_periodic_job_names_a_task_of_the_worker(settings):
     from artsearch.celery import app
 

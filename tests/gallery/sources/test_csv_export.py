@@ -132,6 +132,12 @@ def test_a_row_the_csv_module_cannot_read_is_skipped_and_the_next_is_read(tmp_pa
     assert [r.title for r in results[1:]] == ["Small"]
 
 
+def test_a_header_the_csv_module_cannot_read_refuses_the_file(tmp_path: Path):
+    path = write_csv(tmp_path / "wide.csv", [["title", "z" * (csv.field_size_limit() + 1)], ["Big", "x"]])
+    with pytest.raises(ValueError, match="wide.csv: unreadable header row: field larger"):
+        read_csv(path)
+
+
 def test_windows_image_paths(csv_export_folder: Path):
     path = write_csv(csv_export_folder / "win.csv", [["title", "image"], ["A", "photos\\a.jpg"]])
     (record,) = read_csv(path)
