@@ -26,25 +26,29 @@ Loader = Callable[[str], object]  # url -> parsed JSON; raises DownloadError, Va
 
 MAX_SIDE = 2048  # the longest side asked of an image service: plenty for display and for CLIP's 224 px
 MAX_COLLECTION_DEPTH = 8
+# A record's own timestamp ("Date Created": 2024-01-14T23:24:01Z, when the web page was made), never a work's date.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)  # an HTML link's target
 
 # Metadata labels (compared with case, spaces and punctuation removed, "(s)" dropped) for each field, best first.
 _LABELS = {
-    "title": ("title", "titles", "objecttitle"),
+    "title": ("title", "titles", "objecttitle", "objectname"),  # ObjectName: Wikimedia Commons
     "artist": ("artist", "artistmaker", "maker", "creator", "creatormaker", "artistcreator", "author", "painter",
                "people"),
-    "date": ("date", "created", "datecreated", "creationdate", "datemade", "dated", "datetimeoriginal"),
+    "date": ("date", "created", "datecreated", "creationdate", "datemade", "dated", "datetimeoriginal",
+             "publicationcreation"),
     "medium": ("medium", "materials", "material", "technique", "mediumtechnique", "materialsandtechniques",
-               "mediumandsupport"),
+               "materialstechniques", "mediumandsupport"),  # "Materials & Techniques": the V&A
     "dimensions": ("dimensions", "measurements", "dimension", "size"),
     "accession_number": ("objectnumber", "accessionnumber", "accessionno", "inventorynumber", "inventoryno", "invno",
-                         "identifier"),
+                         "museumnumber", "shelfmark", "identifier"),  # "Museum number": the V&A
     "credit_line": ("creditline", "credit"),
     "classification": ("classification", "objecttype", "type", "worktype"),
     "department": ("department", "curatorialdepartment"),
     "description": ("description", "summary"),
     "rights": ("rights", "rightslicense", "rightsstatement", "license", "licence", "usageterms", "licenseshortname",
                "copyrightstatus"),
-    "tags": ("keywords", "subjects", "subject", "tags"),
+    "tags": ("keywords", "subjects", "subject", "tags", "categories"),
 }
 
 
@@ -145,6 +149,11 @@ class _Pair:
     labels: list[str]  # the label in every language it has
     keys: set[str]
     value: str
+    links: list[str]  # the targets of the value's HTML links, which its text loses
+
+
+def _links(value: object) -> list[str]:
+    return [url for text in _values(value) for url in _HREF.findall(text)]
 
 
 class _Metadata:
@@ -157,13 +166,13 @@ class _Metadata:
                 if isinstance(entry, dict):
                     labels = [strip_html(label) for label in _all_languages(entry.get("label"))]
                     self.pairs.append(_Pair(labels, {_label_key(label) for label in labels},
-                                            _text(entry.get("value"))))
+                                            _text(entry.get("value")), _links(entry.get("value"))))
 
     def get(self, field: str) -> str:
         """The value of the best pair for a field: by the order of its labels in _LABELS, then document order."""
         for alias in _LABELS[field]:
             for pair in self.pairs:
-                if alias in pair.keys and pair.value:
+                if alias in pair.keys and pair.value and not (field == "date" and _TIMESTAMP.match(pair.value)):
                     return pair.value
         return ""
 
@@ -172,12 +181,14 @@ class _Metadata:
             return value
         for pair in self.pairs:  # "Culture & Date": "French, 1718–1719" (the Getty)
             label = " ".join(pair.labels).casefold()
-            if pair.value and re.search(r"\bdate\b", label):
+            if pair.value and re.search(r"\bdate\b", label) and not _TIMESTAMP.match(pair.value):
                 return re.sub(r"^[^\d,]+,\s*(?=.*\d)", "", pair.value) if "culture" in label else pair.value
         return ""
 
     def rights_texts(self) -> list[str]:
-        return [pair.value for pair in self.pairs if pair.keys & set(_LABELS["rights"]) and pair.value]
+        """The rights pairs' texts, then the targets of their links ("<a href=...>CC BY-NC</a>")."""
+        pairs = [pair for pair in self.pairs if pair.keys & set(_LABELS["rights"])]
+        return [pair.value for pair in pairs if pair.value] + [link for pair in pairs for link in pair.links]
 
 
 # --- images -------------------------------------------------------------------------------------------------------
@@ -212,14 +223,16 @@ def _is_image_service(service: object) -> bool:
             or bool(re.fullmatch(r"level[0-2]", profiles)))  # a bare v3 profile
 
 
-def image_service_url(service: dict, width: int | None = None, height: int | None = None, fallback: str = "") -> str:
+def image_service_url(service: dict, width: int | None = None, height: int | None = None, fallback: str = "",
+                      region: tuple[int, int, int, int] | None = None) -> str:
     """A whole-image URL of at most MAX_SIDE px a side from a IIIF Image service (API 1, 2 or 3), asking only what
     the service's compliance level promises:
 
     level 2 or undeclared: {id}/full/!2048,2048/0/default.jpg (the "best fit" size, Image API 1.1 to 3);
     level 1 (no "!w,h"): a width computed from the image's size, or the whole image when it is small enough;
     level 0 (listed sizes only): the largest listed size within MAX_SIDE, else `fallback` (the resource's own URL).
-    Image API 1 calls the default quality "native".
+    Image API 1 calls the default quality "native". A `region` (x, y, w, h in the image's pixels: the part of it an
+    annotation paints) is asked of levels 1 and 2; level 0 cannot cut one, so it gives the whole image.
     """
     base = _id(service).rstrip("/")
     version = _service_version(service)
@@ -228,6 +241,9 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
     width = service.get("width") or width
     height = service.get("height") or height
     level = _service_level(service)
+    area = "full"
+    if region is not None and level != 0:
+        area, (width, height) = ",".join(map(str, region)), region[2:]
     size = None
     if level is None or level >= 2:
         size = f"!{MAX_SIDE},{MAX_SIDE}"
@@ -243,8 +259,8 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
             chosen = max(fitting) if fitting else min(sizes)
             size = f"{chosen[0]},{chosen[1]}" if version == 3 else f"{chosen[0]},"
     if size is None:
-        return fallback or f"{base}/full/{whole}/0/{quality}.jpg"
-    return f"{base}/full/{size}/0/{quality}.jpg"
+        return fallback or f"{base}/{area}/{whole}/0/{quality}.jpg"
+    return f"{base}/{area}/{size}/0/{quality}.jpg"
 
 
 def _paints(annotation: dict) -> bool:
@@ -254,8 +270,22 @@ def _paints(annotation: dict) -> bool:
     return any(motivation in {"painting", "sc:painting"} for motivation in motivations if isinstance(motivation, str))
 
 
-def _image_resources(canvas: dict) -> Iterator[dict]:
-    """The painted image resources of a canvas, v2 (images[].resource) or v3 (items[].items[].body)."""
+def _region(selector: object) -> tuple[int, int, int, int] | None:
+    """The pixel region of an Image API selector ("region": "x,y,w,h") or a media fragment ("xywh=x,y,w,h")."""
+    selector = next(iter(_as_list(selector)), None)
+    if not isinstance(selector, dict):
+        return None
+    text = str(selector.get("region") or selector.get("value") or "")
+    match = re.fullmatch(r"(?:xywh=)?(?:pixel:)?(\d+),(\d+),(\d+),(\d+)", text.strip())
+    if match is None or not int(match[3]) or not int(match[4]):
+        return None
+    x, y, w, h = map(int, match.groups())
+    return x, y, w, h
+
+
+def _image_resources(canvas: dict) -> Iterator[tuple[dict, tuple[int, int, int, int] | None]]:
+    """The painted image resources of a canvas, v2 (images[].resource) or v3 (items[].items[].body), each with the
+    region of it that is painted (a SpecificResource's selector), if only a part is."""
     bodies = []
     for annotation in _as_list(canvas.get("images")):
         if isinstance(annotation, dict):
@@ -271,19 +301,25 @@ def _image_resources(canvas: dict) -> Iterator[dict]:
             body = body.get("default") or next(iter(_as_list(body.get("items"))), None)
             if not isinstance(body, dict):
                 continue
+        region = None
+        if _kind(body) == "SpecificResource":  # part of an image: v3 {"source", "selector"}, v2 {"full", "selector"}
+            region = _region(body.get("selector"))
+            body = body.get("source") or body.get("full")
+            if not isinstance(body, dict):
+                continue
         if _kind(body) in {"Image", "dctypes:Image", ""} or _kind(body).endswith("Image"):
-            yield body
+            yield body, region
 
 
 def canvas_image_url(canvas: dict) -> str:
     """The URL to fetch a canvas's (first) image: through its Image service when it has one, else its own id."""
-    for body in _image_resources(canvas):
+    for body, region in _image_resources(canvas):
         own_url = _id(body)
         service = next((s for s in _as_list(body.get("service")) if _is_image_service(s)), None)
         width, height = body.get("width"), body.get("height")
         if service is not None:
             return image_service_url(service, width if isinstance(width, int) else None,
-                                     height if isinstance(height, int) else None, fallback=own_url)
+                                     height if isinstance(height, int) else None, fallback=own_url, region=region)
         if own_url:
             return own_url
     return ""
@@ -299,52 +335,85 @@ def _canvases(manifest: dict, version: int) -> list[dict]:
     return [item for item in _as_list(manifest.get("items")) if isinstance(item, dict) and _kind(item) == "Canvas"]
 
 
+def _is_page(link: object) -> bool:
+    """A link to a web page: no format said, or HTML (a v2 "related" may be a video)."""
+    return not isinstance(link, dict) or str(link.get("format") or "text/html").startswith("text/html")
+
+
+def _in_english(link: object) -> bool:
+    languages = _as_list(link.get("language")) if isinstance(link, dict) else []
+    return not languages or any(str(language).casefold().split("-")[0] == "en" for language in languages)
+
+
 def _source_url(data: dict) -> str:
     for key in ("homepage", "related"):  # v3, v2
-        for link in _as_list(data.get(key)):
-            if _id(link):
-                return _id(link)
+        links = [link for link in _as_list(data.get(key)) if _id(link) and _is_page(link)]
+        if links:  # a museum's page in English when it offers several languages, as labels are read
+            return _id(next((link for link in links if _in_english(link)), links[0]))
     for link in _as_list(data.get("rendering")):  # v2 manifests often link the object page as an HTML rendering
         if isinstance(link, dict) and link.get("format") == "text/html" and _id(link):
             return _id(link)
     return ""
 
 
-def _attribution(data: dict) -> str:
+def _attribution_value(data: dict) -> object:
     statement = data.get("requiredStatement")
-    if isinstance(statement, dict):
-        return _text(statement.get("value"))
-    return _text(data.get("attribution"))
+    return statement.get("value") if isinstance(statement, dict) else data.get("attribution")
+
+
+def _attribution(data: dict) -> str:
+    return _text(_attribution_value(data))
 
 
 def _rights(candidates: list[str]) -> tuple[str, str]:
-    """The first candidate that says something decides; the rights URL is its own, else the first URL offered."""
-    first_url = ""
-    for candidate in candidates:
-        rights, url = classify_rights(candidate)
-        first_url = first_url or url
-        if rights != UNKNOWN:
-            return rights, url or first_url
-    return UNKNOWN, first_url
+    """The first candidate that says something decides. The rights URL is the first that agrees with it (its own, a
+    later licence link), else the first URL of a candidate that says nothing (the Getty's "Rights/License" page)."""
+    classified = [classify_rights(candidate) for candidate in candidates]
+    rights = next((found for found, _ in classified if found != UNKNOWN), UNKNOWN)
+    agreeing = (url for found, url in classified if url and found == rights)
+    silent = (url for found, url in classified if url and found == UNKNOWN)
+    return rights, next(agreeing, "") or next(silent, "")
 
 
 def _rights_candidates(data: dict, metadata: _Metadata, attribution: str) -> list[str]:
+    """What may say a record's rights, most explicit first: licence properties, rights pairs, the attribution, and
+    the links of the last two ("<a href='https://creativecommons.org/licenses/by-nc/4.0/'>CC BY-NC</a>")."""
     licences = [_id(link) or str(link) for link in _as_list(data.get("rights")) + _as_list(data.get("license"))]
-    return [text for text in licences if text] + metadata.rights_texts() + ([attribution] if attribution else [])
+    return ([text for text in licences if text] + metadata.rights_texts() + ([attribution] if attribution else [])
+            + _links(_attribution_value(data)))
+
+
+def _title(label: str, metadata: _Metadata) -> str:
+    """A "Title" pair is the title itself (Yale's label is a whole citation: "Peter Gaspar Scheemakers, 1691–1781,
+    ..., Alexander Pope, ca. 1740, Marble, ..."). Else the label, less what a citation adds to a title: the Getty's
+    "La Surprise (1718–1719), Jean-Antoine Watteau (French, 1684 - 1721)", a Wikimedia file's "File:... .jpg"."""
+    if title := metadata.get("title"):
+        return title
+    title = label
+    if (artist := metadata.get("artist")) and title.endswith(f", {artist}"):
+        title = title[: -len(artist) - 2]
+    if (date := metadata.date()) and title.endswith(f" ({date})"):
+        title = title[: -len(date) - 3]
+    if file_name := re.fullmatch(r"File:(.+)\.(?:jpe?g|png|tiff?|gif|webp|jp2)", title, re.IGNORECASE):
+        title = file_name[1]
+    return title.strip() or label
+
+
+def _nav_year(data: dict) -> str:
+    """The year of a navDate ("1943-01-01T00:00:00Z"), the date viewers place the object at on a timeline."""
+    match = re.match(r"(\d{4})-\d{2}-\d{2}", str(data.get("navDate") or ""))
+    return match[1] if match else ""
 
 
 def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadata, label: str, image_url: str,
             attribution: str, rights: tuple[str, str], source_url: str) -> CatalogueRecord:
-    title = metadata.get("title")
     artist = split_artist(metadata.get("artist"))
-    date = metadata.date()
+    date = metadata.date() or _nav_year(data)
     year_start, year_end = year_range(date)
     description = _text(data.get("summary")) or _text(data.get("description")) or metadata.get("description")
     return CatalogueRecord(
         source_id=source_id,
-        # A "Title" pair is the title itself; some labels are whole citations (Yale: "Peter Gaspar Scheemakers,
-        # 1691–1781, ..., Alexander Pope, ca. 1740, Marble, ...").
-        title=title or label,
+        title=_title(label, metadata),
         accession_number=metadata.get("accession_number"),
         artist_name=artist.name,
         artist_nationality=artist.nationality,

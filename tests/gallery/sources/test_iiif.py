@@ -97,7 +97,7 @@ def test_wikimedia_v2_metadata_on_the_canvas_and_a_level0_service():
     # Level 0 serves only its listed sizes: the largest within 2048 px.
     assert record.image_url == ("https://iiifmediawiki.herokuapp.com/image/a/a0/Gustave_Courbet_-_A_Burial_at_Ornans"
                                 "_-_Google_Art_Project_2.jpg/full/1280,/0/default.jpg")
-    assert record.title == "File:Gustave Courbet - A Burial at Ornans - Google Art Project 2.jpg"
+    assert record.title == "A Burial at Ornans."  # its ObjectName; the label is the file's name
     assert record.artist_name == "Gustave Courbet"  # an HTML link in the source
     assert (record.date, record.year_start, record.year_end) == ("1849-50.", 1849, 1850)
     assert record.rights == "public-domain"  # LicenseShortName "Public domain"
@@ -107,11 +107,12 @@ def test_getty_v3():
     record = only("v3-getty-watteau-la-surprise.json")
     # An ImageService2 of level 0 without sizes: the image resource's own URL is the one sure to work.
     assert record.image_url == "https://data.getty.edu/museum/api/iiif/633385/full/789,1024/0/default.jpg"
-    assert record.title == "La Surprise (1718–1719), Jean-Antoine Watteau (French, 1684 - 1721)"
+    assert record.title == "La Surprise"  # the label is a citation: "La Surprise (1718–1719), Jean-Antoine ..."
     assert (record.artist_name, record.artist_bio_line) == ("Jean-Antoine Watteau", "French, 1684 - 1721")
     assert (record.date, record.year_start, record.year_end) == ("1718–1719", 1718, 1719)  # from "Culture & Date"
     assert (record.medium, record.accession_number, record.classification) == ("Oil on panel", "2017.72", "Painting")
     assert record.rights == "public-domain"  # its Rights Statement: "believed to be in the public domain"
+    assert record.rights_url == "http://www.getty.edu/legal/copyright.html#oc"  # its "Rights/License" pair
     assert record.attribution == "Digital image courtesy of the Getty's Open Content Program."
     assert record.source_url.startswith("https://www.getty.edu/art/collection/objects/298147/")
     assert record.description.startswith("In a verdant park at sunset")
@@ -179,6 +180,71 @@ def test_a_painting_motivation_may_be_a_list_and_a_malformed_one_paints_nothing(
         assert list(read_iiif(odd))[0].reason == "no canvas with an image"
 
 
+def test_a_label_that_is_a_citation_or_a_file_name_gives_the_title_it_holds():
+    citation = v3_manifest(label={"none": ["Lake at Dusk (1890–91), Anna Ancher"]})
+    citation["metadata"].append({"label": {"en": ["Date"]}, "value": {"none": ["1890–91"]}})
+    assert list(read_iiif(citation))[0].title == "Lake at Dusk"
+    assert list(read_iiif(v3_manifest(label={"none": ["File:Lake at Dusk.jpg"]})))[0].title == "Lake at Dusk"
+    unlike = v3_manifest(label={"none": ["Lake (Evening), after Anna Ancher"]})  # nothing to cut: kept whole
+    assert list(read_iiif(unlike))[0].title == "Lake (Evening), after Anna Ancher"
+
+
+def test_other_museums_labels_for_the_object_number_medium_and_subjects():
+    """The V&A's "Museum number" and "Materials & Techniques", a library's "Shelfmark", "Categories"."""
+    pairs = [("Museum number", "E.1829-2004"), ("Materials & Techniques", "chromolithograph"),
+             ("Categories", "Posters; Ships")]
+    (record,) = read_iiif(v3_manifest(metadata=[{"label": {"en": [label]}, "value": {"none": [value]}}
+                                                for label, value in pairs]))
+    assert (record.accession_number, record.medium, record.tags) == (
+        "E.1829-2004", "chromolithograph", ["Posters", "Ships"])
+    (shelved,) = read_iiif(v3_manifest(metadata=[{"label": {"en": ["Shelfmark"]}, "value": {"none": ["LP 44"]}}]))
+    assert shelved.accession_number == "LP 44"
+
+
+def test_a_record_timestamp_is_not_the_works_date_and_a_navdate_gives_the_year():
+    stamped = v3_manifest(metadata=[{"label": {"en": ["Date Created"]},
+                                     "value": {"none": ["2024-01-14T23:24:01.000000Z"]}}])
+    assert [(r.date, r.year_start) for r in read_iiif(stamped)] == [("", None)]
+    dated = v3_manifest(navDate="1943-01-01T00:00:00Z")
+    assert [(r.date, r.year_start, r.year_end) for r in read_iiif(dated)] == [("1943", 1943, 1943)]
+
+
+def test_a_licence_only_linked_from_the_attribution_gives_the_rights_url():
+    linked = v3_manifest(requiredStatement={
+        "label": {"en": ["Terms of Use"]},
+        "value": {"en": ["<a href='https://creativecommons.org/licenses/by-nc/4.0/'>CC-BY-NC 4.0</a>"]}})
+    del linked["rights"]
+    (record,) = read_iiif(linked)
+    assert (record.rights, record.rights_url) == ("cc", "https://creativecommons.org/licenses/by-nc/4.0/")
+    assert record.attribution == "CC-BY-NC 4.0"
+
+
+def test_the_object_page_is_a_web_page_in_english_when_there_is_one():
+    pages = v3_manifest(homepage=[{"id": "https://museum.example/nl/1", "type": "Text", "language": ["nl"]},
+                                  {"id": "https://museum.example/en/1", "type": "Text", "language": ["en"]}])
+    assert list(read_iiif(pages))[0].source_url == "https://museum.example/en/1"
+    video = {**manifest("v2-artic-seurat-grande-jatte.json"),
+             "related": {"@id": "https://museum.example/1.mpg", "format": "video/mpeg"}}
+    assert list(read_iiif(video))[0].source_url == "http://www.artic.edu/artworks/27992"  # its HTML rendering
+
+
+@pytest.mark.parametrize("profile, expected", [
+    ("level2", "https://images.example/1/100,200,3000,1500/!2048,2048/0/default.jpg"),
+    ("level1", "https://images.example/1/100,200,3000,1500/2048,1024/0/default.jpg"),
+    ("level0", "https://images.example/1/full/max/0/default.jpg"),  # cannot cut: the whole image
+])
+def test_a_painted_part_of_an_image_is_asked_of_its_service(profile, expected):
+    """A SpecificResource body paints the region its selector names (the TU Delft's exhibition manifests)."""
+    part = v3_manifest()
+    part["items"][0]["items"][0]["items"][0]["body"] = {
+        "id": "https://museum.example/iiif/1/part", "type": "SpecificResource",
+        "source": {"id": "https://images.example/1/full/max/0/default.jpg", "type": "Image", "width": 4000,
+                   "height": 3000, "service": [{"id": "https://images.example/1", "type": "ImageService3",
+                                                "profile": profile}]},
+        "selector": {"type": "iiif:ImageApiSelector", "region": "100,200,3000,1500"}}
+    assert list(read_iiif(part))[0].image_url == expected
+
+
 def test_image_service_urls_by_version_and_level():
     assert image_service_url({"@id": "https://i/x/", "@context": "http://iiif.io/api/image/2/context.json",
                               "profile": ["http://iiif.io/api/image/2/level2.json", {"formats": ["png"]}]}) == (
@@ -223,7 +289,7 @@ def test_a_collection_reads_inline_manifests_and_loads_referenced_ones():
     assert is_iiif(collection)
     results = list(read_iiif(collection, url="https://museum.example/c.json", load=load))
     assert [r.title for r in results if isinstance(r, CatalogueRecord)] == [
-        "A Sunday on La Grande Jatte — 1884", "File:Gustave Courbet - A Burial at Ornans - Google Art Project 2.jpg"]
+        "A Sunday on La Grande Jatte — 1884", "A Burial at Ornans."]
     assert [r for r in results if isinstance(r, SkippedRecord)] == [
         SkippedRecord(where="https://museum.example/gone.json", reason="could not load: HTTP 404")]
     assert calls == ["https://museum.example/v2-artic-seurat-grande-jatte.json", "https://museum.example/gone.json"]
