@@ -3,8 +3,10 @@
 Documented columns (FIELDS): accession_number, title, artist, artist_nationality, artist_birth_year,
 artist_death_year, date, year_start, year_end, medium, dimensions, classification, department, credit_line, rights,
 description, tags (separated by ";" or "|"), source_url, image. Header names match case-insensitively, with spaces or
-hyphens for underscores. Other column names are mapped to these without code: `parse_mapping(["Object Number=
-accession_number"])` or `load_mapping(file)`. Columns neither documented nor mapped are ignored.
+hyphens for underscores. The column names of the big museums' open-data exports are known too (_KNOWN_COLUMNS: the
+Met's MetObjects.csv, MoMA's, the Tate's, the NGA's, the Cleveland Museum's). Other column names are mapped to
+fields without code: `parse_mapping(["Object Number=accession_number"])` or `load_mapping(file)`. Columns neither
+documented, known nor mapped are ignored.
 
 Rows are numbered as a spreadsheet shows them (the header is row 1). A row with neither a title nor an image, with a
 year column that is not a whole number, with an image that cannot be found, or repeating an accession number is
@@ -31,6 +33,25 @@ FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_b
           "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
           "description", "tags", "source_url", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
+# Museums' own names for the fields (compared as letters and digits only: "AccessionNumber", "Object Number",
+# "accession_number"), best first; a documented name or a mapping wins. Only names that mean the same in every
+# export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the work's.
+_KNOWN_COLUMNS = {
+    "accession_number": ("accessionnumber", "objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
+    "artist": ("artistdisplayname", "maker", "creator"),
+    "artist_nationality": ("nationality",),
+    "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
+    "year_start": ("objectbegindate", "beginyear", "creationdateearliest"),
+    "year_end": ("objectenddate", "endyear", "creationdatelatest"),
+    "medium": ("technique", "materials", "mediumtechnique"),
+    "dimensions": ("measurements",),
+    "classification": ("objecttype", "objectname", "type"),
+    "credit_line": ("creditline", "credit"),
+    "rights": ("rightsandreproduction", "license", "licence", "copyright"),
+    "tags": ("keywords", "subjects"),
+    "source_url": ("sourceurl", "linkresource", "url", "objecturl", "weburl"),
+    "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),
+}
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
 Result = CatalogueRecord | SkippedRecord
@@ -42,6 +63,10 @@ class MappingError(ValueError):
 
 def _key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip()).casefold()
+
+
+def _letters(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name).casefold()
 
 
 def _check_field(field: str, where: str) -> str:
@@ -89,6 +114,13 @@ def _columns(header: list[str], mapping: dict[str, str], path: Path) -> dict[str
     for field in FIELDS:
         if field not in by_field and field in positions and positions[field] not in by_field.values():
             by_field[field] = positions[field]
+    known = {}
+    for index, name in enumerate(header):
+        known.setdefault(_letters(name), index)
+    for field, names in _KNOWN_COLUMNS.items():
+        for name in (_letters(field), *names):
+            if field not in by_field and name in known and known[name] not in by_field.values():
+                by_field[field] = known[name]
     if "title" not in by_field and "image" not in by_field:
         raise MappingError(f"{path.name}: no title or image column (columns: {', '.join(header)}); "
                            f"name one with a mapping such as 'Object Title=title'")

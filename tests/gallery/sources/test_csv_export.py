@@ -63,6 +63,61 @@ def test_headers_match_loosely_and_semicolon_files_are_read(csv_export_folder: P
     assert (record.accession_number, record.title, record.year_start) == ("A1", "One", 1900)
 
 
+MET_HEADER = ("Object Number,Is Highlight,Is Timeline Work,Is Public Domain,Object ID,Gallery Number,Department,"
+              "AccessionYear,Object Name,Title,Culture,Period,Dynasty,Reign,Portfolio,Constituent ID,Artist Role,"
+              "Artist Prefix,Artist Display Name,Artist Display Bio,Artist Suffix,Artist Alpha Sort,Artist Nationality,"
+              "Artist Begin Date,Artist End Date,Artist Gender,Artist ULAN URL,Artist Wikidata URL,Object Date,"
+              "Object Begin Date,Object End Date,Medium,Dimensions,Credit Line,Geography Type,City,State,County,"
+              "Country,Region,Subregion,Locale,Locus,Excavation,River,Classification,Rights and Reproduction,"
+              "Link Resource,Object Wikidata URL,Metadata Date,Repository,Tags,Tags AAT URL,Tags Wikidata URL")
+MOMA_HEADER = ("Title,Artist,ConstituentID,ArtistBio,Nationality,BeginDate,EndDate,Gender,Date,Medium,Dimensions,"
+               "CreditLine,AccessionNumber,Classification,Department,DateAcquired,Cataloged,ObjectID,URL,ImageURL,OnView")
+TATE_HEADER = ("id,accession_number,artist,artistRole,artistId,title,dateText,medium,creditLine,year,acquisitionYear,"
+               "dimensions,width,height,depth,units,inscription,thumbnailCopyright,thumbnailUrl,url")
+
+
+def _row(header: str, **values: str) -> list[list[str]]:
+    columns = header.split(",")
+    return [columns, [values.get(column, "") for column in columns]]
+
+
+def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: Path):
+    met = write_csv(tmp_path / "MetObjects.csv", _row(
+        MET_HEADER, **{"Object Number": "29.100.5", "Object Name": "Painting", "Title": "The Harvesters",
+                       "Artist Display Name": "Pieter Bruegel the Elder", "Artist Nationality": "Netherlandish",
+                       "Object Date": "1565", "Object Begin Date": "1565", "Object End Date": "1565",
+                       "Medium": "Oil on wood", "Credit Line": "Rogers Fund, 1919",
+                       "Classification": "Paintings", "Department": "European Paintings",
+                       "Link Resource": "http://www.metmuseum.org/art/collection/search/435809",
+                       "Tags": "Landscapes|Men|Women"}))
+    (record,) = read_csv(met)
+    assert (record.accession_number, record.title, record.artist_name, record.artist_nationality) == (
+        "29.100.5", "The Harvesters", "Pieter Bruegel the Elder", "Netherlandish")
+    assert (record.date, record.year_start, record.year_end, record.medium) == ("1565", 1565, 1565, "Oil on wood")
+    assert (record.classification, record.credit_line, record.tags) == (
+        "Paintings", "Rogers Fund, 1919", ["Landscapes", "Men", "Women"])  # Classification, not Object Name
+    assert record.source_url == "http://www.metmuseum.org/art/collection/search/435809"
+
+    moma = write_csv(tmp_path / "Artworks.csv", _row(
+        MOMA_HEADER, Title="The Starry Night", Artist="Vincent van Gogh", BeginDate="(1853)", Date="1889",
+        AccessionNumber="472.1941", CreditLine="Acquired through the Lillie P. Bliss Bequest",
+        URL="http://www.moma.org/collection/works/79802", ImageURL="https://images.example/starry.jpg"))
+    (record,) = read_csv(moma)
+    assert (record.accession_number, record.credit_line, record.year_start) == (
+        "472.1941", "Acquired through the Lillie P. Bliss Bequest", 1889)  # BeginDate is the artist's: not read
+    assert (record.source_url, record.image_url) == (
+        "http://www.moma.org/collection/works/79802", "https://images.example/starry.jpg")
+
+    tate = write_csv(tmp_path / "artwork_data.csv", _row(
+        TATE_HEADER, accession_number="N01490", artist="Turner, Joseph Mallord William", title="Snow Storm",
+        dateText="exhibited 1842", creditLine="Accepted by the nation as part of the Turner Bequest 1856",
+        thumbnailUrl="https://images.example/N01490_8.jpg", url="http://www.tate.org.uk/art/artworks/N01490"))
+    (record,) = read_csv(tate)
+    assert (record.accession_number, record.date, record.year_start) == ("N01490", "exhibited 1842", 1842)
+    assert (record.image_url, record.source_url) == ("https://images.example/N01490_8.jpg",
+                                                     "http://www.tate.org.uk/art/artworks/N01490")
+
+
 def test_a_mapping_names_other_columns(csv_export_folder: Path):
     rows = [["Object Number", "Object Title", "Maker", "Dated", "Picture", "Notes", "title"],
             ["X.1", "Harbour", "Peder Krøyer", "1892–93", "photos/a.jpg", "ignored", "not this one"]]
