@@ -207,6 +207,11 @@ def _records(path: Path, rows: Iterator[list[str]], columns: dict[str, int], ima
         yield result
 
 
+def _first_of(value: str) -> str:
+    """The first artist of several ("Vincent van Gogh|Paul Gauguin": the Met's export lists a work's makers so)."""
+    return value.split("|", 1)[0].strip()
+
+
 def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageFinder) -> Result:
     where = f"{path.name} row {row_number}"
     years = {}
@@ -234,8 +239,8 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         source_id=accession_number or f"csv:{path.name}:{row_number}",
         title=values.get("title", ""),
         accession_number=accession_number,
-        artist_name=values.get("artist", ""),
-        artist_nationality=values.get("artist_nationality", ""),
+        artist_name=_first_of(values.get("artist", "")),
+        artist_nationality=_first_of(values.get("artist_nationality", "")),
         artist_birth_year=years["artist_birth_year"],
         artist_death_year=years["artist_death_year"],
         date=date,

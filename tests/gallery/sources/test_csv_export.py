@@ -84,7 +84,8 @@ def _row(header: str, **values: str) -> list[list[str]]:
 def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: Path):
     met = write_csv(tmp_path / "MetObjects.csv", _row(
         MET_HEADER, **{"Object Number": "29.100.5", "Object Name": "Painting", "Title": "The Harvesters",
-                       "Artist Display Name": "Pieter Bruegel the Elder", "Artist Nationality": "Netherlandish",
+                       "Artist Display Name": "Pieter Bruegel the Elder|Workshop of Pieter Bruegel the Elder",
+                       "Artist Nationality": "Netherlandish|Netherlandish",
                        "Object Date": "1565", "Object Begin Date": "1565", "Object End Date": "1565",
                        "Medium": "Oil on wood", "Credit Line": "Rogers Fund, 1919",
                        "Classification": "Paintings", "Department": "European Paintings",
