@@ -212,6 +212,12 @@ def _first_of(value: str) -> str:
     return value.split("|", 1)[0].strip()
 
 
+def _nationality(value: str) -> str:
+    """The first artist's nationality: "Dutch|French" (the Met's export), "(Dutch) (French)" (MoMA's)."""
+    first = _first_of(value)
+    return match[1].strip() if (match := re.match(r"\(([^()]*)\)", first)) else first
+
+
 def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageFinder) -> Result:
     where = f"{path.name} row {row_number}"
     years = {}
@@ -240,7 +246,7 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         title=values.get("title", ""),
         accession_number=accession_number,
         artist_name=_first_of(values.get("artist", "")),
-        artist_nationality=_first_of(values.get("artist_nationality", "")),
+        artist_nationality=_nationality(values.get("artist_nationality", "")),
         artist_birth_year=years["artist_birth_year"],
         artist_death_year=years["artist_death_year"],
         date=date,

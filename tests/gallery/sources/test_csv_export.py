@@ -100,12 +100,14 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
     assert record.source_url == "http://www.metmuseum.org/art/collection/search/435809"
 
     moma = write_csv(tmp_path / "Artworks.csv", _row(
-        MOMA_HEADER, Title="The Starry Night", Artist="Vincent van Gogh", BeginDate="(1853)", Date="1889",
+        MOMA_HEADER, Title="The Starry Night", Artist="Vincent van Gogh", Nationality="(Dutch)", BeginDate="(1853)",
+        Date="1889",
         AccessionNumber="472.1941", CreditLine="Acquired through the Lillie P. Bliss Bequest",
         URL="http://www.moma.org/collection/works/79802", ImageURL="https://images.example/starry.jpg"))
     (record,) = read_csv(moma)
     assert (record.accession_number, record.credit_line, record.year_start) == (
         "472.1941", "Acquired through the Lillie P. Bliss Bequest", 1889)  # BeginDate is the artist's: not read
+    assert (record.artist_name, record.artist_nationality) == ("Vincent van Gogh", "Dutch")
     assert (record.source_url, record.image_url) == (
         "http://www.moma.org/collection/works/79802", "https://images.example/starry.jpg")
 
