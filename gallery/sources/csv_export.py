@@ -52,6 +52,7 @@ _KNOWN_COLUMNS = {
     "source_url": ("sourceurl", "linkresource", "url", "objecturl", "weburl"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),
 }
+_PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
 Result = CatalogueRecord | SkippedRecord
@@ -121,6 +122,8 @@ def _columns(header: list[str], mapping: dict[str, str], path: Path) -> dict[str
         for name in (_letters(field), *names):
             if field not in by_field and name in known and known[name] not in by_field.values():
                 by_field[field] = known[name]
+    if known.get("ispublicdomain") is not None:  # the Met's True/False, for the rows whose rights cell is empty
+        by_field[_PUBLIC_DOMAIN_FLAG] = known["ispublicdomain"]
     if "title" not in by_field and "image" not in by_field:
         raise MappingError(f"{path.name}: no title or image column (columns: {', '.join(header)}); "
                            f"name one with a mapping such as 'Object Title=title'")
@@ -239,7 +242,8 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         image_path = found
     date = values.get("date", "")
     year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
-    rights, rights_url = classify_rights(values.get("rights", ""))
+    public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}
+    rights, rights_url = classify_rights(values.get("rights", "") or ("Public Domain" if public_domain else ""))
     accession_number = values.get("accession_number", "")
     return CatalogueRecord(
         source_id=accession_number or f"csv:{path.name}:{row_number}",

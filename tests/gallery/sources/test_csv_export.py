@@ -83,7 +83,8 @@ def _row(header: str, **values: str) -> list[list[str]]:
 
 def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: Path):
     met = write_csv(tmp_path / "MetObjects.csv", _row(
-        MET_HEADER, **{"Object Number": "29.100.5", "Object Name": "Painting", "Title": "The Harvesters",
+        MET_HEADER, **{"Object Number": "29.100.5", "Is Public Domain": "True", "Object Name": "Painting",
+                       "Title": "The Harvesters",
                        "Artist Display Name": "Pieter Bruegel the Elder|Workshop of Pieter Bruegel the Elder",
                        "Artist Nationality": "Netherlandish|Netherlandish",
                        "Object Date": "1565", "Object Begin Date": "1565", "Object End Date": "1565",
@@ -98,6 +99,7 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
     assert (record.classification, record.credit_line, record.tags) == (
         "Paintings", "Rogers Fund, 1919", ["Landscapes", "Men", "Women"])  # Classification, not Object Name
     assert record.source_url == "http://www.metmuseum.org/art/collection/search/435809"
+    assert record.rights == "public-domain"  # "Is Public Domain": True, and nothing in "Rights and Reproduction"
 
     moma = write_csv(tmp_path / "Artworks.csv", _row(
         MOMA_HEADER, Title="The Starry Night", Artist="Vincent van Gogh", Nationality="(Dutch)", BeginDate="(1853)",
