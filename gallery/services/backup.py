@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -186,7 +187,7 @@ def _read_manifest(archive: tarfile.TarFile) -> dict:
     return manifest
 
 
-def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
+def _member_file(archive: tarfile.TarFile, name: str) -> IO[bytes]:
     try:
         member = archive.getmember(name)
     except KeyError as exc:
@@ -194,11 +195,17 @@ def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
     handle = archive.extractfile(member) if member.isfile() else None
     if handle is None:
         raise BackupError(f"The archive's {name} is not a file.")
-    return handle.read()
+    return handle
+
+
+def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
+    with _member_file(archive, name) as handle:
+        return handle.read()
 
 
 def _extract_checked(archive: tarfile.TarFile, name: str, target: Path, sha256: str) -> None:
-    target.write_bytes(_member_bytes(archive, name))
+    with _member_file(archive, name) as handle, open(target, "wb") as out:
+        shutil.copyfileobj(handle, out, 1 << 20)  # the database's dump: gigabytes for a million works
     if _sha256_file(target) != sha256:
         raise BackupError(f"The archive's {name} does not match its checksum: the archive is damaged.")
 

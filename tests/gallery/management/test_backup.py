@@ -100,14 +100,15 @@ def test_a_backup_restores_onto_an_empty_deployment_with_every_row_vector_and_fi
     assert again.returncode != 0 and "already holds artworks" in again.stderr
 
 
-def test_a_damaged_archive_is_refused_before_anything_is_written(collection, tmp_path, settings):
+@pytest.mark.parametrize("spoiled", [".jpg", ".dump"])  # a picture, the database
+def test_a_damaged_archive_is_refused_before_anything_is_written(collection, tmp_path, settings, spoiled):
     archive = tmp_path / "site.tar"
     call_command("backup", str(archive), verbosity=0)
     damaged = tmp_path / "damaged.tar"
     with tarfile.open(archive) as source, tarfile.open(damaged, "w") as target:
         for member in source.getmembers():
             data = source.extractfile(member).read()
-            if member.name.startswith("media/") and member.name.endswith(".jpg"):
+            if member.name.endswith(spoiled):
                 data = data[:-10] + b"0123456789"  # a flipped tail, same size
             member.size = len(data)
             target.addfile(member, io.BytesIO(data))
