@@ -223,6 +223,11 @@ def _is_image_service(service: object) -> bool:
             or bool(re.fullmatch(r"level[0-2]", profiles)))  # a bare v3 profile
 
 
+def _pixels(value: object) -> int | None:
+    """A width or height as a document may give it: a positive whole number, else nothing."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def image_service_url(service: dict, width: int | None = None, height: int | None = None, fallback: str = "",
                       region: tuple[int, int, int, int] | None = None) -> str:
     """A whole-image URL of at most MAX_SIDE px a side from a IIIF Image service (API 1, 2 or 3), asking only what
@@ -238,8 +243,8 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
     version = _service_version(service)
     quality = "native" if version == 1 else "default"
     whole = "max" if version == 3 else "full"
-    width = service.get("width") or width
-    height = service.get("height") or height
+    width = _pixels(service.get("width")) or width
+    height = _pixels(service.get("height")) or height
     level = _service_level(service)
     area = "full"
     if region is not None and level != 0:
@@ -316,10 +321,9 @@ def canvas_image_url(canvas: dict) -> str:
     for body, region in _image_resources(canvas):
         own_url = _id(body)
         service = next((s for s in _as_list(body.get("service")) if _is_image_service(s)), None)
-        width, height = body.get("width"), body.get("height")
         if service is not None:
-            return image_service_url(service, width if isinstance(width, int) else None,
-                                     height if isinstance(height, int) else None, fallback=own_url, region=region)
+            return image_service_url(service, _pixels(body.get("width")), _pixels(body.get("height")),
+                                     fallback=own_url, region=region)
         if own_url:
             return own_url
     return ""

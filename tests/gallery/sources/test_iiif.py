@@ -253,6 +253,9 @@ def test_image_service_urls_by_version_and_level():
         "https://i/x/full/2048,512/0/default.jpg")
     assert image_service_url({"id": "https://i/x", "type": "ImageService3", "profile": "level0"},
                              fallback="https://i/x.jpg") == "https://i/x.jpg"
+    for odd in ({"value": 4096}, "4096", True, -1):  # a malformed size is no size: the image's own, else the whole
+        assert image_service_url({"id": "https://i/x", "type": "ImageService3", "profile": "level1", "width": odd,
+                                  "height": 1024}, 4096, 1024) == "https://i/x/full/2048,512/0/default.jpg"
     assert image_service_url({"id": "https://i/x", "type": "ImageService3", "profile": "level0",
                               "sizes": [{"width": 400, "height": 300}, {"width": 4000, "height": 3000}]}) == (
         "https://i/x/full/400,300/0/default.jpg")
