@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from gallery import images
 from gallery.models import Artist, Artwork, CollectionImport, OnDuplicate
@@ -337,7 +338,18 @@ class CollectionImportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Progress")
     def progress(self, job: CollectionImport) -> str:
-        return f"{job.processed} of {job.total} records" if job.total else "—"
+        done = f"{job.processed} of {job.total} records" if job.total else "—"
+        if (since := import_jobs.stalled_since(job)) is None:
+            return done
+        if job.status == CollectionImport.Status.QUEUED:
+            hint = ("No worker has taken this job since {}: check that a worker runs (/healthz), or that it is not "
+                    "busy with another import.")
+        else:
+            hint = ("No progress since {}: the worker running it may have stopped. Redis gives its job to another "
+                    "worker 13 hours after it started; to run it now, add the same files again (records already "
+                    "imported come out unchanged).")
+        return format_html("{} <strong data-testid=\"import-stalled\">{}</strong>", done,
+                           format_html(hint, localtime(since).strftime("%Y-%m-%d %H:%M")))
 
     @admin.display(description="Failed")
     def failure_count(self, job: CollectionImport) -> int:

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -31,6 +32,9 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 PROGRESS_EVERY = 10  # records between two updates of the job row
 MAX_ZIP_MEMBERS = 100_000
 _DISK_RESERVE = 1024**3  # what an import leaves free on the worker's scratch disk
+# A running job saves its progress every PROGRESS_EVERY records, so this long without a change means no worker has
+# it (none running, or the one that had it gone); a queued job may also be waiting behind another long import.
+STALLED_AFTER = timedelta(minutes=15)
 
 
 class ImportFilesRefused(ValueError):
@@ -65,6 +69,12 @@ def collection_import_start(*, export: File, images: File | None = None, draft: 
     job.save()
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def stalled_since(job: CollectionImport) -> datetime | None:
+    """When a queued or running job last moved, if that is longer ago than STALLED_AFTER."""
+    waiting = job.status in (CollectionImport.Status.QUEUED, CollectionImport.Status.RUNNING)
+    return job.updated_at if waiting and job.updated_at < timezone.now() - STALLED_AFTER else None
 
 
 def _enqueue(job_id: int) -> None:

@@ -99,6 +99,24 @@ def test_a_zip_that_unpacks_past_the_limit_fails_the_job_and_imports_nothing(adm
     assert not Artwork.objects.exists()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("status, hint", [(CollectionImport.Status.RUNNING, "No progress since"),
+                                          (CollectionImport.Status.QUEUED, "No worker has taken this job since")])
+def test_a_job_that_has_not_moved_for_a_while_says_so_on_its_page(admin_client, status, hint):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = CollectionImport.objects.create(export_name="big.csv", status=status, total=100, processed=40)
+    page = reverse("admin:gallery_collectionimport_change", args=[job.pk])
+    assert "import-stalled" not in admin_client.get(page).content.decode()  # moved just now
+    CollectionImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=20))
+    content = admin_client.get(page).content.decode()
+    assert "40 of 100 records" in content and hint in content and 'data-testid="import-stalled"' in content
+    CollectionImport.objects.filter(pk=job.pk).update(status=CollectionImport.Status.DONE)
+    assert "import-stalled" not in admin_client.get(page).content.decode()  # a finished job is not waiting
+
+
 @pytest.mark.slow
 def test_a_real_worker_runs_the_import(start_worker, admin_client, clip_encoder):
     start_worker()
