@@ -44,6 +44,15 @@ def _starts_bio(segment: str) -> bool:
                               or word in {"active", "born", "b.", "died", "d.", "ca.", "c.", "fl.", "flourished"})
 
 
+def one_person(values: list[str]) -> str:
+    """The display string of a work's artist from a field's values: several values are several people (the SMK's
+    Creator: ["Trento, Antonio da", "Parmigianino"]: the first is the artist) unless they are roles ("Artist: ...",
+    "Printer: ...": Harvard's People, which split_artist reads)."""
+    if len(values) > 1 and not any(_ROLE.match(value.strip()) for value in values):
+        return values[0]
+    return "\n".join(values)
+
+
 def split_artist(display: str) -> ArtistParts:
     """ "Georges Seurat\\nFrench, 1859-1891", "Jean-Antoine Watteau (French, 1684 - 1721)",
     "Artist: Vincent van Gogh, Dutch, 1853 - 1890" -> name, bio line, nationality, birth and death years.

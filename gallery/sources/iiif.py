@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .artists import split_artist
+from .artists import one_person, split_artist
 from .dates import year_range
 from .download import DownloadError
 from .records import UNKNOWN, CatalogueRecord, SkippedRecord
@@ -148,7 +148,8 @@ def _label_key(label: str) -> str:
 class _Pair:
     labels: list[str]  # the label in every language it has
     keys: set[str]
-    value: str
+    value: str  # its values' texts, a line each
+    values: list[str]  # each value's text (a v3 value may list several: several people, several subjects)
     links: list[str]  # the targets of the value's HTML links, which its text loses
 
 
@@ -165,16 +166,21 @@ class _Metadata:
             for entry in _as_list(source):
                 if isinstance(entry, dict):
                     labels = [strip_html(label) for label in _all_languages(entry.get("label"))]
-                    self.pairs.append(_Pair(labels, {_label_key(label) for label in labels},
-                                            _text(entry.get("value")), _links(entry.get("value"))))
+                    values = [text for text in map(strip_html, _values(entry.get("value"))) if text]
+                    self.pairs.append(_Pair(labels, {_label_key(label) for label in labels}, "\n".join(values),
+                                            values, _links(entry.get("value"))))
 
     def get(self, field: str) -> str:
         """The value of the best pair for a field: by the order of its labels in _LABELS, then document order."""
+        return "\n".join(self.values(field))
+
+    def values(self, field: str) -> list[str]:
+        """The values of the best pair for a field, each apart."""
         for alias in _LABELS[field]:
             for pair in self.pairs:
                 if alias in pair.keys and pair.value and not (field == "date" and _TIMESTAMP.match(pair.value)):
-                    return pair.value
-        return ""
+                    return pair.values
+        return []
 
     def date(self) -> str:
         if value := self.get("date"):
@@ -366,7 +372,9 @@ def _attribution_value(data: dict) -> object:
 
 
 def _attribution(data: dict) -> str:
-    return _text(_attribution_value(data))
+    """The required statement (v2: attribution), else who provides the object (v3 provider: the SMK gives only that)."""
+    providers = [agent.get("label") for agent in _as_list(data.get("provider")) if isinstance(agent, dict)]
+    return _text(_attribution_value(data)) or _text(providers, "; ")
 
 
 def _rights(candidates: list[str]) -> tuple[str, str]:
@@ -411,7 +419,7 @@ def _nav_year(data: dict) -> str:
 
 def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadata, label: str, image_url: str,
             attribution: str, rights: tuple[str, str], source_url: str) -> CatalogueRecord:
-    artist = split_artist(metadata.get("artist"))
+    artist = split_artist(one_person(metadata.values("artist")))
     date = metadata.date() or _nav_year(data)
     year_start, year_end = year_range(date)
     description = _text(data.get("summary")) or _text(data.get("description")) or metadata.get("description")

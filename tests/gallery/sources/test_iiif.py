@@ -180,6 +180,20 @@ def test_a_painting_motivation_may_be_a_list_and_a_malformed_one_paints_nothing(
         assert list(read_iiif(odd))[0].reason == "no canvas with an image"
 
 
+def test_several_creators_are_several_people_and_the_provider_is_the_attribution():
+    """The SMK's v3 manifests: Creator lists each person as a value of its own, and only `provider` names the museum."""
+    smk = v3_manifest(metadata=[{"label": {"en": ["Creator"]}, "value": {"none": ["Trento, Antonio da",
+                                                                                   "Parmigianino"]}}],
+                      provider=[{"id": "https://www.smk.dk", "type": "Agent",
+                                 "label": {"en": ["SMK – the national gallery of Denmark"]}}])
+    (record,) = read_iiif(smk)
+    assert (record.artist_name, record.artist_bio_line) == ("Trento, Antonio da", "")
+    assert record.attribution == "SMK – the national gallery of Denmark"
+    roles = v3_manifest(metadata=[{"label": {"en": ["People"]}, "value": {"none": [
+        "Printer: Jan Smit", "Artist: Anna Ancher, Danish, 1859 - 1935"]}}])
+    assert [(r.artist_name, r.artist_birth_year) for r in read_iiif(roles)] == [("Anna Ancher", 1859)]
+
+
 def test_a_label_that_is_a_citation_or_a_file_name_gives_the_title_it_holds():
     citation = v3_manifest(label={"none": ["Lake at Dusk (1890–91), Anna Ancher"]})
     citation["metadata"].append({"label": {"en": ["Date"]}, "value": {"none": ["1890–91"]}})
