@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +54,11 @@ def run(generator: ClusteredVectors, *, count: int, n_queries: int = 300, seed: 
 
 
 def markdown(result: dict) -> str:
+    machine = result["machine"]
     lines = [f"# Binary quantisation: signs around zero or around the mean ({result['rows']:,} clustered rows)", "",
-             f"Exact Hamming search in numpy, {result['queries']} queries, recall@{K} after re-ranking by cosine; "
-             f"the rows' mean vector has length {result['mean_length']:.2f}.", "",
+             f"Measured {result['measured_at']} on {machine['cpu_model']}, {machine['cores']} cores. Exact Hamming "
+             f"search in numpy, {result['queries']} queries, recall@{K} after re-ranking by cosine; the rows' mean "
+             f"vector has length {result['mean_length']:.2f}. Recall does not depend on the machine.", "",
              "| re-ranked | signs (pgvector's binary_quantize) | signs around the mean |", "| --- | --- | --- |"]
     lines += [f"| {row['rerank']:,} | {row['signs']:.3f} | {row['centred_signs']:.3f} |" for row in result["recall10"]]
     return "\n".join(lines) + "\n"
@@ -65,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
+    from bench import machine
     from bench.__main__ import _setup_django
     from bench.suites import Context
 
@@ -72,7 +76,8 @@ def main() -> None:
     _setup_django()
     context = Context(quick=False, var_dir=BASE_DIR / "var" / "bench",
                       dataset=BASE_DIR.parent / "shared" / "datasets" / "best-artworks")
-    result = run(context.clustered(), count=args.rows)
+    result = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine.describe(),
+              **run(context.clustered(), count=args.rows)}
     stem = BASE_DIR / "bench" / "results" / "binary-centring"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     stem.with_suffix(".md").write_text(markdown(result))
