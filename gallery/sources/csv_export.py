@@ -33,11 +33,11 @@ FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_b
           "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
           "description", "tags", "source_url", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
-# Museums' own names for the fields (compared as letters and digits only: "AccessionNumber", "Object Number",
-# "accession_number"), best first; a documented name or a mapping wins. Only names that mean the same in every
+# Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
+# compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same in every
 # export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the work's.
 _KNOWN_COLUMNS = {
-    "accession_number": ("accessionnumber", "objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
+    "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
     "artist": ("artistdisplayname", "maker", "creator"),
     "artist_nationality": ("nationality",),
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
@@ -46,10 +46,10 @@ _KNOWN_COLUMNS = {
     "medium": ("technique", "materials", "mediumtechnique"),
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type"),
-    "credit_line": ("creditline", "credit"),
+    "credit_line": ("credit",),
     "rights": ("rightsandreproduction", "license", "licence", "copyright"),
     "tags": ("keywords", "subjects"),
-    "source_url": ("sourceurl", "linkresource", "url", "objecturl", "weburl"),
+    "source_url": ("linkresource", "url", "objecturl", "weburl"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),
 }
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty

@@ -148,9 +148,13 @@ def _label_key(label: str) -> str:
 class _Pair:
     labels: list[str]  # the label in every language it has
     keys: set[str]
-    value: str  # its values' texts, a line each
     values: list[str]  # each value's text (a v3 value may list several: several people, several subjects)
     links: list[str]  # the targets of the value's HTML links, which its text loses
+
+    @property
+    def value(self) -> str:
+        """Its values' texts, a line each."""
+        return "\n".join(self.values)
 
 
 def _links(value: object) -> list[str]:
@@ -167,8 +171,8 @@ class _Metadata:
                 if isinstance(entry, dict):
                     labels = [strip_html(label) for label in _all_languages(entry.get("label"))]
                     values = [text for text in map(strip_html, _values(entry.get("value"))) if text]
-                    self.pairs.append(_Pair(labels, {_label_key(label) for label in labels}, "\n".join(values),
-                                            values, _links(entry.get("value"))))
+                    self.pairs.append(_Pair(labels, {_label_key(label) for label in labels}, values,
+                                            _links(entry.get("value"))))
 
     def get(self, field: str) -> str:
         """The value of the best pair for a field: by the order of its labels in _LABELS, then document order."""
@@ -395,16 +399,17 @@ def _rights_candidates(data: dict, metadata: _Metadata, attribution: str) -> lis
             + _links(_attribution_value(data)))
 
 
-def _title(label: str, metadata: _Metadata) -> str:
+def _title(label: str, metadata: _Metadata, date: str) -> str:
     """A "Title" pair is the title itself (Yale's label is a whole citation: "Peter Gaspar Scheemakers, 1691–1781,
     ..., Alexander Pope, ca. 1740, Marble, ..."). Else the label, less what a citation adds to a title: the Getty's
-    "La Surprise (1718–1719), Jean-Antoine Watteau (French, 1684 - 1721)", a Wikimedia file's "File:... .jpg"."""
+    "La Surprise (1718–1719), Jean-Antoine Watteau (French, 1684 - 1721)" ends with the `date` its pairs give and its
+    artist pair; a Wikimedia file's label is "File:... .jpg"."""
     if title := metadata.get("title"):
         return title
     title = label
     if (artist := metadata.get("artist")) and title.endswith(f", {artist}"):
         title = title[: -len(artist) - 2]
-    if (date := metadata.date()) and title.endswith(f" ({date})"):
+    if date and title.endswith(f" ({date})"):
         title = title[: -len(date) - 3]
     if file_name := re.fullmatch(r"File:(.+)\.(?:jpe?g|png|tiff?|gif|webp|jp2)", title, re.IGNORECASE):
         title = file_name[1]
@@ -420,12 +425,13 @@ def _nav_year(data: dict) -> str:
 def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadata, label: str, image_url: str,
             attribution: str, rights: tuple[str, str], source_url: str) -> CatalogueRecord:
     artist = split_artist(one_person(metadata.values("artist")))
-    date = metadata.date() or _nav_year(data)
+    pairs_date = metadata.date()
+    date = pairs_date or _nav_year(data)
     year_start, year_end = year_range(date)
     description = _text(data.get("summary")) or _text(data.get("description")) or metadata.get("description")
     return CatalogueRecord(
         source_id=source_id,
-        title=_title(label, metadata),
+        title=_title(label, metadata, pairs_date),
         accession_number=metadata.get("accession_number"),
         artist_name=artist.name,
         artist_nationality=artist.nationality,
