@@ -73,7 +73,7 @@ class ArtworkAdminForm(forms.ModelForm):
 
     class Meta:
         model = Artwork
-        fields = ["artist", "title", "image", "published", "accession_number", "date", "year_start", "year_end",
+        fields = ["artist", "artist_qualifier", "title", "image", "published", "accession_number", "date", "year_start", "year_end",
                   "medium", "dimensions", "classification", "department", "credit_line", "rights", "rights_url",
                   "attribution", "description", "tags", "source_url", "manifest_url"]
 
@@ -164,7 +164,7 @@ class ArtworkAdmin(admin.ModelAdmin):
                        "perceptual_hash", "source_id", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["preview", "image", "on_duplicate", "duplicate_of", "pending_upload", "title", "artist",
-                           "published"]}),
+                           "artist_qualifier", "published"]}),
         ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "medium", "dimensions",
                                          "classification", "department", "credit_line", "description", "tags"]}),
         ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",

@@ -118,6 +118,11 @@ class Artwork(TimeStampedModel):
 
     # Null: the source names no artist. That is a state of the record, shown as "Unknown artist", never invented.
     artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="artworks", null=True, blank=True)
+    # A catalogue's attribution is often not plainly "by" its artist: a copy after Raphael is no Raphael. Shown
+    # before the artist's name wherever the work names them.
+    artist_qualifier = models.CharField(
+        "attribution qualifier", max_length=100, blank=True,
+        help_text="How the work relates to its artist when not simply by them: Attributed to, Workshop of, After…")
     title = models.CharField(max_length=255)
     # Drafts are for curators only: every public page, search and API answer shows published works alone.
     published = models.BooleanField(default=True, db_index=True)
@@ -167,7 +172,7 @@ class Artwork(TimeStampedModel):
             models.Index(fields=["updated_at"], name="artwork_updated_at"),
             # "More by this artist" (search.attach_more_by_artist) reads an artist's first few works from this
             # index alone, instead of every work of the artist (hundreds for some) sorted on each results page.
-            models.Index(fields=["artist", "id"], include=["title", "thumbnail"], condition=~models.Q(thumbnail=""),
+            models.Index(fields=["artist", "id"], include=["title", "thumbnail", "artist_qualifier"], condition=~models.Q(thumbnail=""),
                          name="artwork_more_by_artist"),
             GinIndex(fields=["search_document"], name="artwork_search_document_gin"),
             # A search counts the searchable works up to a cap (services/index_scan) from this small index alone:
@@ -185,6 +190,9 @@ class Artwork(TimeStampedModel):
                                     name="artwork_source_id_unique"),
             models.CheckConstraint(condition=models.Q(year_start__isnull=True) | models.Q(year_end__isnull=True)
                                    | models.Q(year_start__lte=models.F("year_end")), name="artwork_years_in_order"),
+            models.CheckConstraint(condition=models.Q(artist__isnull=False) | models.Q(artist_qualifier=""),
+                                   name="artwork_qualifier_has_artist",
+                                   violation_error_message="An attribution qualifier needs an artist."),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +200,13 @@ class Artwork(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return page_path("gallery:artwork-detail", self.pk)
+
+    @property
+    def artist_credit(self) -> str:
+        """The artist as the work's label names them: "Workshop of Rembrandt", or the name; "" when unknown."""
+        if self.artist is None:
+            return ""
+        return f"{self.artist_qualifier} {self.artist.name}" if self.artist_qualifier else self.artist.name
 
     def get_similar_url(self) -> str:
         """The "more like this" page."""

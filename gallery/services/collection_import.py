@@ -27,7 +27,7 @@ from gallery.sources.records import CatalogueRecord, SkippedRecord
 logger = logging.getLogger(__name__)
 
 # The catalogue fields a record sets on an artwork (the image and the artist are handled apart).
-RECORD_FIELDS = ("title", "accession_number", "source_id", "date", "year_start", "year_end", "medium", "dimensions",
+RECORD_FIELDS = ("title", "artist_qualifier", "accession_number", "source_id", "date", "year_start", "year_end", "medium", "dimensions",
                  "classification", "department", "credit_line", "rights", "rights_url", "attribution", "description",
                  "tags", "source_url", "manifest_url")
 ImageFetcher = Callable[[str], bytes]
@@ -136,6 +136,8 @@ def _find_existing(record: CatalogueRecord) -> Artwork | None:
 def _values(record: CatalogueRecord) -> dict:
     values = {name: getattr(record, name) for name in RECORD_FIELDS}
     values["title"] = (record.title or "Untitled")[:255]
+    if not record.artist_name.strip():  # "Workshop of" nobody: the work is by an unknown artist
+        values["artist_qualifier"] = ""
     return values
 
 

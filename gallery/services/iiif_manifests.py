@@ -56,8 +56,8 @@ def _metadata(artwork: Artwork) -> list[KeyValueString]:
     pairs = [
         ("Title", artwork.title),
         # "Name (bio line)" is how museums print a maker; importers split it back into name and facts.
-        ("Artist", f"{artist.name} ({artist.display_bio_line})" if artist and artist.display_bio_line
-         else artist.name if artist else ""),
+        ("Artist", f"{artwork.artist_credit} ({artist.display_bio_line})" if artist and artist.display_bio_line
+         else artwork.artist_credit),
         ("Date", date),
         ("Medium", artwork.medium),
         ("Dimensions", artwork.dimensions),

@@ -21,7 +21,9 @@ class StripItem:
     title: str
     url: str
     thumbnail_url: str
-    alt: str  # "<title> by <artist>" in the page's language: a template tag per thumbnail costs more (bench/README.md)
+    # "<title> by <artist>" in the page's language ("<title>, Workshop of <artist>"): a template tag per thumbnail
+    # costs more (bench/README.md).
+    alt: str
 
 
 @dataclass
@@ -77,10 +79,10 @@ class ResultArtist:
 
 # Each artist's first works (by id) that have a thumbnail: one small index scan per artist of the page.
 _MORE_BY_ARTIST_SQL = """
-    SELECT work.id, work.artist_id, work.title, work.thumbnail
+    SELECT work.id, work.artist_id, work.title, work.thumbnail, work.artist_qualifier
     FROM unnest(%s::bigint[]) AS page_artist(id)
     CROSS JOIN LATERAL (
-        SELECT id, artist_id, title, thumbnail FROM gallery_artwork
+        SELECT id, artist_id, title, thumbnail, artist_qualifier FROM gallery_artwork
         WHERE artist_id = page_artist.id AND thumbnail <> '' AND published
         ORDER BY id LIMIT %s
     ) AS work"""
@@ -95,18 +97,20 @@ def attach_more_by_artist(hits: list[SearchHit], *, per_artist: int = 4) -> None
     artist_ids = sorted({hit.artwork.artist_id for hit in hits if hit.artwork.artist_id is not None})
     if not artist_ids:
         return
-    by_artist: dict[int, list[tuple[int, str, str]]] = {}
+    by_artist: dict[int, list[tuple[int, str, str, str]]] = {}
     # Where the request reads its results (a read replica for a visitor), not the primary that `connection` is.
     with connections[router.db_for_read(Artwork)].cursor() as cursor:
         # One spare per artist in case the hit itself is among them.
         cursor.execute(_MORE_BY_ARTIST_SQL, [artist_ids, per_artist + 1])
-        for pk, artist_id, title, thumbnail in cursor.fetchall():
-            by_artist.setdefault(artist_id, []).append((pk, title, thumbnail))
+        for pk, artist_id, title, thumbnail, qualifier in cursor.fetchall():
+            by_artist.setdefault(artist_id, []).append((pk, title, thumbnail, qualifier))
     thumbnails = Artwork._meta.get_field("thumbnail").storage
-    alt = gettext("%(title)s by %(name)s")
+    by_name = gettext("%(title)s by %(name)s")
     for hit in hits:
         others = [row for row in by_artist.get(hit.artwork.artist_id, []) if row[0] != hit.artwork.pk]
         name = hit.artwork.artist.name if others else ""
-        hit.more_by_artist = [StripItem(pk=pk, title=title, url=page_path("gallery:artwork-detail", pk),
-                                        thumbnail_url=thumbnails.url(thumbnail), alt=alt % {"title": title, "name": name})
-                              for pk, title, thumbnail in others[:per_artist]]
+        hit.more_by_artist = [
+            StripItem(pk=pk, title=title, url=page_path("gallery:artwork-detail", pk),
+                      thumbnail_url=thumbnails.url(thumbnail),
+                      alt=f"{title}, {qualifier} {name}" if qualifier else by_name % {"title": title, "name": name})
+            for pk, title, thumbnail, qualifier in others[:per_artist]]

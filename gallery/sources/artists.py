@@ -1,4 +1,4 @@
-"""Splitting an artist display string ("Georges Seurat\\nFrench, 1859-1891") into name, bio line, nationality and
+"""Splitting an artist display string ("Georges Seurat\\nFrench, 1859-1891") into name, attribution qualifier, bio line, nationality and
 life years, for sources that give only one string (IIIF metadata). Nothing is invented: an inverted name such as
 "Glindoni, Henry Gillard" stays as the source wrote it.
 """
@@ -19,6 +19,12 @@ swiss thai turkish ukrainian venetian welsh
 _LIFE = re.compile(r"(\d{3,4})\s*[-–—]\s*(\d{3,4})")
 _BORN = re.compile(r"\b(?:b\.|born)\s*(\d{3,4})", re.IGNORECASE)
 _DIED = re.compile(r"\b(?:d\.|died)\s*(\d{3,4})", re.IGNORECASE)
+# What catalogues put before an artist's name when the work is not plainly by them (the Met's artistPrefix values,
+# the Getty's attribution qualifiers): "Attributed to", "Workshop of", "Copy after"... The source's words are kept.
+_QUALIFIER = re.compile(
+    r"((?:formerly |possibly |probably )?attributed to|(?:posthumous )?workshop of|studio of|atelier of|circle of"
+    r"|followers? of|pupil of|school of|(?:in the )?style of|manner of|imitator of|(?:possibly |probably )by"
+    r"|(?:posthumous workshop )?copy after|after)\s+(?=\S)", re.IGNORECASE)
 _ROLE = re.compile(r"^(artist|maker|creator|painter|author|sculptor|printmaker|draughtsman|photographer)\s*:\s*",
                    re.IGNORECASE)
 
@@ -26,6 +32,7 @@ _ROLE = re.compile(r"^(artist|maker|creator|painter|author|sculptor|printmaker|d
 @dataclass(frozen=True)
 class ArtistParts:
     name: str
+    qualifier: str = ""  # "Attributed to" in "Attributed to El Greco"
     bio_line: str = ""
     nationality: str = ""
     birth_year: int | None = None
@@ -53,9 +60,16 @@ def one_person(values: list[str]) -> str:
     return "\n".join(values)
 
 
+def split_qualifier(name: str) -> tuple[str, str]:
+    """ "Workshop of Rembrandt" -> ("Workshop of", "Rembrandt"); a name without a known qualifier -> ("", name)."""
+    match = _QUALIFIER.match(name)
+    return (match[1], name[match.end():]) if match else ("", name)
+
+
 def split_artist(display: str) -> ArtistParts:
     """ "Georges Seurat\\nFrench, 1859-1891", "Jean-Antoine Watteau (French, 1684 - 1721)",
-    "Artist: Vincent van Gogh, Dutch, 1853 - 1890" -> name, bio line, nationality, birth and death years.
+    "Artist: Vincent van Gogh, Dutch, 1853 - 1890", "Attributed to El Greco, Greek, 1541 - 1614" -> name, qualifier,
+    bio line, nationality, birth and death years.
 
     A "People" value listing several roles gives its "Artist:" line, else its first line.
     """
@@ -84,4 +98,5 @@ def split_artist(display: str) -> ArtistParts:
     else:
         birth = int(born[1]) if (born := _BORN.search(bio)) else None
         death = int(died[1]) if (died := _DIED.search(bio)) else None
-    return ArtistParts(name=name, bio_line=bio, nationality=nationality, birth_year=birth, death_year=death)
+    qualifier, name = split_qualifier(name)
+    return ArtistParts(name=name, qualifier=qualifier, bio_line=bio, nationality=nationality, birth_year=birth, death_year=death)

@@ -1,6 +1,6 @@
 """A collection as a CSV file with a header row, one artwork a row.
 
-Documented columns (FIELDS): accession_number, title, artist, artist_nationality, artist_birth_year,
+Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality, artist_birth_year,
 artist_death_year, date, year_start, year_end, medium, dimensions, classification, department, credit_line, rights,
 description, tags (separated by ";" or "|"), source_url, image. Header names match case-insensitively, with spaces or
 hyphens for underscores. The column names of the big museums' open-data exports are known too (_KNOWN_COLUMNS: the
@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .artists import split_qualifier
 from .dates import resolve_years
 from .json_values import loads
 from .local_files import file_within
@@ -29,9 +30,9 @@ from .records import CatalogueRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags
 
-FIELDS = ("accession_number", "title", "artist", "artist_nationality", "artist_birth_year", "artist_death_year", "date",
-          "year_start", "year_end", "medium", "dimensions", "classification", "department", "credit_line", "rights",
-          "description", "tags", "source_url", "image")
+FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
+          "artist_death_year", "date", "year_start", "year_end", "medium", "dimensions", "classification", "department",
+          "credit_line", "rights", "description", "tags", "source_url", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
 # compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same in every
@@ -39,6 +40,7 @@ _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_en
 _KNOWN_COLUMNS = {
     "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
     "artist": ("artistdisplayname", "maker", "creator"),
+    "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality",),
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
     "year_start": ("objectbegindate", "beginyear", "creationdateearliest"),
@@ -245,11 +247,15 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
     public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}
     rights, rights_url = classify_rights(values.get("rights", "") or ("Public Domain" if public_domain else ""))
     accession_number = values.get("accession_number", "")
+    artist_name, qualifier = _first_of(values.get("artist", "")), _first_of(values.get("artist_qualifier", ""))
+    if not qualifier:  # "Attributed to Rembrandt" in the artist's own cell
+        qualifier, artist_name = split_qualifier(artist_name)
     return CatalogueRecord(
         source_id=accession_number or f"csv:{path.name}:{row_number}",
         title=values.get("title", ""),
         accession_number=accession_number,
-        artist_name=_first_of(values.get("artist", "")),
+        artist_name=artist_name,
+        artist_qualifier=qualifier,
         artist_nationality=_nationality(values.get("artist_nationality", "")),
         artist_birth_year=years["artist_birth_year"],
         artist_death_year=years["artist_death_year"],

@@ -434,6 +434,7 @@ def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadat
         title=_title(label, metadata, pairs_date),
         accession_number=metadata.get("accession_number"),
         artist_name=artist.name,
+        artist_qualifier=artist.qualifier,
         artist_nationality=artist.nationality,
         artist_birth_year=artist.birth_year,
         artist_death_year=artist.death_year,

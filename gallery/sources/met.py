@@ -61,6 +61,7 @@ def met_record(data: dict, *, images_dir: Path | None = None) -> Result:
         title=clean(data.get("title")),
         accession_number=clean(data.get("accessionNumber")),
         artist_name=clean(data.get("artistDisplayName")),
+        artist_qualifier=clean(data.get("artistPrefix")),
         artist_sort_name=clean(data.get("artistAlphaSort")),
         artist_nationality=clean(data.get("artistNationality")),
         artist_birth_year=year_number(data.get("artistBeginDate")),

@@ -32,6 +32,7 @@ class CatalogueRecord:
     title: str = ""
     accession_number: str = ""
     artist_name: str = ""  # as the source displays it, "Unidentified Artist" included; "" when none
+    artist_qualifier: str = ""  # "Workshop of", "Attributed to", "After"...: the work is not plainly by the artist
     artist_sort_name: str = ""
     artist_nationality: str = ""
     artist_birth_year: int | None = None

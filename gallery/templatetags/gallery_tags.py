@@ -1,5 +1,6 @@
 from django import template
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -33,6 +34,17 @@ def frame_in(box, artwork) -> dict:
     # Strings, so that no locale's decimal comma reaches the SVG.
     return {"viewbox": f"0 0 {width} {height}", "aspect": aspect, "x": f"{box.x * width:.2f}",
             "y": f"{box.y * height:.2f}", "w": f"{box.w * width:.2f}", "h": f"{box.h * height:.2f}"}
+
+
+@register.filter
+def alt_text(work) -> str:
+    """A work in a line, for its picture's alt text and sharing tags: "The Harvesters by Pieter Bruegel the Elder,
+    1565"; a qualified attribution follows a comma: "Portrait of a Man, Workshop of Rembrandt, 1650"."""
+    text = work.title
+    if work.artist is not None:
+        text += (f", {work.artist_credit}" if work.artist_qualifier
+                 else " " + gettext("by %(name)s") % {"name": work.artist.name})
+    return f"{text}, {work.date}" if work.date else text
 
 
 @register.filter

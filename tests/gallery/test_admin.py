@@ -55,6 +55,17 @@ def test_admin_upload_creates_a_pending_artwork_with_thumbnail(admin_client, art
     assert len(callbacks) == 1  # the embedding job, published only after commit
 
 
+def test_admin_attribution_qualifier_is_saved_and_needs_an_artist(admin_client, artist, tmp_path):
+    refused = admin_client.post(reverse("admin:gallery_artwork_add"), {
+        "title": "A copy", "artist_qualifier": "Copy after", "image": image_upload(seed=5)})
+    assert refused.status_code == 200 and "An attribution qualifier needs an artist." in refused.content.decode()
+    assert not Artwork.objects.exists() and stored_files(tmp_path) == []
+    saved = admin_client.post(reverse("admin:gallery_artwork_add"), {
+        "artist": artist.pk, "title": "A copy", "artist_qualifier": "Copy after", "image": image_upload(seed=5)})
+    assert saved.status_code == 302, saved.content
+    assert Artwork.objects.get().artist_qualifier == "Copy after"
+
+
 def test_admin_upload_of_a_duplicate_is_a_form_error(admin_client, artwork):
     response = admin_client.post(reverse("admin:gallery_artwork_add"),
                                  {"artist": artwork.artist.pk, "title": "Again", "image": image_upload(seed=3)})

@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -180,6 +181,44 @@ def test_artwork_page_shows_more_like_this_and_more_by_artist(client, two_artist
     similar = response.context["similar_hits"]
     assert len(similar) == 8 and target not in [hit.artwork for hit in similar]
     assert len(response.context["more_by_artist"]) == 6
+
+
+def test_a_qualified_attribution_is_said_wherever_the_work_names_its_artist(client, two_artist_works):
+    """A workshop piece is not shown as the master's: the qualifier goes before the name on every page and answer."""
+    workshop = two_artist_works[1]
+    Artwork.objects.filter(pk=workshop.pk).update(artist_qualifier="Workshop of", date="1650")
+    name = workshop.artist.name
+    credit = f'<span class="artist-qualifier">Workshop of</span> <a href="{workshop.artist.get_absolute_url()}"'
+
+    page = client.get(workshop.get_absolute_url()).content.decode()
+    assert (f'<span class="artist-qualifier" data-testid="artist-qualifier">Workshop of</span> '
+            f'<a href="{workshop.artist.get_absolute_url()}">{name}</a>') in page
+    assert f'alt="Work 1, Workshop of {name}, 1650"' in page and f'content="Work 1 · Workshop of {name}"' in page
+    assert f"Workshop of {name}</a>" not in page  # the qualifier is no part of the artist's link
+    plain = client.get(two_artist_works[3].get_absolute_url()).content.decode()
+    assert f'alt="Work 3 by {name}"' in plain and 'data-testid="artist-qualifier"' not in plain
+    assert 'alt="Work 2 par Frida Kahlo"' in client.get(two_artist_works[2].get_absolute_url(),
+                                                         HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    results = client.get(reverse("gallery:search"), {"q": "a portrait", "k": 14}).content.decode()
+    assert results.count(credit) == 1  # its own card; the other cards by that artist are plainly theirs
+    assert f'alt="Work 1, Workshop of {name}"' in results  # in the other cards' "more by" strips
+    assert '<span class="artist-qualifier">Workshop of</span> <a class="card-artist"' in client.get(
+        workshop.artist.get_absolute_url()).content.decode()
+    assert "Workshop of" in client.get(reverse("gallery:artwork-similar", args=[workshop.pk])).content.decode()
+
+    answer = client.get(reverse("gallery:api-search"), {"q": "a portrait", "k": 14}).json()
+    qualifiers = {hit["id"]: hit["artist_qualifier"] for hit in answer["results"]}
+    assert qualifiers.pop(workshop.pk) == "Workshop of" and set(qualifiers.values()) == {""}
+    manifest = client.get(reverse("gallery:iiif-manifest", args=[workshop.pk])).json()
+    artist_pair = next(pair for pair in manifest["metadata"] if pair["label"]["en"] == ["Artist"])
+    assert artist_pair["value"]["none"][0].startswith(f"Workshop of {name} (")
+
+
+def test_an_attribution_qualifier_needs_an_artist(db):
+    work = Artwork(title="A copy", artist=None, artist_qualifier="After")
+    with pytest.raises(ValidationError, match="An attribution qualifier needs an artist"):
+        work.validate_constraints()
 
 
 def test_similar_page(client, two_artist_works):

@@ -52,6 +52,10 @@ def test_the_met_sample_imports_with_its_catalogue_fields_and_a_rerun_changes_no
     assert Artwork.objects.filter(artist__isnull=True).count() == 24  # 25 in the records, one of them refused
     assert Artwork.objects.filter(artist__name="Unidentified Artist").count() == 24
     assert Artwork.objects.filter(dimensions__contains="\n").count() == 118
+    # "Attributed to", "Workshop of", "After" ...: kept beside the artist, who is still the artist.
+    assert Artwork.objects.exclude(artist_qualifier="").count() == 76
+    krimmel = Artwork.objects.select_related("artist").get(source_id="met:12759")
+    assert (krimmel.artist_qualifier, krimmel.artist.name) == ("Attributed to", "John Lewis Krimmel")
     # The same name from the records is one artist.
     assert Artist.objects.filter(name="Edgar Degas").count() == 1
     again = command_output("import_collection", source)
@@ -80,6 +84,22 @@ def test_a_changed_record_updates_fields_and_a_changed_image_re_embeds(tmp_path,
     repainted = Artwork.objects.get(source_id=f"met:{MET_RECORDS[1]['objectID']}")
     assert repainted.image_sha256 == hashlib.sha256(MET_IMAGES[500].read_bytes()).hexdigest()
     assert broker_queue.jobs()[broker_queue_before:] == [[repainted.pk]]  # only the new picture is embedded again
+
+
+def test_a_rerun_fills_in_attribution_qualifiers_and_none_is_kept_without_an_artist(tmp_path):
+    images = str(MET_SAMPLE / "images")
+    command_output("import_collection", str(met_subset(tmp_path, 3)), "--images", images)
+    assert not Artwork.objects.exclude(artist_qualifier="").exists()
+
+    def qualify(records):
+        records[0]["artistPrefix"] = "Workshop of"
+        records[1]["artistPrefix"], records[1]["artistDisplayName"] = "After", ""
+
+    output = command_output("import_collection", str(met_subset(tmp_path, 3, change=qualify)), "--images", images)
+    assert "0 created, 2 updated (0 with a new image), 1 unchanged, 0 failed" in output
+    first, second = (Artwork.objects.get(source_id=f"met:{MET_RECORDS[n]['objectID']}") for n in (0, 1))
+    assert (first.artist_qualifier, first.artist.name) == ("Workshop of", MET_RECORDS[0]["artistDisplayName"])
+    assert (second.artist_qualifier, second.artist) == ("", None)  # "After" nobody: an unknown artist
 
 
 def test_dry_run_reports_and_changes_nothing(tmp_path):

@@ -192,6 +192,11 @@ def test_several_creators_are_several_people_and_the_provider_is_the_attribution
     roles = v3_manifest(metadata=[{"label": {"en": ["People"]}, "value": {"none": [
         "Printer: Jan Smit", "Artist: Anna Ancher, Danish, 1859 - 1935"]}}])
     assert [(r.artist_name, r.artist_birth_year) for r in read_iiif(roles)] == [("Anna Ancher", 1859)]
+    attributed = v3_manifest(metadata=[{"label": {"en": ["People"]}, "value": {"none": [
+        "Artist: Attributed to Domenico Theotocopoli, called El Greco, Greek, 1541 - 1614"]}}])
+    (record,) = read_iiif(attributed)  # Harvard's way of saying it
+    assert (record.artist_qualifier, record.artist_name, record.artist_birth_year) == (
+        "Attributed to", "Domenico Theotocopoli, called El Greco", 1541)
 
 
 def test_a_label_that_is_a_citation_or_a_file_name_gives_the_title_it_holds():

@@ -54,6 +54,15 @@ def test_a_record_without_artist_and_one_with_the_mets_unidentified_artist(met_r
     assert sum(r.artist_name == "" for r in met_records.values()) == 25
 
 
+def test_an_attribution_qualifier_is_kept_apart_from_the_artists_name(met_records):
+    krimmel = met_records["met:12759"]  # artistPrefix "Attributed to"
+    assert (krimmel.artist_qualifier, krimmel.artist_name) == ("Attributed to", "John Lewis Krimmel")
+    assert met_records["met:10154"].artist_qualifier == ""
+    qualified = [r for r in met_records.values() if r.artist_qualifier]
+    assert len(qualified) == 76 and all(r.artist_name for r in qualified)
+    assert {"Workshop of", "Copy after", "Style of", "After", "Circle of"} <= {r.artist_qualifier for r in qualified}
+
+
 def test_multi_line_dimensions_keep_their_line_break(met_records):
     assert met_records["met:10382"].dimensions == ("Cover: 12 11/16 x 7 3/4 in. (32.2 x 19.7 cm)\n"
                                                    "Sheets: 12 11/16 x 7 3/4 in. (32.2 x 19.7 cm)")

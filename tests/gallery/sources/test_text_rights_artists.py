@@ -77,6 +77,22 @@ def test_split_artist(display, name, bio, nationality, years):
         name, bio, nationality, years)
 
 
+@pytest.mark.parametrize(("display", "qualifier", "name", "bio"), [
+    # Harvard's People line for its El Greco
+    ("Artist: Attributed to Domenico Theotocopoli, called El Greco, Greek, 1541 - 1614", "Attributed to",
+     "Domenico Theotocopoli, called El Greco", "Greek, 1541 - 1614"),
+    ("Workshop of Rembrandt (Dutch, 1606 - 1669)", "Workshop of", "Rembrandt", "Dutch, 1606 - 1669"),
+    ("copy after Anthony van Dyck", "copy after", "Anthony van Dyck", ""),  # the source's case is kept
+    ("Formerly attributed to Jan Steen", "Formerly attributed to", "Jan Steen", ""),
+    ("In the Style of Canaletto", "In the Style of", "Canaletto", ""),
+    ("Afterglow Studio", "", "Afterglow Studio", ""),  # a word that begins with a qualifier is a name
+    ("After", "", "After", ""),  # a qualifier of nobody is left as written
+])
+def test_split_artist_keeps_an_attribution_qualifier_apart(display, qualifier, name, bio):
+    parts = split_artist(display)
+    assert (parts.qualifier, parts.name, parts.bio_line) == (qualifier, name, bio)
+
+
 def test_a_record_refuses_a_rights_value_outside_the_four():
     with pytest.raises(ValueError, match="rights must be one of"):
         CatalogueRecord(source_id="x", rights="CC0")
