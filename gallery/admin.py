@@ -312,7 +312,8 @@ class CollectionImportAdmin(admin.ModelAdmin):
                     "created_at"]
     list_filter = ["status"]
     progress_fields = ["status", "format", "progress", "created", "updated", "unchanged", "failure_count",
-                       "failure_list", "near_duplicate_list", "message", "started_by", "started_at", "finished_at"]
+                       "failure_list", "left_out_list", "near_duplicate_list", "message", "started_by", "started_at",
+                       "finished_at"]
 
     def get_fields(self, request, obj=None):
         return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else [
@@ -361,6 +362,14 @@ class CollectionImportAdmin(admin.ModelAdmin):
             return "—"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>",
                                                            ((f["record"], f["reason"]) for f in job.failures)))
+
+    @admin.display(description="Links left out")
+    def left_out_list(self, job: CollectionImport) -> str:
+        """Records imported without a link that could not be stored (no scheme, spaces): to fix at the source."""
+        if not job.left_out:
+            return "—"
+        return format_html("<ul data-testid=\"links-left-out\">{}</ul>", format_html_join(
+            "", "<li>{}: {}</li>", ((f["record"], f["reason"]) for f in job.left_out)))
 
     @admin.display(description="Near-duplicates")
     def near_duplicate_list(self, job: CollectionImport) -> str:

@@ -337,6 +337,8 @@ class CollectionImport(TimeStampedModel):
     updated = models.PositiveIntegerField(default=0, editable=False)
     unchanged = models.PositiveIntegerField(default=0, editable=False)
     failures = models.JSONField(default=list, blank=True, editable=False)
+    # Imported records whose bad links were left out: [{"record", "reason"}] as failures.
+    left_out = models.JSONField("links left out", default=list, blank=True, editable=False)
     on_duplicate = models.CharField("near-duplicates", max_length=8, choices=OnDuplicate.choices,
                                     default=OnDuplicate.KEEP,
                                     help_text="What to do with a record whose picture looks like a stored work's")

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 RECORD_FIELDS = ("title", "artist_qualifier", "accession_number", "source_id", "date", "year_start", "year_end", "medium", "dimensions",
                  "classification", "department", "credit_line", "rights", "rights_url", "attribution", "description",
                  "tags", "source_url", "manifest_url")
+LINK_FIELDS = ("source_url", "manifest_url", "rights_url")
 ImageFetcher = Callable[[str], bytes]
 
 
@@ -41,6 +42,7 @@ class CollectionImportReport:
     image_changed: int = 0  # of the updated: a new picture, so a new vector
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (which record, why)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (imported record, which link and why)
     near_duplicates: list[duplicates.FoundDuplicate] = field(default_factory=list)
     skipped: int = 0  # new records whose picture looks like a stored work's (--on-duplicate=skip)
     replaced: int = 0  # stored works that got a new record's picture instead (--on-duplicate=replace)
@@ -55,8 +57,9 @@ class CollectionImportReport:
         verb = "would be " if self.dry_run else ""
         duplicates_part = (f"; {len(self.near_duplicates)} near-duplicate(s): {self.skipped} {verb}skipped, "
                            f"{self.replaced} {verb}put on the stored work" if self.near_duplicates else "")
+        left_out_part = f"; {len(self.left_out)} bad link(s) left out" if self.left_out else ""
         return (f"{self.created} {verb}created, {self.updated} {verb}updated ({self.image_changed} with a new "
-                f"image), {self.unchanged} unchanged, {len(self.failed)} failed{duplicates_part}; "
+                f"image), {self.unchanged} unchanged, {len(self.failed)} failed{left_out_part}{duplicates_part}; "
                 f"{self.artists_created} artist(s) {verb}created")
 
 
@@ -123,6 +126,25 @@ def _reason(error: ValidationError | ValueError) -> str:
     if not hasattr(error, "error_dict"):
         return " ".join(error.messages)
     return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+
+
+def _leave_out_bad_links(record: CatalogueRecord) -> list[str]:
+    """Blank the record's links that no artwork could store (no scheme, spaces, too long), saying which and why.
+
+    A link is a pointer beside the work, not the work: one a source wrote badly ("www.museum.org/1", a relative
+    manifest id) should not cost the picture and its catalogue record.
+    """
+    notes = []
+    for name in LINK_FIELDS:
+        value = getattr(record, name)
+        if not value:
+            continue
+        try:
+            Artwork._meta.get_field(name).run_validators(value)
+        except ValidationError as exc:
+            notes.append(f"{name} {value[:100]!r}: {' '.join(exc.messages)}")
+            setattr(record, name, "")
+    return notes
 
 
 def _find_existing(record: CatalogueRecord) -> Artwork | None:
@@ -240,11 +262,14 @@ def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], dra
         if isinstance(record, SkippedRecord):
             report.failed.append((record.where, record.reason))
         else:
+            notes = _leave_out_bad_links(record)
             try:
                 _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
             except (ValidationError, ValueError) as exc:
                 report.failed.append((_record_name(record), _reason(exc)))
                 artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
+            else:
+                report.left_out += [(_record_name(record), note) for note in notes]
         if progress is not None:
             progress(number)
     return report

@@ -161,5 +161,6 @@ def _record_progress(job: CollectionImport, report: collection_import.Collection
     job.processed, job.format = processed, report.format
     job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
     job.failures = [{"record": where, "reason": reason} for where, reason in report.failed]
+    job.left_out = [{"record": where, "reason": reason} for where, reason in report.left_out]
     job.near_duplicates = [found.as_dict() for found in report.near_duplicates]
     job.save()

@@ -40,7 +40,8 @@ def images_zip(lines=MET_LINES, *, extra: dict[str, bytes] | None = None,
 def test_an_admin_import_is_queued_run_and_reported_on_its_page(admin_client, broker_queue,
                                                                  django_capture_on_commit_callbacks):
     assert admin_client.get(ADD_URL).status_code == 200
-    spoiled = [*MET_LINES[:5], json.dumps({**json.loads(MET_LINES[5]), "primaryImage": "", "primaryImageSmall": ""})]
+    spoiled = [*MET_LINES[:4], json.dumps({**json.loads(MET_LINES[4]), "objectURL": "www.metmuseum.org/art/1"}),
+               json.dumps({**json.loads(MET_LINES[5]), "primaryImage": "", "primaryImageSmall": ""})]
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(ADD_URL, {"export": met_export(spoiled), "draft": "on", "images": images_zip(
             extra={"../../escape.jpg": b"not written outside", "notes.txt": b"ignored",
@@ -61,6 +62,9 @@ def test_an_admin_import_is_queued_run_and_reported_on_its_page(admin_client, br
     assert Artwork.objects.filter(published=False).count() == 5  # drafts, as asked
     page = admin_client.get(reverse("admin:gallery_collectionimport_change", args=[job.pk])).content.decode()
     assert "6 of 6 records" in page and "no primaryImage or primaryImageSmall" in page and "refresh" not in page
+    bad_link = json.loads(MET_LINES[4])["accessionNumber"]
+    assert job.left_out == [{"record": bad_link, "reason": "source_url 'www.metmuseum.org/art/1': Enter a valid URL."}]
+    assert 'data-testid="links-left-out"' in page and Artwork.objects.get(accession_number=bad_link).source_url == ""
 
     with django_capture_on_commit_callbacks(execute=True):  # the same export again changes nothing
         admin_client.post(ADD_URL, {"export": met_export(spoiled), "images": images_zip()})

@@ -81,10 +81,12 @@ class Command(BaseCommand):
         embedding = "" if report.dry_run or not report.to_embed else (
             f"; {len(report.to_embed)} embedded here" if sync else f"; {len(report.to_embed)} queued for embedding")
         heading = "Dry run, nothing was changed: " if report.dry_run else ""
-        style = self.style.WARNING if report.failed else self.style.SUCCESS
+        style = self.style.WARNING if report.failed or report.left_out else self.style.SUCCESS
         self.stdout.write(style(f"{heading}{report.format} source: {report.summary}{embedding}."))
         for where, reason in report.failed if verbosity > 0 else []:
             self.stdout.write(self.style.WARNING(f"  failed: {where}: {reason}"))
+        for where, note in report.left_out if verbosity > 0 else []:
+            self.stdout.write(self.style.WARNING(f"  imported without a link: {where}: {note}"))
         write_near_duplicates(self, report.near_duplicates, verbosity=verbosity)
 
     def _kaggle(self, root: Path, *, sync: bool, dry_run: bool, limit: int | None, on_duplicate: str,

@@ -153,6 +153,25 @@ def test_hostile_field_values_are_cleaned_or_refused_by_field_and_the_rest_impor
     assert Artwork.objects.count() == 2
 
 
+def test_a_bad_link_is_left_out_and_its_record_imported(tmp_path):
+    """A link is beside the work: written badly, it is reported and left out, and the picture and record are kept."""
+    def spoil(records):
+        records[0]["objectURL"] = "www.metmuseum.org/art/collection/search/1"  # no scheme
+        records[1]["objectURL"] = "https://www.metmuseum.org/" + "a" * 600  # longer than the column
+
+    output = command_output("import_collection", str(met_subset(tmp_path, 3, change=spoil)),
+                            "--images", str(MET_SAMPLE / "images"))
+    assert "3 created, 0 updated (0 with a new image), 0 unchanged, 0 failed; 2 bad link(s) left out" in output
+    first, second = (MET_RECORDS[n]["accessionNumber"] for n in (0, 1))
+    assert (f"imported without a link: {first}: source_url 'www.metmuseum.org/art/collection/search/1': "
+            "Enter a valid URL.") in output
+    assert f"imported without a link: {second}: source_url 'https://www.metmuseum.org/aaaa" in output
+    assert "Ensure this value has at most 500 characters (it has 626)." in output
+    assert set(Artwork.objects.filter(accession_number__in=[first, second]).values_list("source_url", flat=True)) == {""}
+    assert Artwork.objects.get(accession_number=MET_RECORDS[2]["accessionNumber"]).source_url == MET_RECORDS[2][
+        "objectURL"]
+
+
 def test_a_csv_export_with_mapped_columns(tmp_path):
     images = tmp_path / "photos"
     images.mkdir()
