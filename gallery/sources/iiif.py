@@ -233,13 +233,22 @@ def _is_image_service(service: object) -> bool:
             or bool(re.fullmatch(r"level[0-2]", profiles)))  # a bare v3 profile
 
 
+def _bare_service_of(service: object, image_url: str) -> bool:
+    """A service given by its id alone (no type, profile or context: a trimmed export) that the image's own URL is a
+    request of ("<service id>/full/full/0/default.jpg"): an Image service whose level is not said."""
+    if not isinstance(service, dict) or not (base := _id(service).rstrip("/")):
+        return False
+    said = ("type", "@type", "profile", "@context")
+    return not any(key in service for key in said) and image_url.startswith(base + "/")
+
+
 def _pixels(value: object) -> int | None:
     """A width or height as a document may give it: a positive whole number, else nothing."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def image_service_url(service: dict, width: int | None = None, height: int | None = None, fallback: str = "",
-                      region: tuple[int, int, int, int] | None = None) -> str:
+                      region: tuple[int, int, int, int] | None = None, level: int | None = None) -> str:
     """A whole-image URL of at most MAX_SIDE px a side from a IIIF Image service (API 1, 2 or 3), asking only what
     the service's compliance level promises:
 
@@ -247,7 +256,8 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
     level 1 (no "!w,h"): a width computed from the image's size, or the whole image when it is small enough;
     level 0 (listed sizes only): the largest listed size within MAX_SIDE, else `fallback` (the resource's own URL).
     Image API 1 calls the default quality "native". A `region` (x, y, w, h in the image's pixels: the part of it an
-    annotation paints) is asked of levels 1 and 2; level 0 cannot cut one, so it gives the whole image.
+    annotation paints) is asked of levels 1 and 2; level 0 cannot cut one, so it gives the whole image. `level` stands
+    in for a service that does not say its own.
     """
     base = _id(service).rstrip("/")
     version = _service_version(service)
@@ -255,7 +265,7 @@ def image_service_url(service: dict, width: int | None = None, height: int | Non
     whole = "max" if version == 3 else "full"
     width = _pixels(service.get("width")) or width
     height = _pixels(service.get("height")) or height
-    level = _service_level(service)
+    level = _service_level(service) if level is None else level
     area = "full"
     if region is not None and level != 0:
         area, (width, height) = ",".join(map(str, region)), region[2:]
@@ -330,10 +340,18 @@ def canvas_image_url(canvas: dict) -> str:
     """The URL to fetch a canvas's (first) image: through its Image service when it has one, else its own id."""
     for body, region in _image_resources(canvas):
         own_url = _id(body)
-        service = next((s for s in _as_list(body.get("service")) if _is_image_service(s)), None)
+        # The image's size, else the canvas's: a canvas is sized as its image unless a manifest says otherwise.
+        width, height = _pixels(body.get("width")), _pixels(body.get("height"))
+        if not (width and height):
+            width, height = _pixels(canvas.get("width")), _pixels(canvas.get("height"))
+        services = _as_list(body.get("service"))
+        service = next((s for s in services if _is_image_service(s)), None)
         if service is not None:
-            return image_service_url(service, _pixels(body.get("width")), _pixels(body.get("height")),
-                                     fallback=own_url, region=region)
+            return image_service_url(service, width, height, fallback=own_url, region=region)
+        if bare := next((s for s in services if _bare_service_of(s, own_url)), None):
+            # Asked as level 1 asks (a width), which level-1 and level-2 servers answer, rather than the whole
+            # original, which may be past the download limit.
+            return image_service_url(bare, width, height, fallback=own_url, region=region, level=1)
         if own_url:
             return own_url
     return ""

@@ -264,6 +264,21 @@ def test_a_painted_part_of_an_image_is_asked_of_its_service(profile, expected):
     assert list(read_iiif(part))[0].image_url == expected
 
 
+def test_a_service_given_by_its_id_alone_is_the_images_service_when_the_image_is_one_of_its_requests():
+    """A trimmed export (a Nationalmuseum manifest) keeps only the service's @id: asked for a width, as level 1 does,
+    instead of the whole original."""
+    bare = manifest("v2-artic-seurat-grande-jatte.json")
+    resource = bare["sequences"][0]["canvases"][0]["images"][0]["resource"]
+    base = resource["service"]["@id"]
+    resource.update({"@id": f"{base}/full/full/0/default.jpg", "width": 6000, "height": 4000, "service": {"@id": base}})
+    assert list(read_iiif(bare))[0].image_url == f"{base}/full/2048,/0/default.jpg"
+    del resource["width"], resource["height"]  # the canvas's size stands in for the image's
+    bare["sequences"][0]["canvases"][0].update({"width": 3000, "height": 4000})
+    assert list(read_iiif(bare))[0].image_url == f"{base}/full/1536,/0/default.jpg"
+    resource["service"] = {"@id": "https://elsewhere.example/iiif/1"}  # not this image's service: its own URL
+    assert list(read_iiif(bare))[0].image_url == f"{base}/full/full/0/default.jpg"
+
+
 def test_image_service_urls_by_version_and_level():
     assert image_service_url({"@id": "https://i/x/", "@context": "http://iiif.io/api/image/2/context.json",
                               "profile": ["http://iiif.io/api/image/2/level2.json", {"formats": ["png"]}]}) == (
