@@ -73,9 +73,10 @@ class ArtworkAdminForm(forms.ModelForm):
 
     class Meta:
         model = Artwork
-        fields = ["artist", "artist_qualifier", "title", "image", "published", "accession_number", "date", "year_start", "year_end",
-                  "medium", "dimensions", "classification", "department", "credit_line", "rights", "rights_url",
-                  "attribution", "description", "tags", "source_url", "manifest_url"]
+        fields = ["artist", "artist_qualifier", "title", "image", "published", "accession_number", "date", "year_start",
+                  "year_end", "culture", "period", "medium", "dimensions", "classification", "department",
+                  "credit_line", "rights", "rights_url", "attribution", "description", "tags", "source_url",
+                  "manifest_url"]
 
     checked_image: images.CheckedImage | None = None
     twin: Artwork | None = None  # the stored work the new picture looks like, once the curator has chosen
@@ -165,8 +166,9 @@ class ArtworkAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["preview", "image", "on_duplicate", "duplicate_of", "pending_upload", "title", "artist",
                            "artist_qualifier", "published"]}),
-        ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "medium", "dimensions",
-                                         "classification", "department", "credit_line", "description", "tags"]}),
+        ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "culture", "period",
+                                         "medium", "dimensions", "classification", "department", "credit_line",
+                                         "description", "tags"]}),
         ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",
                                           "source_id"]}),
         ("Processing", {"classes": ["collapse"], "fields": ["status", "failure_reason", "embedding_model", "width",

@@ -22,7 +22,7 @@ def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonR
     return JsonResponse(body, status=status)
 
 
-CATALOGUE_FIELDS = ("artist_qualifier", "accession_number", "date", "year_start", "year_end", "medium", "dimensions",
+CATALOGUE_FIELDS = ("artist_qualifier", "accession_number", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
                     "classification", "department", "credit_line", "rights")
 
 

@@ -131,6 +131,9 @@ class Artwork(TimeStampedModel):
     date = models.CharField(max_length=100, blank=True, help_text="As displayed, e.g. c. 1665–67")
     year_start = models.SmallIntegerField(null=True, blank=True, help_text="For filtering by period")
     year_end = models.SmallIntegerField(null=True, blank=True)
+    # Where and when a work was made when no one person is named for it (the Met: "China", "Ming dynasty (1368–1644)").
+    culture = models.CharField(max_length=200, blank=True)
+    period = models.CharField(max_length=200, blank=True, help_text="Period, dynasty or reign, as displayed")
     medium = models.CharField(max_length=500, blank=True)
     dimensions = models.TextField(blank=True)
     classification = models.CharField(max_length=100, blank=True, db_index=True, help_text="Painting, drawing…")

@@ -59,6 +59,8 @@ def _metadata(artwork: Artwork) -> list[KeyValueString]:
         ("Artist", f"{artwork.artist_credit} ({artist.display_bio_line})" if artist and artist.display_bio_line
          else artwork.artist_credit),
         ("Date", date),
+        ("Culture", artwork.culture),
+        ("Period", artwork.period),
         ("Medium", artwork.medium),
         ("Dimensions", artwork.dimensions),
         ("Classification", artwork.classification),

@@ -1,12 +1,12 @@
 """A collection as a CSV file with a header row, one artwork a row.
 
-Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality, artist_birth_year,
-artist_death_year, date, year_start, year_end, medium, dimensions, classification, department, credit_line, rights,
-description, tags (separated by ";" or "|"), source_url, image. Header names match case-insensitively, with spaces or
-hyphens for underscores. The column names of the big museums' open-data exports are known too (_KNOWN_COLUMNS: the
-Met's MetObjects.csv, MoMA's, the Tate's, the NGA's, the Cleveland Museum's). Other column names are mapped to
-fields without code: `parse_mapping(["Object Number=accession_number"])` or `load_mapping(file)`. Columns neither
-documented, known nor mapped are ignored.
+Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality,
+artist_birth_year, artist_death_year, date, year_start, year_end, culture, period, medium, dimensions,
+classification, department, credit_line, rights, description, tags (separated by ";" or "|"), source_url, image.
+Header names match case-insensitively, with spaces or hyphens for underscores. The column names of the big museums'
+open-data exports are known too (_KNOWN_COLUMNS: the Met's MetObjects.csv, MoMA's, the Tate's, the NGA's, the
+Cleveland Museum's). Other column names are mapped to fields without code: `parse_mapping(["Object
+Number=accession_number"])` or `load_mapping(file)`. Columns neither documented, known nor mapped are ignored.
 
 Rows are numbered as a spreadsheet shows them (the header is row 1). A row with neither a title nor an image, with a
 year column that is not a whole number, with an image that cannot be found, or repeating an accession number is
@@ -31,8 +31,8 @@ from .rights import classify_rights
 from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
-          "artist_death_year", "date", "year_start", "year_end", "medium", "dimensions", "classification", "department",
-          "credit_line", "rights", "description", "tags", "source_url", "image")
+          "artist_death_year", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
+          "classification", "department", "credit_line", "rights", "description", "tags", "source_url", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
 # compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same in every
@@ -45,6 +45,7 @@ _KNOWN_COLUMNS = {
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
     "year_start": ("objectbegindate", "beginyear", "creationdateearliest"),
     "year_end": ("objectenddate", "endyear", "creationdatelatest"),
+    "period": ("dynasty", "reign"),
     "medium": ("technique", "materials", "mediumtechnique"),
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type"),
@@ -262,6 +263,8 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         date=date,
         year_start=year_start,
         year_end=year_end,
+        culture=values.get("culture", ""),
+        period=values.get("period", ""),
         medium=values.get("medium", ""),
         dimensions=values.get("dimensions", ""),
         classification=values.get("classification", ""),

@@ -37,6 +37,8 @@ _LABELS = {
                "people"),
     "date": ("date", "created", "datecreated", "creationdate", "datemade", "dated", "datetimeoriginal",
              "publicationcreation"),
+    "culture": ("culture", "cultures"),
+    "period": ("period", "dynasty", "reign", "era", "styleperiod", "periodstyle"),
     "medium": ("medium", "materials", "material", "technique", "mediumtechnique", "materialsandtechniques",
                "materialstechniques", "mediumandsupport"),  # "Materials & Techniques": the V&A
     "dimensions": ("dimensions", "measurements", "dimension", "size"),
@@ -460,6 +462,8 @@ def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadat
         date=date,
         year_start=year_start,
         year_end=year_end,
+        culture=metadata.get("culture"),
+        period=metadata.get("period"),
         medium=metadata.get("medium"),
         dimensions=metadata.get("dimensions"),
         classification=metadata.get("classification"),

@@ -41,6 +41,8 @@ class CatalogueRecord:
     date: str = ""  # as displayed: "c. 1665–67"
     year_start: int | None = None
     year_end: int | None = None
+    culture: str = ""  # "China", "Japan", "Iranian"
+    period: str = ""  # "Edo period (1615–1868)", "Qing dynasty (1644–1911)"
     medium: str = ""
     dimensions: str = ""  # free text; its lines kept, "\n"-separated
     classification: str = ""

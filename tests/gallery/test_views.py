@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Artwork
-from gallery.services import ingest
+from gallery.services import ingest, keywords
 from tests.helpers import image_upload, make_image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +213,23 @@ def test_a_qualified_attribution_is_said_wherever_the_work_names_its_artist(clie
     manifest = client.get(reverse("gallery:iiif-manifest", args=[workshop.pk])).json()
     artist_pair = next(pair for pair in manifest["metadata"] if pair["label"]["en"] == ["Artist"])
     assert artist_pair["value"]["none"][0].startswith(f"Workshop of {name} (")
+
+
+def test_culture_and_period_are_shown_searched_and_answered(client, two_artist_works,
+                                                           django_assert_max_num_queries):
+    scroll = two_artist_works[4]
+    Artwork.objects.filter(pk=scroll.pk).update(culture="China", period="Ming dynasty (1368–1644)")
+    keywords.artworks_index_text(artwork_ids=[scroll.pk])
+    page = client.get(scroll.get_absolute_url()).content.decode()
+    assert "<dt>Culture</dt><dd>China</dd>" in page and "<dt>Period</dt><dd>Ming dynasty (1368–1644)</dd>" in page
+    assert "<dt>Période</dt>" in client.get(scroll.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    with django_assert_max_num_queries(15):  # a page of hits in a few queries (13), not one more per hit and field
+        answer = client.get(reverse("gallery:api-search"), {"q": "ming dynasty", "k": 14}).json()
+    first = answer["results"][0]
+    assert (first["id"], first["culture"], first["period"]) == (scroll.pk, "China", "Ming dynasty (1368–1644)")
+    assert first["why"][0] == "catalogue text" and {hit["culture"] for hit in answer["results"][1:]} == {""}
+    manifest = client.get(reverse("gallery:iiif-manifest", args=[scroll.pk])).json()
+    assert {"label": {"en": ["Period"]}, "value": {"none": ["Ming dynasty (1368–1644)"]}} in manifest["metadata"]
 
 
 def test_an_attribution_qualifier_needs_an_artist(db):

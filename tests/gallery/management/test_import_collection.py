@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from django.core.management import CommandError
+from django.db.models import Q
 
 from gallery.models import Artist, Artwork
 from tests.gallery.management.helpers import command_output
@@ -54,6 +55,9 @@ def test_the_met_sample_imports_with_its_catalogue_fields_and_a_rerun_changes_no
     assert Artwork.objects.filter(dimensions__contains="\n").count() == 118
     # "Attributed to", "Workshop of", "After" ...: kept beside the artist, who is still the artist.
     assert Artwork.objects.exclude(artist_qualifier="").count() == 76
+    # Where and when, for the works no one person is named for (every one of the 49 here has its culture).
+    assert (Artwork.objects.exclude(culture="").count(), Artwork.objects.exclude(period="").count()) == (301, 199)
+    assert not Artwork.objects.filter(culture="").filter(Q(artist=None) | Q(artist__name="Unidentified Artist"))
     krimmel = Artwork.objects.select_related("artist").get(source_id="met:12759")
     assert (krimmel.artist_qualifier, krimmel.artist.name) == ("Attributed to", "John Lewis Krimmel")
     # The same name from the records is one artist.

@@ -30,14 +30,16 @@ def csv_export_folder(tmp_path: Path) -> Path:
 
 def test_documented_columns(csv_export_folder: Path):
     rows = [list(FIELDS), [
-        "1907.1", "The Lake", "Anna Ancher", "Circle of", "Danish", "1859", "1935", "c. 1665–67", "", "", "Oil on canvas",
+        "1907.1", "The Lake", "Anna Ancher", "Circle of", "Danish", "1859", "1935", "c. 1665–67", "", "", "Danish",
+        "Skagen Painters", "Oil on canvas",
         "Image: 10 x 12 in.\r\nFrame: 14 x 16 in.", "Paintings", "European Paintings", "Gift of X, 1907",
         "CC BY 4.0", "A lake.", "lake; water|boats;lake", "https://museum.example/1907.1", "photos/a.jpg",
     ], [
-        "1907.2", "Boats", "", "", "", "", "", "1870s", "1871", "", "", "", "", "", "", "Public Domain", "", "", "",
+        "1907.2", "Boats", "", "", "", "", "", "1870s", "1871", "", "", "", "", "", "", "", "", "Public Domain", "",
+        "", "",
         "b.jpg",
     ], [
-        "", "Remote", "", "", "", "", "", "", "", "", "", "", "", "", "",
+        "", "Remote", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
         "https://creativecommons.org/publicdomain/zero/1.0/", "", "", "", "https://images.example/remote.jpg",
     ]]
     path = write_csv(csv_export_folder / "export.csv", rows)
@@ -45,7 +47,7 @@ def test_documented_columns(csv_export_folder: Path):
     assert first == CatalogueRecord(
         source_id="1907.1", title="The Lake", accession_number="1907.1", artist_name="Anna Ancher",
         artist_qualifier="Circle of", artist_nationality="Danish", artist_birth_year=1859, artist_death_year=1935, date="c. 1665–67",
-        year_start=1665, year_end=1667, medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.",
+        year_start=1665, year_end=1667, culture="Danish", period="Skagen Painters", medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.",
         classification="Paintings", department="European Paintings", credit_line="Gift of X, 1907", rights="cc",
         description="A lake.", tags=["lake", "water", "boats"], source_url="https://museum.example/1907.1",
         image_path=csv_export_folder / "photos" / "a.jpg")
@@ -84,7 +86,7 @@ def _row(header: str, **values: str) -> list[list[str]]:
 def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: Path):
     met = write_csv(tmp_path / "MetObjects.csv", _row(
         MET_HEADER, **{"Object Number": "29.100.5", "Is Public Domain": "True", "Object Name": "Painting",
-                       "Title": "The Harvesters",
+                       "Title": "The Harvesters", "Culture": "Netherlandish", "Period": "Northern Renaissance",
                        "Artist Prefix": "Attributed to|Workshop of",
                        "Artist Display Name": "Pieter Bruegel the Elder|Pieter Bruegel the Elder",
                        "Artist Nationality": "Netherlandish|Netherlandish",
@@ -97,6 +99,7 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
     assert (record.accession_number, record.title, record.artist_name, record.artist_nationality) == (
         "29.100.5", "The Harvesters", "Pieter Bruegel the Elder", "Netherlandish")
     assert record.artist_qualifier == "Attributed to"  # the first maker's "Artist Prefix"
+    assert (record.culture, record.period) == ("Netherlandish", "Northern Renaissance")
     assert (record.date, record.year_start, record.year_end, record.medium) == ("1565", 1565, 1565, "Oil on wood")
     assert (record.classification, record.credit_line, record.tags) == (
         "Paintings", "Rogers Fund, 1919", ["Landscapes", "Men", "Women"])  # Classification, not Object Name

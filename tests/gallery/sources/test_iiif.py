@@ -199,6 +199,13 @@ def test_several_creators_are_several_people_and_the_provider_is_the_attribution
         "Attributed to", "Domenico Theotocopoli, called El Greco", 1541)
 
 
+def test_culture_and_period_pairs():
+    scroll = v3_manifest(metadata=[{"label": {"en": ["Culture"]}, "value": {"none": ["China"]}},
+                                   {"label": {"en": ["Dynasty"]}, "value": {"none": ["Ming dynasty (1368–1644)"]}}])
+    (record,) = read_iiif(scroll)
+    assert (record.culture, record.period, record.artist_name) == ("China", "Ming dynasty (1368–1644)", "")
+
+
 def test_a_label_that_is_a_citation_or_a_file_name_gives_the_title_it_holds():
     citation = v3_manifest(label={"none": ["Lake at Dusk (1890–91), Anna Ancher"]})
     citation["metadata"].append({"label": {"en": ["Date"]}, "value": {"none": ["1890–91"]}})

@@ -63,6 +63,14 @@ def test_an_attribution_qualifier_is_kept_apart_from_the_artists_name(met_record
     assert {"Workshop of", "Copy after", "Style of", "After", "Circle of"} <= {r.artist_qualifier for r in qualified}
 
 
+def test_culture_and_period(met_records):
+    landscape = met_records["met:35994"]
+    assert (landscape.culture, landscape.period) == ("China", "Ming dynasty (1368–1644)")
+    assert (met_records["met:10154"].culture, met_records["met:10154"].period) == ("American", "")
+    assert sum(bool(r.culture) for r in met_records.values()) == 302
+    assert sum(bool(r.period) for r in met_records.values()) == 199
+
+
 def test_multi_line_dimensions_keep_their_line_break(met_records):
     assert met_records["met:10382"].dimensions == ("Cover: 12 11/16 x 7 3/4 in. (32.2 x 19.7 cm)\n"
                                                    "Sheets: 12 11/16 x 7 3/4 in. (32.2 x 19.7 cm)")
