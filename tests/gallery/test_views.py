@@ -230,6 +230,11 @@ def test_culture_and_period_are_shown_searched_and_answered(client, two_artist_w
     assert first["why"][0] == "catalogue text" and {hit["culture"] for hit in answer["results"][1:]} == {""}
     manifest = client.get(reverse("gallery:iiif-manifest", args=[scroll.pk])).json()
     assert {"label": {"en": ["Period"]}, "value": {"none": ["Ming dynasty (1368–1644)"]}} in manifest["metadata"]
+    # A work no one person is named for is labelled by its culture on the cards, as museums label it.
+    Artwork.objects.filter(pk=scroll.pk).update(artist=None)
+    assert '<span class="card-artist unknown-artist">China</span>' in client.get("/").content.decode()
+    results = client.get(reverse("gallery:search"), {"q": "ming dynasty", "k": 14}).content.decode()
+    assert '<span class="unknown-artist">China</span>' in results
 
 
 def test_an_attribution_qualifier_needs_an_artist(db):
