@@ -131,7 +131,8 @@ class Artwork(TimeStampedModel):
     date = models.CharField(max_length=100, blank=True, help_text="As displayed, e.g. c. 1665–67")
     year_start = models.SmallIntegerField(null=True, blank=True, help_text="For filtering by period")
     year_end = models.SmallIntegerField(null=True, blank=True)
-    # Where and when a work was made when no one person is named for it (the Met: "China", "Ming dynasty (1368–1644)").
+    # Where and when a work was made, often all a record says of a work no one person is named for (the Met:
+    # "China", "Ming dynasty (1368–1644)").
     culture = models.CharField(max_length=200, blank=True)
     period = models.CharField(max_length=200, blank=True, help_text="Period, dynasty or reign, as displayed")
     medium = models.CharField(max_length=500, blank=True)
@@ -175,8 +176,8 @@ class Artwork(TimeStampedModel):
             models.Index(fields=["updated_at"], name="artwork_updated_at"),
             # "More by this artist" (search.attach_more_by_artist) reads an artist's first few works from this
             # index alone, instead of every work of the artist (hundreds for some) sorted on each results page.
-            models.Index(fields=["artist", "id"], include=["title", "thumbnail", "artist_qualifier"], condition=~models.Q(thumbnail=""),
-                         name="artwork_more_by_artist"),
+            models.Index(fields=["artist", "id"], include=["title", "thumbnail", "artist_qualifier"],
+                         condition=~models.Q(thumbnail=""), name="artwork_more_by_artist"),
             GinIndex(fields=["search_document"], name="artwork_search_document_gin"),
             # A search counts the searchable works up to a cap (services/index_scan) from this small index alone:
             # from the table, it was a scan of a few hundred pages of wide rows at every search of a large collection.

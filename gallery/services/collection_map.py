@@ -410,7 +410,8 @@ def _build(model_id: str, layout: CollectionMap | None) -> dict:
 def map_item(*, artwork_id: int) -> dict | None:
     """What the map shows of one selected published work, or None."""
     artwork = (Artwork.objects.published().select_related("artist")
-               .only("title", "date", "thumbnail", "artist_qualifier", "artist__name", "artist__slug").filter(pk=artwork_id).first())
+               .only("title", "date", "thumbnail", "artist_qualifier", "artist__name", "artist__slug")
+               .filter(pk=artwork_id).first())
     if artwork is None:
         return None
     return {"id": artwork.pk, "title": artwork.title, "date": artwork.date, "url": artwork.get_absolute_url(),

@@ -1,6 +1,6 @@
-"""Splitting an artist display string ("Georges Seurat\\nFrench, 1859-1891") into name, attribution qualifier, bio line, nationality and
-life years, for sources that give only one string (IIIF metadata). Nothing is invented: an inverted name such as
-"Glindoni, Henry Gillard" stays as the source wrote it.
+"""Splitting an artist display string ("Georges Seurat\\nFrench, 1859-1891") into name, attribution qualifier, bio line,
+nationality and life years, for sources that give only one string (IIIF metadata). Nothing is invented: an inverted
+name such as "Glindoni, Henry Gillard" stays as the source wrote it.
 """
 
 from __future__ import annotations
@@ -99,4 +99,5 @@ def split_artist(display: str) -> ArtistParts:
         birth = int(born[1]) if (born := _BORN.search(bio)) else None
         death = int(died[1]) if (died := _DIED.search(bio)) else None
     qualifier, name = split_qualifier(name)
-    return ArtistParts(name=name, qualifier=qualifier, bio_line=bio, nationality=nationality, birth_year=birth, death_year=death)
+    return ArtistParts(name=name, qualifier=qualifier, bio_line=bio, nationality=nationality, birth_year=birth,
+                       death_year=death)

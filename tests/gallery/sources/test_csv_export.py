@@ -46,9 +46,10 @@ def test_documented_columns(csv_export_folder: Path):
     first, second, third = read_csv(path, images_dir=csv_export_folder / "images")
     assert first == CatalogueRecord(
         source_id="1907.1", title="The Lake", accession_number="1907.1", artist_name="Anna Ancher",
-        artist_qualifier="Circle of", artist_nationality="Danish", artist_birth_year=1859, artist_death_year=1935, date="c. 1665–67",
-        year_start=1665, year_end=1667, culture="Danish", period="Skagen Painters", medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.",
-        classification="Paintings", department="European Paintings", credit_line="Gift of X, 1907", rights="cc",
+        artist_qualifier="Circle of", artist_nationality="Danish", artist_birth_year=1859, artist_death_year=1935,
+        date="c. 1665–67", year_start=1665, year_end=1667, culture="Danish", period="Skagen Painters",
+        medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.", classification="Paintings",
+        department="European Paintings", credit_line="Gift of X, 1907", rights="cc",
         description="A lake.", tags=["lake", "water", "boats"], source_url="https://museum.example/1907.1",
         image_path=csv_export_folder / "photos" / "a.jpg")
     assert second.image_path == csv_export_folder / "images" / "deep" / "b.jpg"  # a file name found under images_dir
