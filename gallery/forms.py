@@ -167,6 +167,7 @@ class SearchForm(ResultOptionsForm):
     classification = forms.CharField(label=_("Classification"), max_length=100, required=False,
                                      widget=RememberedSelect)
     department = forms.CharField(label=_("Department"), max_length=200, required=False, widget=RememberedSelect)
+    culture = forms.CharField(label=_("Culture"), max_length=200, required=False, widget=RememberedSelect)
     made_from = forms.IntegerField(label=_("Made from"), min_value=-3000, max_value=2100, required=False,
                                    help_text=_("The work's own date"), widget=RememberedNumberInput)
     made_to = forms.IntegerField(label=_("Made until"), min_value=-3000, max_value=2100, required=False,
@@ -190,6 +191,7 @@ class SearchForm(ResultOptionsForm):
             (c, c) for c in catalogue.classifications]
         self.fields["department"].widget.choices = [("", gettext("Any department"))] + [
             (d, d) for d in catalogue.departments]
+        self.fields["culture"].widget.choices = [("", gettext("Any culture"))] + [(c, c) for c in catalogue.cultures]
 
     def _facets_know(self, current: facets.Facets) -> bool:
         """Whether `current` lists the genre and nationality this form was given (an empty form's, trivially)."""
@@ -248,6 +250,7 @@ class SearchForm(ResultOptionsForm):
                                            year_from=year_from, year_to=year_to,
                                            classification=cleaned.get("classification") or "",
                                            department=cleaned.get("department") or "",
+                                           culture=cleaned.get("culture") or "",
                                            made_from=made_from, made_to=made_to,
                                            open_access=bool(cleaned.get("open_access")))
         if cleaned.get("box") is not None and not cleaned.get("artwork") and not cleaned.get("image"):

@@ -133,7 +133,7 @@ class Artwork(TimeStampedModel):
     year_end = models.SmallIntegerField(null=True, blank=True)
     # Where and when a work was made, often all a record says of a work no one person is named for (the Met:
     # "China", "Ming dynasty (1368–1644)").
-    culture = models.CharField(max_length=200, blank=True)
+    culture = models.CharField(max_length=200, blank=True, db_index=True)
     period = models.CharField(max_length=200, blank=True, help_text="Period, dynasty or reign, as displayed")
     medium = models.CharField(max_length=500, blank=True)
     dimensions = models.TextField(blank=True)

@@ -27,13 +27,14 @@ class SearchFilters:
     year_to: int | None = None
     classification: str = ""
     department: str = ""
+    culture: str = ""
     made_from: int | None = None  # the artwork's own years overlap [made_from, made_to]
     made_to: int | None = None
     open_access: bool = False  # public domain / CC0 only
 
     @property
     def active(self) -> bool:
-        return any([self.artist, self.genre, self.nationality, self.classification, self.department,
+        return any([self.artist, self.genre, self.nationality, self.classification, self.department, self.culture,
                     self.open_access] + [year is not None for year in (self.year_from, self.year_to, self.made_from,
                                                                         self.made_to)])
 
@@ -75,6 +76,8 @@ class ArtworkQuerySet(models.QuerySet):
             queryset = queryset.filter(classification__iexact=filters.classification)
         if filters.department:
             queryset = queryset.filter(department__iexact=filters.department)
+        if filters.culture:
+            queryset = queryset.filter(culture__iexact=filters.culture)
         # A work's own period: its year range overlaps the one asked for; works without dates are left out.
         if filters.made_from is not None:
             queryset = queryset.filter(Q(year_end__gte=filters.made_from)

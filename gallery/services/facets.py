@@ -4,8 +4,8 @@ Genres, nationalities and artist names: building the lists reads every artist; c
 costs one aggregate over the artists (how many, last change), so the lists are rebuilt only after a curator adds,
 edits or deletes an artist. That check itself reads every artist (a measurable part of a search page with tens of
 thousands of artists: bench/README.md), so a process makes it at most once per FACETS_RECHECK_S; a form given a genre
-or nationality its lists do not know checks at once (a genre added a moment ago is a valid filter). Classifications
-and departments come from the artworks, a larger table: they are read again at most once a minute.
+or nationality its lists do not know checks at once (a genre added a moment ago is a valid filter). Classifications,
+departments and cultures come from the artworks, a larger table: they are read again at most once a minute.
 """
 
 from __future__ import annotations
@@ -71,23 +71,25 @@ def _build() -> Facets:
 class CatalogueFacets:
     classifications: tuple[str, ...]
     departments: tuple[str, ...]
+    cultures: tuple[str, ...]
 
 
 _catalogue: list = [0.0, None]  # [built at (monotonic), CatalogueFacets]
 
 
 def catalogue_facets() -> CatalogueFacets:
-    """The classifications and departments of the published works, at most CATALOGUE_FACETS_TTL_S old."""
+    """The classifications, departments and cultures of the published works, at most CATALOGUE_FACETS_TTL_S old."""
     with _lock:
         built_at, cached = _catalogue
     if cached is not None and time.monotonic() - built_at < CATALOGUE_FACETS_TTL_S:
         return cached
     published = Artwork.objects.published().order_by()
-    cached = CatalogueFacets(
-        classifications=tuple(sorted(set(published.exclude(classification="").values_list("classification",
-                                                                                          flat=True).distinct()))),
-        departments=tuple(sorted(set(published.exclude(department="").values_list("department", flat=True)
-                                     .distinct()))))
+
+    def values(field: str) -> tuple[str, ...]:
+        return tuple(sorted(set(published.exclude(**{field: ""}).values_list(field, flat=True).distinct())))
+
+    cached = CatalogueFacets(classifications=values("classification"), departments=values("department"),
+                             cultures=values("culture"))
     with _lock:
         _catalogue[:] = [time.monotonic(), cached]
     return cached
