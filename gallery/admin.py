@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +16,7 @@ from django.utils.timezone import localtime
 
 from gallery import images
 from gallery.models import Artist, Artwork, CollectionImport, OnDuplicate
-from gallery.services import duplicates, import_jobs, ingest, keywords
+from gallery.services import catalogue_csv, duplicates, import_jobs, ingest, keywords
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -175,7 +176,7 @@ class ArtworkAdmin(admin.ModelAdmin):
                                                             "height", "image_sha256", "perceptual_hash",
                                                             "created_at", "updated_at"]}),
     ]
-    actions = ["publish_selected", "unpublish_selected", "reembed_selected"]
+    actions = ["publish_selected", "unpublish_selected", "reembed_selected", "export_selected_csv"]
 
     @admin.display(description="Image")
     def thumbnail_tag(self, artwork: Artwork) -> str:
@@ -276,6 +277,14 @@ class ArtworkAdmin(admin.ModelAdmin):
     def reembed_selected(self, request, queryset) -> None:
         count = ingest.artworks_reembed(queryset=queryset)
         self.message_user(request, f"Queued {count} artwork(s) for embedding.", messages.SUCCESS)
+
+    @admin.action(description="Export selected artworks as CSV (imports again)")
+    def export_selected_csv(self, request, queryset) -> StreamingHttpResponse:
+        lines = catalogue_csv.csv_lines(queryset, image_url=lambda artwork: request.build_absolute_uri(
+            artwork.image.url))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="artworks-{localtime():%Y%m%d-%H%M}.csv"'
+        return response
 
 
 class CollectionImportForm(forms.ModelForm):

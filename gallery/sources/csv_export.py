@@ -2,7 +2,9 @@
 
 Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality,
 artist_birth_year, artist_death_year, date, year_start, year_end, culture, period, medium, dimensions,
-classification, department, credit_line, rights, description, tags (separated by ";" or "|"), source_url, image.
+classification, department, credit_line, rights, rights_url, attribution, description, tags (separated by ";" or "|"),
+source_url, manifest_url, source_id (the record's id in its first source, kept so that a re-import finds the work),
+image: what gallery/services/catalogue_csv.py exports, so that an export imports again.
 Header names match case-insensitively, with spaces or hyphens for underscores. The column names of the big museums'
 open-data exports are known too (_KNOWN_COLUMNS: the Met's MetObjects.csv, MoMA's, the Tate's, the NGA's, the
 Cleveland Museum's). Other column names are mapped to fields without code: `parse_mapping(["Object
@@ -32,7 +34,8 @@ from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
           "artist_death_year", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
-          "classification", "department", "credit_line", "rights", "description", "tags", "source_url", "image")
+          "classification", "department", "credit_line", "rights", "rights_url", "attribution", "description", "tags",
+          "source_url", "manifest_url", "source_id", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
 # compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same in every
@@ -55,6 +58,9 @@ _KNOWN_COLUMNS = {
     "source_url": ("linkresource", "url", "objecturl", "weburl"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),
 }
+# A cell a spreadsheet would run as a formula starts so; an export guards it with an apostrophe (spreadsheet_safe).
+_FORMULA_START = ("=", "+", "-", "@")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
@@ -63,6 +69,17 @@ Result = CatalogueRecord | SkippedRecord
 
 class MappingError(ValueError):
     """A column mapping names a field that does not exist, or a column the CSV does not have."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell no spreadsheet runs as a formula ("=HYPERLINK(...)" in a title a source sent): text starting with
+    = + - @ gets the apostrophe spreadsheets read as "this is text", which read_csv takes off again. A number such as
+    a year BCE ("-500") is left as it is."""
+    return "'" + text if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text) else text
+
+
+def _unguarded(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
 
 
 def _key(name: str) -> str:
@@ -202,7 +219,8 @@ def _records(path: Path, rows: Iterator[list[str]], columns: dict[str, int], ima
             continue
         if not any(cell.strip() for cell in cells):
             continue
-        values = {field: clean(cells[index]) if index < len(cells) else "" for field, index in columns.items()}
+        values = {field: _unguarded(clean(cells[index])) if index < len(cells) else ""
+                  for field, index in columns.items()}
         result = _record(path, row_number, values, images)
         if isinstance(result, CatalogueRecord) and result.accession_number:
             if (first := seen.get(result.accession_number)) is not None:
@@ -246,13 +264,15 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
     date = values.get("date", "")
     year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
     public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}
-    rights, rights_url = classify_rights(values.get("rights", "") or ("Public Domain" if public_domain else ""))
+    rights, rights_url = classify_rights(values.get("rights", "") or values.get("rights_url", "")
+                                         or ("Public Domain" if public_domain else ""))
+    rights_url = values.get("rights_url", "") or rights_url
     accession_number = values.get("accession_number", "")
     artist_name, qualifier = _first_of(values.get("artist", "")), _first_of(values.get("artist_qualifier", ""))
     if not qualifier:  # "Attributed to Rembrandt" in the artist's own cell
         qualifier, artist_name = split_qualifier(artist_name)
     return CatalogueRecord(
-        source_id=accession_number or f"csv:{path.name}:{row_number}",
+        source_id=values.get("source_id", "") or accession_number or f"csv:{path.name}:{row_number}",
         title=values.get("title", ""),
         accession_number=accession_number,
         artist_name=artist_name,
@@ -272,9 +292,11 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         credit_line=values.get("credit_line", ""),
         rights=rights,
         rights_url=rights_url,
+        attribution=values.get("attribution", ""),
         description=values.get("description", ""),
         tags=split_tags(values.get("tags", "")),
         source_url=values.get("source_url", ""),
+        manifest_url=values.get("manifest_url", ""),
         image_path=image_path,
         image_url=image_url,
     )

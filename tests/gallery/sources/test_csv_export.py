@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery.sources.csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
+from gallery.sources.csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv, spreadsheet_safe
 from gallery.sources.records import CatalogueRecord, SkippedRecord
 from tests.helpers import make_image_bytes
 
@@ -29,19 +29,21 @@ def csv_export_folder(tmp_path: Path) -> Path:
 
 
 def test_documented_columns(csv_export_folder: Path):
-    rows = [list(FIELDS), [
-        "1907.1", "The Lake", "Anna Ancher", "Circle of", "Danish", "1859", "1935", "c. 1665–67", "", "", "Danish",
-        "Skagen Painters", "Oil on canvas",
-        "Image: 10 x 12 in.\r\nFrame: 14 x 16 in.", "Paintings", "European Paintings", "Gift of X, 1907",
-        "CC BY 4.0", "A lake.", "lake; water|boats;lake", "https://museum.example/1907.1", "photos/a.jpg",
-    ], [
-        "1907.2", "Boats", "", "", "", "", "", "1870s", "1871", "", "", "", "", "", "", "", "", "Public Domain", "",
-        "", "",
-        "b.jpg",
-    ], [
-        "", "Remote", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
-        "https://creativecommons.org/publicdomain/zero/1.0/", "", "", "", "https://images.example/remote.jpg",
-    ]]
+    cells = [
+        {"accession_number": "1907.1", "title": "The Lake", "artist": "Anna Ancher", "artist_qualifier": "Circle of",
+         "artist_nationality": "Danish", "artist_birth_year": "1859", "artist_death_year": "1935",
+         "date": "c. 1665–67", "culture": "Danish", "period": "Skagen Painters", "medium": "Oil on canvas",
+         "dimensions": "Image: 10 x 12 in.\r\nFrame: 14 x 16 in.", "classification": "Paintings",
+         "department": "European Paintings", "credit_line": "Gift of X, 1907", "rights": "CC BY 4.0",
+         "attribution": "Photo: the museum", "description": "A lake.", "tags": "lake; water|boats;lake",
+         "source_url": "https://museum.example/1907.1", "manifest_url": "https://museum.example/iiif/1907.1",
+         "image": "photos/a.jpg"},
+        {"accession_number": "1907.2", "title": "Boats", "date": "1870s", "year_start": "1871",
+         "rights": "Public Domain", "image": "b.jpg"},
+        {"title": "Remote", "rights": "https://creativecommons.org/publicdomain/zero/1.0/",
+         "image": "https://images.example/remote.jpg"},
+    ]
+    rows = [list(FIELDS)] + [[row.get(field, "") for field in FIELDS] for row in cells]
     path = write_csv(csv_export_folder / "export.csv", rows)
     first, second, third = read_csv(path, images_dir=csv_export_folder / "images")
     assert first == CatalogueRecord(
@@ -50,13 +52,34 @@ def test_documented_columns(csv_export_folder: Path):
         date="c. 1665–67", year_start=1665, year_end=1667, culture="Danish", period="Skagen Painters",
         medium="Oil on canvas", dimensions="Image: 10 x 12 in.\nFrame: 14 x 16 in.", classification="Paintings",
         department="European Paintings", credit_line="Gift of X, 1907", rights="cc",
-        description="A lake.", tags=["lake", "water", "boats"], source_url="https://museum.example/1907.1",
+        attribution="Photo: the museum", description="A lake.", tags=["lake", "water", "boats"],
+        source_url="https://museum.example/1907.1", manifest_url="https://museum.example/iiif/1907.1",
         image_path=csv_export_folder / "photos" / "a.jpg")
     assert second.image_path == csv_export_folder / "images" / "deep" / "b.jpg"  # a file name found under images_dir
     assert (second.year_start, second.year_end, second.rights) == (1871, 1879, "public-domain")
     assert third.source_id == "csv:export.csv:4"  # no accession number: the file and its spreadsheet row
     assert (third.image_path, third.image_url) == (None, "https://images.example/remote.jpg")
     assert third.rights_url == "https://creativecommons.org/publicdomain/zero/1.0/"
+
+
+@pytest.mark.parametrize(("text", "cell"), [
+    ('=HYPERLINK("http://evil.example/")', '\'=HYPERLINK("http://evil.example/")'), ("+1 555", "'+1 555"),
+    ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("-500", "-500"), ("12.5", "12.5"), ("A lake", "A lake"), ("", ""),
+])
+def test_a_formula_is_guarded_for_spreadsheets_and_read_back_as_written(csv_export_folder: Path, text, cell):
+    assert spreadsheet_safe(text) == cell
+    path = write_csv(csv_export_folder / "guarded.csv", [["title", "date", "image"], [cell, cell, "photos/a.jpg"]])
+    (record,) = read_csv(path)
+    assert (record.title, record.date) == (text, text)
+
+
+def test_a_rights_url_column_keeps_the_url_beside_the_status(csv_export_folder: Path):
+    rows = [["title", "rights", "rights_url", "image"],
+            ["One", "In Copyright", "https://museum.example/terms", "photos/a.jpg"],
+            ["Two", "", "https://creativecommons.org/licenses/by/4.0/", "photos/a.jpg"]]
+    one, two = read_csv(write_csv(csv_export_folder / "rights.csv", rows))
+    assert (one.rights, one.rights_url) == ("in-copyright", "https://museum.example/terms")
+    assert (two.rights, two.rights_url) == ("cc", "https://creativecommons.org/licenses/by/4.0/")
 
 
 def test_headers_match_loosely_and_semicolon_files_are_read(csv_export_folder: Path):
