@@ -1,9 +1,17 @@
+import json
+
 from django import template
 from django.core.files.storage import default_storage
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gallery.services import structured_data
+
 register = template.Library()
+# What json_script escapes, so that no value can close the <script> element it is written in.
+_SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -34,6 +42,14 @@ def frame_in(box, artwork) -> dict:
     # Strings, so that no locale's decimal comma reaches the SVG.
     return {"viewbox": f"0 0 {width} {height}", "aspect": aspect, "x": f"{box.x * width:.2f}",
             "y": f"{box.y * height:.2f}", "w": f"{box.w * width:.2f}", "h": f"{box.h * height:.2f}"}
+
+
+@register.simple_tag(takes_context=True)
+def artwork_json_ld(context, artwork) -> str:
+    """The work's schema.org VisualArtwork as a JSON-LD script element (gallery/services/structured_data.py)."""
+    data = structured_data.visual_artwork(artwork, absolute=context["request"].build_absolute_uri)
+    text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # escaped above
 
 
 @register.filter

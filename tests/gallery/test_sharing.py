@@ -3,6 +3,7 @@ and their artists only)."""
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from html import unescape
@@ -11,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from gallery.models import Artwork
+from gallery.models import Artist, Artwork
 from tests.factories import ArtistFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,39 @@ def test_an_artwork_page_has_open_graph_tags_and_a_canonical_url(client, shared_
     assert meta["og:image"] == f"http://testserver{work.thumbnail.url}"
     assert meta["og:image:alt"] == f"A Stormy Sea by {work.artist.name}, 1872"
     assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def _json_ld(html: str) -> dict:
+    (found,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(found)
+
+
+def test_an_artwork_page_describes_the_work_for_search_engines(client, shared_works):
+    """schema.org's VisualArtwork in JSON-LD: the record's own fields, no guessed date, no creator for a workshop
+    piece, and no value able to end the script element."""
+    work = shared_works[0]
+    Artwork.objects.filter(pk=work.pk).update(year_start=1872, year_end=1872, accession_number="07.123",
+                                              tags=["Sea", "Storms"], classification="Paintings")
+    Artist.objects.filter(pk=work.artist_id).update(wikipedia_url="https://en.wikipedia.org/wiki/A_Painter")
+    data = _json_ld(client.get(work.get_absolute_url()).content.decode())
+    assert data == {
+        "@context": "https://schema.org", "@type": "VisualArtwork", "name": "A Stormy Sea",
+        "url": f"http://testserver/artworks/{work.pk}/", "image": f"http://testserver{work.image.url}",
+        "creator": {"@type": "Person", "name": work.artist.name,
+                    "url": f"http://testserver{work.artist.get_absolute_url()}",
+                    "sameAs": "https://en.wikipedia.org/wiki/A_Painter"},
+        "dateCreated": "1872", "thumbnailUrl": f"http://testserver{work.thumbnail.url}", "artMedium": "Oil on canvas",
+        "artform": "Paintings", "identifier": "07.123", "keywords": "Sea, Storms"}
+
+    hostile = shared_works[1]
+    title = '</script><script>alert("x")</script> & <b>'
+    Artwork.objects.filter(pk=hostile.pk).update(title=title, artist_qualifier="Workshop of", year_start=1650,
+                                                 year_end=1660, description="A copy.")
+    html = client.get(hostile.get_absolute_url()).content.decode()
+    assert '<script>alert("x")' not in html
+    data = _json_ld(html)
+    assert data["name"] == title and "creator" not in data and data["temporalCoverage"] == "1650/1660"
+    assert data["description"] == f"Workshop of {hostile.artist.name}. A copy."
 
 
 def test_a_text_search_has_open_graph_tags_and_a_canonical_url(client, shared_works):
