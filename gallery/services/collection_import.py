@@ -21,6 +21,7 @@ from django.db import transaction
 from gallery import images
 from gallery.models import Artist, Artwork, OnDuplicate
 from gallery.services import duplicates, ingest, keywords
+from gallery.sources.artists import is_about_the_artist
 from gallery.sources.download import DownloadError
 from gallery.sources.records import CatalogueRecord, SkippedRecord
 
@@ -99,9 +100,10 @@ class _Artists:
         if not name:
             return None
         artist = self.by_key.get(self.key(name))
-        facts = {"sort_name": record.artist_sort_name, "nationality": record.artist_nationality,
-                 "birth_year": record.artist_birth_year, "death_year": record.artist_death_year,
-                 "bio_line": record.artist_bio_line}
+        facts = {"sort_name": record.artist_sort_name}
+        if is_about_the_artist(record.artist_qualifier):  # not a follower's or copyist's dates
+            facts |= {"nationality": record.artist_nationality, "birth_year": record.artist_birth_year,
+                      "death_year": record.artist_death_year, "bio_line": record.artist_bio_line}
         if artist is None:
             artist = Artist(name=name[:200], **{key: value for key, value in facts.items() if value not in ("", None)})
             self.report.artists_created += 1

@@ -60,6 +60,15 @@ def one_person(values: list[str]) -> str:
     return "\n".join(values)
 
 
+def is_about_the_artist(qualifier: str) -> bool:
+    """Whether a record so qualified describes the named artist: an attribution to them ("Attributed to", "Possibly
+    by", "Formerly attributed to") does; "Style of", "After", "Workshop of" describe another hand, whose nationality
+    and dates a record may give beside the master's name (the Met's "Style of Rembrandt": "Dutch, 1650s or early
+    1660s")."""
+    qualifier = qualifier.casefold()
+    return not qualifier or "attributed to" in qualifier or qualifier.endswith(" by")
+
+
 def split_qualifier(name: str) -> tuple[str, str]:
     """ "Workshop of Rembrandt" -> ("Workshop of", "Rembrandt"); a name without a known qualifier -> ("", name)."""
     match = _QUALIFIER.match(name)

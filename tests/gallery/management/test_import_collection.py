@@ -106,6 +106,24 @@ def test_a_rerun_fills_in_attribution_qualifiers_and_none_is_kept_without_an_art
     assert (second.artist_qualifier, second.artist) == ("", None)  # "After" nobody: an unknown artist
 
 
+def test_an_imitators_record_does_not_give_the_master_its_dates(tmp_path):
+    """The Met's "Imitator of Johannes Vermeer" gives the forger's "ca. 1925–27" as the artist's bio line: imported
+    before Vermeer's own works, it must not become Vermeer's."""
+    vermeer = [record for record in MET_RECORDS if record["artistDisplayName"] == "Johannes Vermeer"]
+    imitation = next(record for record in vermeer if record["artistPrefix"] == "Imitator of")
+    path = tmp_path / "vermeer.jsonl"
+    path.write_text(json.dumps(imitation))
+    command_output("import_collection", str(path), "--images", str(MET_SAMPLE / "images"))
+    artist = Artist.objects.get(name="Johannes Vermeer")
+    assert (artist.bio_line, artist.nationality, artist.birth_year) == ("", "", None)  # nothing yet, nothing wrong
+    path.write_text("\n".join(json.dumps(record) for record in vermeer))
+    command_output("import_collection", str(path), "--images", str(MET_SAMPLE / "images"))
+    artist.refresh_from_db()
+    assert (artist.bio_line, artist.nationality, artist.birth_year, artist.death_year) == (
+        "Dutch, Delft 1632–1675 Delft", "Dutch", 1632, 1675)
+    assert Artwork.objects.filter(artist=artist).count() == 4
+
+
 def test_dry_run_reports_and_changes_nothing(tmp_path):
     output = command_output("import_collection", str(met_subset(tmp_path, 5)), "--images", str(MET_SAMPLE / "images"),
                             "--dry-run")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gallery.sources.artists import split_artist
+from gallery.sources.artists import is_about_the_artist, split_artist
 from gallery.sources.records import CatalogueRecord
 from gallery.sources.rights import classify_rights
 from gallery.sources.text import clean, strip_html
@@ -91,6 +91,15 @@ def test_split_artist(display, name, bio, nationality, years):
 def test_split_artist_keeps_an_attribution_qualifier_apart(display, qualifier, name, bio):
     parts = split_artist(display)
     assert (parts.qualifier, parts.name, parts.bio_line) == (qualifier, name, bio)
+
+
+@pytest.mark.parametrize(("qualifier", "about"), [
+    ("", True), ("Attributed to", True), ("Formerly attributed to", True), ("Possibly by", True),
+    ("Calligraphy by", True), ("Workshop of", False), ("Style of", False), ("Copy after", False),
+    ("Imitator of", False), ("After", False),
+])
+def test_only_an_attribution_describes_the_named_artist(qualifier, about):
+    assert is_about_the_artist(qualifier) is about
 
 
 def test_a_record_refuses_a_rights_value_outside_the_four():
