@@ -28,17 +28,21 @@ class _Line:
         return line
 
 
+_BY_ARTIST = {"artist": "name", "artist_nationality": "nationality", "artist_birth_year": "birth_year",
+              "artist_death_year": "death_year"}
+
+
 def _cells(artwork: Artwork, image_url: str) -> dict[str, object]:
     artist = artwork.artist
-    by_artist = {"artist": "name", "artist_nationality": "nationality", "artist_birth_year": "birth_year",
-                 "artist_death_year": "death_year"}
-    return {
-        **{name: getattr(artwork, name) for name in FIELDS if name not in by_artist},  # the work's own fields
-        **{name: getattr(artist, field) if artist else None for name, field in by_artist.items()},
+    written = {
+        **{name: getattr(artist, field) if artist else None for name, field in _BY_ARTIST.items()},
         "rights": RIGHTS_WORDS.get(artwork.rights, ""),
+        "image_credit": artwork.attribution,
         "tags": "; ".join(artwork.tags),
         "image": image_url,
     }
+    # The other columns are the work's fields of the same name.
+    return {name: written[name] if name in written else getattr(artwork, name) for name in FIELDS}
 
 
 def csv_lines(artworks: QuerySet[Artwork], *, image_url: Callable[[Artwork], str]) -> Iterator[str]:

@@ -2,7 +2,7 @@
 
 Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality,
 artist_birth_year, artist_death_year, date, year_start, year_end, culture, period, medium, dimensions,
-classification, department, credit_line, rights, rights_url, attribution, description, tags (separated by ";" or "|"),
+classification, department, credit_line, rights, rights_url, image_credit, description, tags (separated by ";" or "|"),
 source_url, manifest_url, source_id (the record's id in its first source, kept so that a re-import finds the work),
 image: what gallery/services/catalogue_csv.py exports, so that an export imports again.
 Header names match case-insensitively, with spaces or hyphens for underscores. The column names of the big museums'
@@ -34,7 +34,7 @@ from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
           "artist_death_year", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
-          "classification", "department", "credit_line", "rights", "rights_url", "attribution", "description", "tags",
+          "classification", "department", "credit_line", "rights", "rights_url", "image_credit", "description", "tags",
           "source_url", "manifest_url", "source_id", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
@@ -42,7 +42,7 @@ _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_en
 # export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the work's.
 _KNOWN_COLUMNS = {
     "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
-    "artist": ("artistdisplayname", "maker", "creator"),
+    "artist": ("artistdisplayname", "maker", "creator", "attribution"),  # the NGA's "Workshop of Rogier van der Weyden"
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality",),
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
@@ -292,7 +292,7 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
         credit_line=values.get("credit_line", ""),
         rights=rights,
         rights_url=rights_url,
-        attribution=values.get("attribution", ""),
+        attribution=values.get("image_credit", ""),
         description=values.get("description", ""),
         tags=split_tags(values.get("tags", "")),
         source_url=values.get("source_url", ""),

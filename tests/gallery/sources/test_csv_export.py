@@ -35,7 +35,7 @@ def test_documented_columns(csv_export_folder: Path):
          "date": "c. 1665–67", "culture": "Danish", "period": "Skagen Painters", "medium": "Oil on canvas",
          "dimensions": "Image: 10 x 12 in.\r\nFrame: 14 x 16 in.", "classification": "Paintings",
          "department": "European Paintings", "credit_line": "Gift of X, 1907", "rights": "CC BY 4.0",
-         "attribution": "Photo: the museum", "description": "A lake.", "tags": "lake; water|boats;lake",
+         "image_credit": "Photo: the museum", "description": "A lake.", "tags": "lake; water|boats;lake",
          "source_url": "https://museum.example/1907.1", "manifest_url": "https://museum.example/iiif/1907.1",
          "image": "photos/a.jpg"},
         {"accession_number": "1907.2", "title": "Boats", "date": "1870s", "year_start": "1871",
@@ -98,6 +98,10 @@ MET_HEADER = ("Object Number,Is Highlight,Is Timeline Work,Is Public Domain,Obje
               "Link Resource,Object Wikidata URL,Metadata Date,Repository,Tags,Tags AAT URL,Tags Wikidata URL")
 MOMA_HEADER = ("Title,Artist,ConstituentID,ArtistBio,Nationality,BeginDate,EndDate,Gender,Date,Medium,Dimensions,"
                "CreditLine,AccessionNumber,Classification,Department,DateAcquired,Cataloged,ObjectID,URL,ImageURL,OnView")
+NGA_HEADER = ("objectid,accessioned,accessionnum,locationid,title,displaydate,beginyear,endyear,visualbrowsertimespan,"
+              "medium,dimensions,inscription,markings,attributioninverted,attribution,provenancetext,creditline,"
+              "classification,subclassification,visualbrowserclassification,parentid,isvirtual,departmentabbr,"
+              "portfolio,series,volume,watermarks,lastdetectedmodification,wikidataid,customprinturl")
 TATE_HEADER = ("id,accession_number,artist,artistRole,artistId,title,dateText,medium,creditLine,year,acquisitionYear,"
                "dimensions,width,height,depth,units,inscription,thumbnailCopyright,thumbnailUrl,url")
 
@@ -141,6 +145,16 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
     assert (record.artist_name, record.artist_nationality) == ("Vincent van Gogh", "Dutch")
     assert (record.source_url, record.image_url) == (
         "http://www.moma.org/collection/works/79802", "https://images.example/starry.jpg")
+
+    nga = write_csv(tmp_path / "objects.csv", _row(
+        NGA_HEADER, accessionnum="1942.9.97", title="A Lady Writing", displaydate="c. 1925", beginyear="1920",
+        endyear="1930", attributioninverted="Vermeer, Johannes, imitator of", attribution="Imitator of Johannes Vermeer",
+        creditline="Andrew W. Mellon Collection", classification="painting", medium="oil on canvas"))
+    (record,) = read_csv(nga)  # the NGA's "attribution" is the maker, as its catalogue states it
+    assert (record.accession_number, record.artist_qualifier, record.artist_name, record.attribution) == (
+        "1942.9.97", "Imitator of", "Johannes Vermeer", "")
+    assert (record.date, record.year_start, record.year_end, record.credit_line) == (
+        "c. 1925", 1920, 1930, "Andrew W. Mellon Collection")
 
     tate = write_csv(tmp_path / "artwork_data.csv", _row(
         TATE_HEADER, accession_number="N01490", artist="Turner, Joseph Mallord William", title="Snow Storm",
