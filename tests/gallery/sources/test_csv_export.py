@@ -148,7 +148,8 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
 
     nga = write_csv(tmp_path / "objects.csv", _row(
         NGA_HEADER, accessionnum="1942.9.97", title="A Lady Writing", displaydate="c. 1925", beginyear="1920",
-        endyear="1930", attributioninverted="Vermeer, Johannes, imitator of", attribution="Imitator of Johannes Vermeer",
+        endyear="1930", attributioninverted="Vermeer, Johannes, imitator of",
+        attribution="Imitator of Johannes Vermeer",
         creditline="Andrew W. Mellon Collection", classification="painting", medium="oil on canvas"))
     (record,) = read_csv(nga)  # the NGA's "attribution" is the maker, as its catalogue states it
     assert (record.accession_number, record.artist_qualifier, record.artist_name, record.attribution) == (
