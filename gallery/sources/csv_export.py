@@ -236,6 +236,15 @@ def _first_of(value: str) -> str:
     return value.split("|", 1)[0].strip()
 
 
+def _first_artist(artists: str, nationalities: str) -> str:
+    """The first artist of several: "A|B" (the Met's export), or "A, B" where the nationality cell has as many
+    "(…)" as there are names (MoMA's "Vincent van Gogh, Paul Gauguin" beside "(Dutch) (French)"). A comma alone
+    proves nothing: "Turner, Joseph Mallord William" is one name (the Tate's)."""
+    first = _first_of(artists)
+    names, groups = first.split(", "), re.findall(r"\([^()]*\)", nationalities)
+    return names[0] if len(groups) > 1 and len(names) == len(groups) else first
+
+
 def _nationality(value: str) -> str:
     """The first artist's nationality: "Dutch|French" (the Met's export), "(Dutch) (French)" (MoMA's)."""
     first = _first_of(value)
@@ -268,7 +277,8 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
                                          or ("Public Domain" if public_domain else ""))
     rights_url = values.get("rights_url", "") or rights_url
     accession_number = values.get("accession_number", "")
-    artist_name, qualifier = _first_of(values.get("artist", "")), _first_of(values.get("artist_qualifier", ""))
+    artist_name = _first_artist(values.get("artist", ""), values.get("artist_nationality", ""))
+    qualifier = _first_of(values.get("artist_qualifier", ""))
     if not qualifier:  # "Attributed to Rembrandt" in the artist's own cell
         qualifier, artist_name = split_qualifier(artist_name)
     return CatalogueRecord(

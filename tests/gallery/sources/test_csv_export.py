@@ -143,6 +143,10 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
     assert (record.accession_number, record.credit_line, record.year_start) == (
         "472.1941", "Acquired through the Lillie P. Bliss Bequest", 1889)  # BeginDate is the artist's: not read
     assert (record.artist_name, record.artist_nationality) == ("Vincent van Gogh", "Dutch")
+    two = write_csv(tmp_path / "Artworks2.csv", _row(
+        MOMA_HEADER, Title="Portfolio", Artist="Vincent van Gogh, Paul Gauguin", Nationality="(Dutch) (French)",
+        ImageURL="https://images.example/p.jpg"))
+    assert [(r.artist_name, r.artist_nationality) for r in read_csv(two)] == [("Vincent van Gogh", "Dutch")]
     assert (record.source_url, record.image_url) == (
         "http://www.moma.org/collection/works/79802", "https://images.example/starry.jpg")
 
@@ -163,6 +167,7 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
         thumbnailUrl="https://images.example/N01490_8.jpg", url="http://www.tate.org.uk/art/artworks/N01490"))
     (record,) = read_csv(tate)
     assert (record.accession_number, record.date, record.year_start) == ("N01490", "exhibited 1842", 1842)
+    assert record.artist_name == "Turner, Joseph Mallord William"  # one name with a comma: kept whole
     assert (record.image_url, record.source_url) == ("https://images.example/N01490_8.jpg",
                                                      "http://www.tate.org.uk/art/artworks/N01490")
 
