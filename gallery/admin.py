@@ -154,7 +154,7 @@ class ArtworkAdminForm(forms.ModelForm):
 @admin.register(Artwork)
 class ArtworkAdmin(admin.ModelAdmin):
     form = ArtworkAdminForm
-    list_display = ["thumbnail_tag", "title", "artist", "accession_number", "date", "published", "status",
+    list_display = ["thumbnail_tag", "title", "credited_artist", "accession_number", "date", "published", "status",
                     "updated_at"]
     list_display_links = ["thumbnail_tag", "title"]
     list_filter = ["published", "status", "classification", "department", "rights", "embedding_model",
@@ -177,6 +177,11 @@ class ArtworkAdmin(admin.ModelAdmin):
                                                             "created_at", "updated_at"]}),
     ]
     actions = ["publish_selected", "unpublish_selected", "reembed_selected", "export_selected_csv"]
+
+    @admin.display(description="Artist", ordering="artist__name", empty_value="—")
+    def credited_artist(self, artwork: Artwork) -> str | None:
+        """The artist as the work's label names them: a workshop piece is not listed as the master's own."""
+        return artwork.artist_credit or None
 
     @admin.display(description="Image")
     def thumbnail_tag(self, artwork: Artwork) -> str:

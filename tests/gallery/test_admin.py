@@ -64,6 +64,8 @@ def test_admin_attribution_qualifier_is_saved_and_needs_an_artist(admin_client, 
         "artist": artist.pk, "title": "A copy", "artist_qualifier": "Copy after", "image": image_upload(seed=5)})
     assert saved.status_code == 302, saved.content
     assert Artwork.objects.get().artist_qualifier == "Copy after"
+    listed = admin_client.get(reverse("admin:gallery_artwork_changelist")).content.decode()
+    assert f"Copy after {artist.name}" in listed  # the list says so too
 
 
 def test_admin_upload_of_a_duplicate_is_a_form_error(admin_client, artwork):
