@@ -7,9 +7,11 @@ import functools
 import io
 import json
 from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError
 from django.urls import reverse
 
 from gallery.models import Artwork
@@ -58,12 +60,16 @@ def test_the_admin_exports_the_selected_works_in_the_imports_columns(admin_clien
 
 
 def test_an_export_imports_again_unchanged_and_a_spreadsheet_edit_updates_only_its_row(tmp_path, catalogue):
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(settings.MEDIA_ROOT))
+    """`export_collection` with the site's address; the site here is a loopback server of the media folder."""
+    assert Path(settings.MEDIA_ROOT).name == "media" and settings.MEDIA_URL == "/media/"
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(Path(settings.MEDIA_ROOT).parent))
     handler.log_message = lambda *args: None
-    with loopback_server(handler) as media_url:
-        lines = catalogue_csv.csv_lines(Artwork.objects.all(), image_url=lambda work: f"{media_url}/{work.image.name}")
-        export = tmp_path / "export.csv"
-        export.write_text("".join(lines), encoding="utf-8")
+    export = tmp_path / "export.csv"
+    with pytest.raises(CommandError, match="add --site-url"):  # "/media/…" could not be fetched where it is imported
+        command_output("export_collection", str(export))
+    assert not export.exists() and not list(tmp_path.glob(".export.csv*"))
+    with loopback_server(handler) as site_url:
+        assert "Exported 5 artworks" in command_output("export_collection", str(export), "--site-url", site_url)
         # Every field comes back as it was: read, the export is the catalogue again.
         by_source = {record.source_id: record for record in read_csv(export)}
         for work in catalogue:
