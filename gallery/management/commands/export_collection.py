@@ -1,10 +1,12 @@
-"""Write the catalogue as CSV in the import's own columns, every artwork (drafts too), each picture by its URL.
+"""Write the catalogue as CSV in the import's own columns, every published artwork, each picture by its URL.
 
-    manage.py export_collection FILE --site-url https://art.example.org
+    manage.py export_collection FILE --site-url https://art.example.org [--include-drafts]
 
 The file imports again with `import_collection FILE`, here or into another deployment that can fetch the pictures
 (gallery/services/catalogue_csv.py). --site-url makes the media URLs absolute when the storage gives paths (a local
-media folder); a bucket's URLs are absolute already. It is written beside FILE and renamed when complete.
+media folder); a bucket's URLs are absolute already. It is written beside FILE and renamed when complete. Drafts
+are left out unless asked for: the file does not say which works were drafts, and an import publishes what it creates
+(unless `import_collection --draft`).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--site-url", default="", help="The deployment's address, e.g. https://art.example.org")
+        parser.add_argument("--include-drafts", action="store_true", help="Export the drafts too")
 
-    def handle(self, *args, file: Path, site_url: str, **options):
+    def handle(self, *args, file: Path, site_url: str, include_drafts: bool, **options):
         if site_url and urlsplit(site_url).scheme not in {"http", "https"}:
             raise CommandError(f"--site-url must be an http(s) address, not {site_url!r}")
-        works = Artwork.objects.all()
+        works = Artwork.objects.all() if include_drafts else Artwork.objects.published()
         first = works.order_by("pk").first()
         if first is not None and not urlsplit(first.image.url).scheme and not site_url:
             raise CommandError("the media storage gives paths (/media/…): add --site-url https://<this deployment> "
