@@ -53,7 +53,8 @@ _KNOWN_COLUMNS = {
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type"),
     "credit_line": ("credit",),
-    "rights": ("rightsandreproduction", "license", "licence", "copyright"),
+    "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright"),  # Cleveland: CC0
+    "description": ("walldescription", "digitaldescription"),
     "tags": ("keywords", "subjects"),
     "source_url": ("linkresource", "url", "objecturl", "weburl"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),

@@ -102,6 +102,10 @@ NGA_HEADER = ("objectid,accessioned,accessionnum,locationid,title,displaydate,be
               "medium,dimensions,inscription,markings,attributioninverted,attribution,provenancetext,creditline,"
               "classification,subclassification,visualbrowserclassification,parentid,isvirtual,departmentabbr,"
               "portfolio,series,volume,watermarks,lastdetectedmodification,wikidataid,customprinturl")
+CLEVELAND_HEADER = ("id,accession_number,share_license_status,tombstone,current_location,title,"
+                    "title_in_original_language,series,creation_date,creation_date_earliest,creation_date_latest,"
+                    "culture,technique,department,collection,type,measurements,copyright,wall_description,url,"
+                    "image_web,creditline")
 TATE_HEADER = ("id,accession_number,artist,artistRole,artistId,title,dateText,medium,creditLine,year,acquisitionYear,"
                "dimensions,width,height,depth,units,inscription,thumbnailCopyright,thumbnailUrl,url")
 
@@ -160,6 +164,17 @@ def test_the_big_museums_open_data_exports_are_read_without_a_mapping(tmp_path: 
         "1942.9.97", "Imitator of", "Johannes Vermeer", "")
     assert (record.date, record.year_start, record.year_end, record.credit_line) == (
         "c. 1925", 1920, 1930, "Andrew W. Mellon Collection")
+
+    cleveland = write_csv(tmp_path / "data.csv", _row(
+        CLEVELAND_HEADER, accession_number="1958.31", share_license_status="CC0", title="The Large Plane Trees",
+        creation_date="1889", creation_date_earliest="1889", creation_date_latest="1889", culture="France, 19th century",
+        technique="oil on canvas", type="Painting", wall_description="Painted in the asylum's garden.",
+        image_web="https://images.example/1958.31_web.jpg", url="https://clevelandart.org/art/1958.31"))
+    (record,) = read_csv(cleveland)
+    assert (record.accession_number, record.rights, record.culture, record.medium, record.classification) == (
+        "1958.31", "public-domain", "France, 19th century", "oil on canvas", "Painting")
+    assert (record.description, record.image_url, record.year_start) == (
+        "Painted in the asylum's garden.", "https://images.example/1958.31_web.jpg", 1889)
 
     tate = write_csv(tmp_path / "artwork_data.csv", _row(
         TATE_HEADER, accession_number="N01490", artist="Turner, Joseph Mallord William", title="Snow Storm",
