@@ -80,7 +80,8 @@ def words(text: str) -> list[str]:
 
 def document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
     artist = artwork.artist
-    artist_text = " ".join([artist.name, artist.sort_name]) if artist is not None else ""
+    # "Workshop of Rembrandt": a search for "copy after" finds the copies.
+    artist_text = " ".join([artwork.artist_qualifier, artist.name, artist.sort_name]) if artist is not None else ""
     what = " ".join([artwork.culture, artwork.period, artwork.medium, artwork.classification, artwork.department,
                      *artwork.tags])
     rest = " ".join([artwork.description, artwork.credit_line, artwork.date, artwork.accession_number])

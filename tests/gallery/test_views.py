@@ -210,6 +210,9 @@ def test_a_qualified_attribution_is_said_wherever_the_work_names_its_artist(clie
     answer = client.get(reverse("gallery:api-search"), {"q": "a portrait", "k": 14}).json()
     qualifiers = {hit["id"]: hit["artist_qualifier"] for hit in answer["results"]}
     assert qualifiers.pop(workshop.pk) == "Workshop of" and set(qualifiers.values()) == {""}
+    keywords.artworks_index_text(artwork_ids=[workshop.pk])  # as an import or the admin does after the change
+    found = client.get(reverse("gallery:api-search"), {"q": f"workshop of {name}", "k": 14}).json()["results"]
+    assert (found[0]["id"], found[0]["why"][0]) == (workshop.pk, "artist")  # its words are searched too
     manifest = client.get(reverse("gallery:iiif-manifest", args=[workshop.pk])).json()
     artist_pair = next(pair for pair in manifest["metadata"] if pair["label"]["en"] == ["Artist"])
     assert artist_pair["value"]["none"][0].startswith(f"Workshop of {name} (")
