@@ -292,6 +292,14 @@ class ArtworkAdmin(admin.ModelAdmin):
         return response
 
 
+def _record_reasons(entries: list[dict], *, testid: str) -> str:
+    """A job's [{"record", "reason"}] list (its failures, its links left out) as HTML; "—" when it has none."""
+    if not entries:
+        return "—"
+    return format_html('<ul data-testid="{}">{}</ul>', testid, format_html_join(
+        "", "<li>{}: {}</li>", ((entry["record"], entry["reason"]) for entry in entries)))
+
+
 class CollectionImportForm(forms.ModelForm):
     class Meta:
         model = CollectionImport
@@ -374,18 +382,12 @@ class CollectionImportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Failures")
     def failure_list(self, job: CollectionImport) -> str:
-        if not job.failures:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>",
-                                                           ((f["record"], f["reason"]) for f in job.failures)))
+        return _record_reasons(job.failures, testid="import-failures")
 
     @admin.display(description="Links left out")
     def left_out_list(self, job: CollectionImport) -> str:
         """Records imported without a link that could not be stored (no scheme, spaces): to fix at the source."""
-        if not job.left_out:
-            return "—"
-        return format_html("<ul data-testid=\"links-left-out\">{}</ul>", format_html_join(
-            "", "<li>{}: {}</li>", ((f["record"], f["reason"]) for f in job.left_out)))
+        return _record_reasons(job.left_out, testid="links-left-out")
 
     @admin.display(description="Near-duplicates")
     def near_duplicate_list(self, job: CollectionImport) -> str:

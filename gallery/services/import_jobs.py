@@ -156,11 +156,14 @@ def _fetch_image(url: str) -> bytes:
     return fetch(url, max_bytes=settings.GALLERY_MAX_UPLOAD_BYTES)
 
 
+def _record_reasons(pairs: list[tuple[str, str]]) -> list[dict]:
+    return [{"record": where, "reason": reason} for where, reason in pairs]
+
+
 def _record_progress(job: CollectionImport, report: collection_import.CollectionImportReport, *,
                      processed: int) -> None:
     job.processed, job.format = processed, report.format
     job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
-    job.failures = [{"record": where, "reason": reason} for where, reason in report.failed]
-    job.left_out = [{"record": where, "reason": reason} for where, reason in report.left_out]
+    job.failures, job.left_out = _record_reasons(report.failed), _record_reasons(report.left_out)
     job.near_duplicates = [found.as_dict() for found in report.near_duplicates]
     job.save()

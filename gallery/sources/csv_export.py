@@ -38,8 +38,9 @@ FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nat
           "source_url", "manifest_url", "source_id", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
-# compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same in every
-# export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the work's.
+# compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same
+# in every export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the
+# work's.
 _KNOWN_COLUMNS = {
     "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
     "artist": ("artistdisplayname", "maker", "creator", "attribution"),  # the NGA's "Workshop of Rogier van der Weyden"
@@ -62,6 +63,7 @@ _KNOWN_COLUMNS = {
 # A cell a spreadsheet would run as a formula starts so; an export guards it with an apostrophe (spreadsheet_safe).
 _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_PARENTHESISED = re.compile(r"\(([^()]*)\)")  # one artist's part of MoMA's "(Dutch) (French)"
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
@@ -242,14 +244,14 @@ def _first_artist(artists: str, nationalities: str) -> str:
     "(…)" as there are names (MoMA's "Vincent van Gogh, Paul Gauguin" beside "(Dutch) (French)"). A comma alone
     proves nothing: "Turner, Joseph Mallord William" is one name (the Tate's)."""
     first = _first_of(artists)
-    names, groups = first.split(", "), re.findall(r"\([^()]*\)", nationalities)
+    names, groups = first.split(", "), _PARENTHESISED.findall(nationalities)
     return names[0] if len(groups) > 1 and len(names) == len(groups) else first
 
 
 def _nationality(value: str) -> str:
     """The first artist's nationality: "Dutch|French" (the Met's export), "(Dutch) (French)" (MoMA's)."""
     first = _first_of(value)
-    return match[1].strip() if (match := re.match(r"\(([^()]*)\)", first)) else first
+    return match[1].strip() if (match := _PARENTHESISED.match(first)) else first
 
 
 def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageFinder) -> Result:
