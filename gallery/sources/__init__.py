@@ -3,8 +3,8 @@
 No models, no database, no settings; nothing is fetched but the URLs it is given (download.fetch, which refuses
 link-local and metadata addresses and caps sizes). `read_source` picks the reader by what the source is:
 a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
-manifest or collection in a file or at a URL (iiif). Each reader yields CatalogueRecord, or SkippedRecord for a record
-it cannot use, and goes on.
+manifest or collection in a file or at a URL (iiif), any other museum API's JSON records (json_records). Each reader
+yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_
 from .dates import resolve_years, year_range
 from .download import DownloadError, fetch
 from .iiif import is_iiif, read_iiif
+from .json_records import read_json_lines, read_json_records
 from .json_values import loads
 from .met import is_met_record, read_met_file, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
@@ -64,28 +65,37 @@ def _first_line_value(path: Path) -> object:
     return None
 
 
-def _from_document(data: object, where: str, *, url: str, images_dir: Path | None,
-                   load_url) -> tuple[str, Iterator[Result]]:
-    """The reader for a parsed document: `where` names it in messages, `url` is where it came from."""
+def _no_mapping(mapping: dict[str, str] | None, kind: str) -> None:
+    if mapping:
+        raise ValueError(f"a column mapping applies to CSV files and JSON records only, not to {kind}")
+
+
+def _from_document(data: object, where: str, *, url: str, export_dir: Path | None, images_dir: Path | None,
+                   mapping: dict[str, str] | None, load_url) -> tuple[str, Iterator[Result]]:
+    """The reader for a parsed document: `where` names it in messages, `url` is where it came from, `export_dir`
+    the folder of a local file."""
     sample = data[0] if isinstance(data, list) and data else data
     if is_iiif(data):
+        _no_mapping(mapping, "a IIIF manifest")
         return "iiif", read_iiif(data, url=url, load=load_url)
     if is_met_record(sample):
+        _no_mapping(mapping, "Met Collection API records")
         return "met", read_met_objects(data if isinstance(data, list) else [data], images_dir=images_dir,
                                        where=f"{where} item")
     if isinstance(data, dict) and "objectIDs" in data:
         raise ValueError(f"{where} is a Met search result (objectIDs only): fetch the objects and import those")
-    raise ValueError(f"{where} is neither Met Collection API records nor a IIIF manifest or collection")
+    return "json", read_json_records(data, name=where, export_dir=export_dir, images_dir=images_dir, mapping=mapping)
 
 
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
                 load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
-    """(format, records) for a source: "csv", "met" or "iiif". Raises ValueError for a source it cannot read.
+    """(format, records) for a source: "csv", "met", "iiif" or "json". Raises ValueError for a source it cannot read.
 
     `source` is a file path or an http(s) URL (JSON only, fetched with `load_url`, default load_json_url, which
     also fetches a IIIF collection's manifests). `images_dir` holds local image files (default: an images/ folder
-    beside a local source, when there is one). `mapping` names CSV columns ({"Object Number": "accession_number"})
-    and is refused for other formats. Header, mapping and format problems raise before any record is read.
+    beside a local source, when there is one). `mapping` names CSV columns or JSON records' key paths
+    ({"Object Number": "accession_number"}, {"images.print.url": "image"}) and is refused for Met records and IIIF.
+    Header, mapping and format problems raise before any record is read.
     """
     load_url = load_url or load_json_url
     if images_dir is not None and not Path(images_dir).is_dir():
@@ -93,13 +103,12 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     if source.lower().startswith(("http://", "https://")):
         if source.lower().split("?")[0].endswith(".csv"):
             raise ValueError(f"{source}: download the CSV and import the file (with its images)")
-        if mapping:
-            raise ValueError("a column mapping applies to CSV files only")
         try:
             data = load_url(source)
         except DownloadError as error:
             raise ValueError(f"cannot fetch {source}: {error}") from None
-        return _from_document(data, source, url=source, images_dir=images_dir, load_url=load_url)
+        return _from_document(data, source, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,
+                              load_url=load_url)
     path = Path(source)
     if path.is_dir():
         raise ValueError(f"{path} is a folder: give a .csv, .json or .jsonl file or an http(s) URL "
@@ -111,21 +120,22 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv", read_csv(path, images_dir=images_dir, mapping=mapping)
-    if mapping:
-        raise ValueError("a column mapping applies to CSV files only")
     if suffix not in _JSON_SUFFIXES:
         raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl or .ndjson)")
     if suffix != ".json":  # JSON Lines: Met records are read line by line as the import goes
         try:
-            first = _first_line_value(path)
+            if is_met_record(_first_line_value(path)):
+                _no_mapping(mapping, "Met Collection API records")
+                return "met", read_met_file(path, images_dir=images_dir)
+            lines = read_json_lines(path)
         except UnicodeDecodeError:
             raise ValueError(f"{path.name} is not UTF-8 text") from None
-        if is_met_record(first):
-            return "met", read_met_file(path, images_dir=images_dir)
-        raise ValueError(f"{path.name}: its first line is not a Met Collection API record")
+        return "json", read_json_records(lines, name=path.name, export_dir=path.parent, images_dir=images_dir,
+                                         mapping=mapping)
     try:
         data = _parse_json(path.read_text(encoding="utf-8-sig"), path.name)
     except UnicodeDecodeError:
         raise ValueError(f"{path.name} is not UTF-8 text") from None
     # A manifest without an id is known by its file.
-    return _from_document(data, path.name, url=path.resolve().as_uri(), images_dir=images_dir, load_url=load_url)
+    return _from_document(data, path.name, url=path.resolve().as_uri(), export_dir=path.parent, images_dir=images_dir,
+                          mapping=mapping, load_url=load_url)

@@ -89,15 +89,16 @@ def split_artist(display: str) -> ArtistParts:
     if artist_lines:
         lines = [_ROLE.sub("", artist_lines[0])]
     name, bio = lines[0], " ".join(lines[1:])
-    if not bio:
-        if (paren := re.fullmatch(r"(.+?)\s*\(([^()]*\d[^()]*)\)", name)) and _starts_bio(paren[2]):
-            name, bio = paren[1], paren[2]
-        else:
-            segments = name.split(",")
-            for index in range(1, len(segments)):
-                if _starts_bio(segments[index]):
-                    name, bio = ",".join(segments[:index]).strip(), ",".join(segments[index:]).strip()
-                    break
+    if (paren := re.fullmatch(r"(.+?)\s*\(([^()]*\d[^()]*)\)", name)) and _starts_bio(paren[2]):
+        # Lines after a "Name (Bio)" line name other people: the AIC's "Pablo Picasso (Spanish, 1881-1973)\nwritten
+        # by Honoré de Balzac (French, 1799-1850)".
+        name, bio = paren[1], paren[2]
+    elif not bio:
+        segments = name.split(",")
+        for index in range(1, len(segments)):
+            if _starts_bio(segments[index]):
+                name, bio = ",".join(segments[:index]).strip(), ",".join(segments[index:]).strip()
+                break
     # "French, 1859-1891" and "1691–1781, Flemish, active in Britain": the first segment that is one nationality word.
     nationality = next((segment.strip() for segment in bio.split(",")
                         if segment.strip().casefold() in NATIONALITIES), "")

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .artists import split_qualifier
+from .artists import split_artist
 from .dates import resolve_years
 from .json_values import loads
 from .local_files import file_within
@@ -42,23 +42,30 @@ _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_en
 # in every export they appear in: MoMA's "BeginDate" is the artist's birth year, the Met's "Object Begin Date" the
 # work's.
 _KNOWN_COLUMNS = {
-    "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber"),
-    "artist": ("artistdisplayname", "maker", "creator", "attribution"),  # the NGA's "Workshop of Rogier van der Weyden"
+    "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber",
+                         "mainreferencenumber"),  # the AIC's API
+    # the NGA's "attribution": "Workshop of Rogier van der Weyden"; in JSON records (json_records): the AIC's
+    # "Pablo Picasso (Spanish, 1881-1973)", Cleveland's creators, Harvard's people, the Rijksmuseum's, Europeana's
+    "artist": ("artistdisplayname", "maker", "creator", "attribution", "artistdisplay", "creatorsdescription",
+               "peoplename", "principalorfirstmaker", "dccreator"),
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
-    "artist_nationality": ("nationality",),
-    "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate"),
-    "year_start": ("objectbegindate", "beginyear", "creationdateearliest"),
-    "year_end": ("objectenddate", "endyear", "creationdatelatest"),
+    "artist_nationality": ("nationality", "peopleculture"),
+    "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay"),
+    "year_start": ("objectbegindate", "beginyear", "creationdateearliest", "datestart", "datebegin"),
+    "year_end": ("objectenddate", "endyear", "creationdatelatest", "dateend"),
+    "culture": ("placeoforigin",),
     "period": ("dynasty", "reign"),
-    "medium": ("technique", "materials", "mediumtechnique"),
+    "medium": ("technique", "materials", "mediumtechnique", "mediumdisplay"),
     "dimensions": ("measurements",),
-    "classification": ("objecttype", "objectname", "type"),
+    "classification": ("objecttype", "objectname", "type", "artworktypetitle"),
+    "department": ("departmenttitle",),
     "credit_line": ("credit",),
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright"),  # Cleveland: CC0
-    "description": ("walldescription", "digitaldescription"),
-    "tags": ("keywords", "subjects"),
-    "source_url": ("linkresource", "url", "objecturl", "weburl"),
-    "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl"),
+    "description": ("walldescription", "digitaldescription", "dcdescription"),
+    "tags": ("keywords", "subjects", "subjecttitles"),
+    "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat"),
+    "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl", "imagesweburl",
+              "primaryimageurl", "webimageurl", "edmisshownby"),
 }
 # A cell a spreadsheet would run as a formula starts so; an export guards it with an apostrophe (spreadsheet_safe).
 _FORMULA_START = ("=", "+", "-", "@")
@@ -126,48 +133,53 @@ def load_mapping(path: Path) -> dict[str, str]:
     return parse_mapping(line for line in lines if line and not line.startswith("#"))
 
 
-def _columns(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
-    """field -> column index: mapped columns first, then columns that carry a documented name."""
-    positions = {_key(name): index for index, name in enumerate(header)}
+def columns(header: list[str], mapping: dict[str, str], name: str, *, check: bool = True) -> dict[str, int]:
+    """field -> column index: mapped columns first, then columns that carry a documented name, then known names.
+    `name` names the source in messages. With `check`, a mapped column missing from the header, or a header with
+    neither a title nor an image, raises MappingError; without, they are let be (one JSON record's own keys)."""
+    positions = {_key(column): index for index, column in enumerate(header)}
     by_field: dict[str, int] = {}
     for column, field in (mapping or {}).items():
         if _key(column) not in positions:
-            raise MappingError(f"{path.name}: the mapping names column {column!r}, which is not in the header "
-                               f"({', '.join(repr(name) for name in header)})")
+            if not check:
+                continue
+            raise MappingError(f"{name}: the mapping names column {column!r}, which is not in the header "
+                               f"({', '.join(repr(column_name) for column_name in header)})")
         by_field[_check_field(field, f"mapping for {column!r}")] = positions[_key(column)]
     for field in FIELDS:
         if field not in by_field and field in positions and positions[field] not in by_field.values():
             by_field[field] = positions[field]
     known = {}
-    for index, name in enumerate(header):
-        known.setdefault(_letters(name), index)
+    for index, column in enumerate(header):
+        known.setdefault(_letters(column), index)
     for field, names in _KNOWN_COLUMNS.items():
-        for name in (_letters(field), *names):
-            if field not in by_field and name in known and known[name] not in by_field.values():
-                by_field[field] = known[name]
+        for letters in (_letters(field), *names):
+            if field not in by_field and letters in known and known[letters] not in by_field.values():
+                by_field[field] = known[letters]
     if known.get("ispublicdomain") is not None:  # the Met's True/False, for the rows whose rights cell is empty
         by_field[_PUBLIC_DOMAIN_FLAG] = known["ispublicdomain"]
-    if "title" not in by_field and "image" not in by_field:
-        raise MappingError(f"{path.name}: no title or image column (columns: {', '.join(header)}); "
+    if check and "title" not in by_field and "image" not in by_field:
+        raise MappingError(f"{name}: no title or image column (columns: {', '.join(header)}); "
                            f"name one with a mapping such as 'Object Title=title'")
     return by_field
 
 
-class _ImageFinder:
-    """An `image` cell to a file: relative to the CSV, else a file name anywhere under images_dir."""
+class ImageFinder:
+    """An `image` cell to a file: relative to the export's folder, else a file name anywhere under images_dir."""
 
-    def __init__(self, csv_dir: Path, images_dir: Path | None):
-        self.csv_dir = csv_dir
+    def __init__(self, export_dir: Path | None, images_dir: Path | None, *, export: str = "the CSV"):
+        self.export_dir = export_dir  # None for an export fetched from a URL
         self.images_dir = images_dir
+        self.export = export
         self._by_name: dict[str, list[Path]] | None = None
 
     def find(self, value: str) -> Path | str:
-        """The file, or a reason it is not there. Only files in the CSV's folder or under images_dir are found."""
+        """The file, or a reason it is not there. Only files in the export's folder or under images_dir are found."""
         value = value.replace("\\", "/")  # exported on Windows: photos\a.jpg
-        if candidate := file_within(self.csv_dir, value):
+        if self.export_dir is not None and (candidate := file_within(self.export_dir, value)):
             return candidate
         if self.images_dir is None:
-            return f"image {value!r} not found beside the CSV"
+            return f"image {value!r} not found beside {self.export}"
         if candidate := file_within(self.images_dir, value):
             return candidate
         if self._by_name is None:  # walked once, on the first name that needs it
@@ -180,7 +192,7 @@ class _ImageFinder:
             return found[0]
         if found:
             return f"image {value!r} is ambiguous: {len(found)} files of that name under {self.images_dir}"
-        return f"image {value!r} not found beside the CSV or under {self.images_dir}"
+        return f"image {value!r} not found beside {self.export} or under {self.images_dir}"
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -204,12 +216,29 @@ def read_csv(path: Path, *, images_dir: Path | None = None, mapping: dict[str, s
         raise ValueError(f"{path.name}: unreadable header row: {error}") from None
     if not header:
         raise ValueError(f"{path.name} is empty: expected a header row")
-    columns = _columns(header, mapping or {}, path)
-    return _records(path, rows, columns, _ImageFinder(path.parent, images_dir))
+    by_field = columns(header, mapping or {}, path.name)
+    return _records(path, rows, by_field, ImageFinder(path.parent, images_dir))
 
 
-def _records(path: Path, rows: Iterator[list[str]], columns: dict[str, int], images: _ImageFinder) -> Iterator[Result]:
-    seen: dict[str, int] = {}
+class AccessionNumbers:
+    """The accession numbers an export's records have given so far: a record repeating one is skipped."""
+
+    def __init__(self):
+        self._first: dict[str, str] = {}
+
+    def check(self, result: Result, where: str, label: str) -> Result:
+        """`result`, or a SkippedRecord at `where` when its accession number came before; `label` ("row 5") is how
+        a later repeat names this record."""
+        if isinstance(result, CatalogueRecord) and result.accession_number:
+            if (first := self._first.get(result.accession_number)) is not None:
+                reason = f"accession number {result.accession_number!r} again (first {first})"
+                return SkippedRecord(where=where, reason=reason)
+            self._first[result.accession_number] = label
+        return result
+
+
+def _records(path: Path, rows: Iterator[list[str]], by_field: dict[str, int], images: ImageFinder) -> Iterator[Result]:
+    repeats = AccessionNumbers()
     row_number = 1  # a quoted cell may span lines, yet it is one row
     while True:
         row_number += 1
@@ -223,15 +252,10 @@ def _records(path: Path, rows: Iterator[list[str]], columns: dict[str, int], ima
         if not any(cell.strip() for cell in cells):
             continue
         values = {field: _unguarded(clean(cells[index])) if index < len(cells) else ""
-                  for field, index in columns.items()}
-        result = _record(path, row_number, values, images)
-        if isinstance(result, CatalogueRecord) and result.accession_number:
-            if (first := seen.get(result.accession_number)) is not None:
-                reason = f"accession number {result.accession_number!r} again (first on row {first})"
-                result = SkippedRecord(where=f"{path.name} row {row_number}", reason=reason)
-            else:
-                seen[result.accession_number] = row_number
-        yield result
+                  for field, index in by_field.items()}
+        where = f"{path.name} row {row_number}"
+        result = record_from_values(values, where=where, fallback_id=f"csv:{path.name}:{row_number}", images=images)
+        yield repeats.check(result, where, f"on row {row_number}")
 
 
 def _first_of(value: str) -> str:
@@ -254,8 +278,9 @@ def _nationality(value: str) -> str:
     return match[1].strip() if (match := _PARENTHESISED.match(first)) else first
 
 
-def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageFinder) -> Result:
-    where = f"{path.name} row {row_number}"
+def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, images: ImageFinder) -> Result:
+    """A record from one row's values by field (see FIELDS); `where` locates the row in messages, `fallback_id` is
+    its source id when it has neither a source_id nor an accession number."""
     years = {}
     for field in _YEAR_FIELDS:
         text = values.get(field, "")
@@ -280,19 +305,22 @@ def _record(path: Path, row_number: int, values: dict[str, str], images: _ImageF
                                          or ("Public Domain" if public_domain else ""))
     rights_url = values.get("rights_url", "") or rights_url
     accession_number = values.get("accession_number", "")
-    artist_name = _first_artist(values.get("artist", ""), values.get("artist_nationality", ""))
-    qualifier = _first_of(values.get("artist_qualifier", ""))
-    if not qualifier:  # "Attributed to Rembrandt" in the artist's own cell
-        qualifier, artist_name = split_qualifier(artist_name)
+    # "Attributed to Rembrandt" or "Vincent van Gogh (Dutch, 1853–1890)" in the artist's own cell: its columns win,
+    # and the cell's bio line is kept only when they say nothing it could contradict.
+    artist = split_artist(_first_artist(values.get("artist", ""), values.get("artist_nationality", "")))
+    qualifier = _first_of(values.get("artist_qualifier", "")) or artist.qualifier
+    nationality = _nationality(values.get("artist_nationality", ""))
+    own_facts = nationality or years["artist_birth_year"] is not None or years["artist_death_year"] is not None
     return CatalogueRecord(
-        source_id=values.get("source_id", "") or accession_number or f"csv:{path.name}:{row_number}",
+        source_id=values.get("source_id", "") or accession_number or fallback_id,
         title=values.get("title", ""),
         accession_number=accession_number,
-        artist_name=artist_name,
+        artist_name=artist.name,
         artist_qualifier=qualifier,
-        artist_nationality=_nationality(values.get("artist_nationality", "")),
-        artist_birth_year=years["artist_birth_year"],
-        artist_death_year=years["artist_death_year"],
+        artist_nationality=nationality or artist.nationality,
+        artist_birth_year=years["artist_birth_year"] if years["artist_birth_year"] is not None else artist.birth_year,
+        artist_death_year=years["artist_death_year"] if years["artist_death_year"] is not None else artist.death_year,
+        artist_bio_line="" if own_facts else artist.bio_line,
         date=date,
         year_start=year_start,
         year_end=year_end,

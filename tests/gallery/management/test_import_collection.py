@@ -285,3 +285,27 @@ def test_on_duplicate_keeps_skips_or_replaces_and_a_rerun_changes_nothing(stored
     again = command_output("import_collection", str(export), "--on-duplicate", choice)
     assert rerun in again, again
     assert Artwork.objects.count() == rows
+
+
+def test_a_museum_api_page_imports_with_its_iiif_images(tmp_path, museum_server):
+    """The Art Institute of Chicago's API answer: records with an image id, the IIIF base in the page's config
+    (here the loopback museum, which answers any image request with a picture)."""
+    from tests.gallery.sources.test_json_records import AIC_PAGE
+
+    config = {"iiif_url": f"{museum_server}/remote/iiif/2", "website_url": "https://www.artic.edu"}
+    page = {**AIC_PAGE, "config": config}
+    path = tmp_path / "artworks.json"
+    path.write_text(json.dumps(page))
+    output = command_output("import_collection", str(path))
+    assert "json source: 2 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
+    assert "1946.440.4" in output  # Picasso's print has no image_id: reported, not stored
+    seurat = Artwork.objects.select_related("artist").get(accession_number="1926.224")
+    assert (seurat.title, seurat.date, seurat.year_start, seurat.year_end, seurat.culture) == (
+        "A Sunday on La Grande Jatte — 1884", "1884–86", 1884, 1886, "France")
+    assert (seurat.artist.name, seurat.artist.nationality, seurat.artist.birth_year) == ("Georges Seurat", "French",
+                                                                                          1859)
+    assert seurat.rights == Artwork.Rights.PUBLIC_DOMAIN and seurat.tags == ["leisure", "parks"]
+    assert seurat.source_url == "https://www.artic.edu/artworks/27992" and seurat.image_sha256
+    assert seurat.description == "Seurat’s dots.\nSecond."
+    again = command_output("import_collection", str(path))
+    assert "0 created, 0 updated (0 with a new image), 2 unchanged, 1 failed" in again, again

@@ -197,6 +197,18 @@ def test_an_attribution_qualifier_from_its_column_or_the_front_of_the_artists_ce
         ("Workshop of", "Rembrandt"), ("Circle of", "Rembrandt"), ("", "Rembrandt")]
 
 
+def test_an_artists_cell_with_their_facts_fills_the_empty_columns(csv_export_folder: Path):
+    rows = [["title", "artist", "artist_nationality", "artist_birth_year", "image"],
+            ["One", "Vincent van Gogh (Dutch, 1853–1890)", "", "", "photos/a.jpg"],
+            ["Two", "Georges Seurat, French, 1859-1891", "Belgian", "1860", "photos/a.jpg"],
+            ["Three", "Turner, Joseph Mallord William", "", "", "photos/a.jpg"]]
+    records = read_csv(write_csv(csv_export_folder / "facts.csv", rows))
+    assert [(r.artist_name, r.artist_nationality, r.artist_birth_year, r.artist_death_year, r.artist_bio_line)
+            for r in records] == [("Vincent van Gogh", "Dutch", 1853, 1890, "Dutch, 1853–1890"),
+                                  ("Georges Seurat", "Belgian", 1860, 1891, ""),
+                                  ("Turner, Joseph Mallord William", "", None, None, "")]
+
+
 def test_a_mapping_names_other_columns(csv_export_folder: Path):
     rows = [["Object Number", "Object Title", "Maker", "Dated", "Picture", "Notes", "title"],
             ["X.1", "Harbour", "Peder Krøyer", "1892–93", "photos/a.jpg", "ignored", "not this one"]]

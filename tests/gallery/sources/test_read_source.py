@@ -102,14 +102,17 @@ def test_unreadable_sources(source, message):
 
 def test_unrecognised_documents_and_misplaced_options(tmp_path: Path, server):
     (tmp_path / "other.json").write_text('{"hello": "world"}')
-    with pytest.raises(ValueError, match="neither Met Collection API records nor a IIIF manifest"):
+    # Neither Met records nor IIIF: read as another API's records, which have no title or image.
+    with pytest.raises(ValueError, match="other.json: no title or image column"):
         read_source(str(tmp_path / "other.json"))
-    with pytest.raises(ValueError, match="neither Met Collection API records nor a IIIF manifest"):
+    with pytest.raises(ValueError, match="other.json: no title or image column"):
         read_source(f"{server}/other.json")
     with pytest.raises(ValueError, match="cannot fetch .*: HTTP 404"):
         read_source(f"{server}/absent.json")
-    with pytest.raises(ValueError, match="mapping applies to CSV files only"):
+    with pytest.raises(ValueError, match="mapping applies to CSV files and JSON records only, not to Met"):
         read_source(str(MET_SAMPLE / "objects.jsonl"), mapping={"a": "title"})
+    with pytest.raises(ValueError, match="mapping applies to CSV files and JSON records only, not to a IIIF"):
+        read_source(f"{server}/manifests/v3-getty-watteau-la-surprise.json", mapping={"a": "title"})
     with pytest.raises(ValueError, match="does not exist"):
         read_source(str(MET_SAMPLE / "objects.jsonl"), images_dir=tmp_path / "missing")
 

@@ -1,0 +1,153 @@
+"""Collection API records other than the Met's, as JSON: read like a CSV export whose columns are the records' keys.
+
+A museum's API page (the Art Institute of Chicago's `{"data": [...], "config": {...}}`, the Cleveland Museum's
+`{"data": [...]}`, Harvard's `{"records": [...]}`, the Rijksmuseum's `{"artObjects": [...]}`, Europeana's
+`{"items": [...]}`), a JSON array of records, one record, or JSON Lines of them. Each record is flattened into columns
+named by their key paths ("images.web.url", "creators.description"), a list's values under one name, and the columns
+are matched to fields as a CSV's are (csv_export.columns: documented names, the museums' known names, a mapping such
+as `images.print.url=image`). Of a list, a field takes the first value (the first creator, the first title
+Europeana gives) and `tags` every value.
+
+The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
+base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
+is the page's `website_url` with the record's id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
+from .json_values import loads
+from .records import CatalogueRecord, SkippedRecord
+from .text import clean, strip_html
+
+Result = CatalogueRecord | SkippedRecord
+
+# Where an API page keeps its records, in the order looked for.
+PAGE_KEYS = ("data", "records", "items", "objects", "artObjects", "artObject", "results", "artworks")
+_MAX_DEPTH = 6  # deeper values are never catalogue fields, and a hostile record cannot make flattening costly
+_MAX_VALUES = 200  # values kept a column of one record
+_AIC_IMAGE_WIDTH = 843
+_RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
+
+
+def records_in(data: object) -> list[object] | None:
+    """The records of a parsed document: a list, a page's list (or its single record), or one record; None for a
+    value that is neither a list nor an object."""
+    if isinstance(data, dict):
+        for key in PAGE_KEYS:
+            value = data.get(key)
+            if isinstance(value, list):
+                return value
+            if isinstance(value, dict):
+                return [value]
+        return [data]
+    return data if isinstance(data, list) else None
+
+
+def _flatten(value: object, path: str, out: dict[str, list[str]], depth: int = 0) -> None:
+    if isinstance(value, dict):
+        if depth < _MAX_DEPTH:
+            for key, item in value.items():
+                _flatten(item, f"{path}.{key}" if path else str(key), out, depth + 1)
+    elif isinstance(value, list):
+        if depth < _MAX_DEPTH:
+            for item in value[:_MAX_VALUES]:
+                _flatten(item, path, out, depth + 1)
+    elif path and (text := clean(value)):
+        values = out.setdefault(path, [])
+        if len(values) < _MAX_VALUES:
+            values.append(text)
+
+
+def flatten(record: dict) -> dict[str, list[str]]:
+    """{"images": {"web": {"url": u}}, "culture": ["China"]} -> {"images.web.url": [u], "culture": ["China"]}."""
+    out: dict[str, list[str]] = {}
+    _flatten(record, "", out)
+    return out
+
+
+def _aic_links(page: object) -> tuple[str, str]:
+    """(IIIF Image API base, website) from an AIC page's config, each "" when absent or not an http(s) URL."""
+    config = page.get("config") if isinstance(page, dict) else None
+    config = config if isinstance(config, dict) else {}
+    links = []
+    for key in ("iiif_url", "website_url"):
+        url = clean(config.get(key)) if isinstance(config.get(key), str) else ""
+        links.append(url.rstrip("/") if urlsplit(url).scheme in {"http", "https"} else "")
+    return links[0], links[1]
+
+
+def _add_aic_links(flat: dict[str, list[str]], iiif_base: str, website: str) -> None:
+    image_id, record_id = flat.get("image_id", [""])[0], flat.get("id", [""])[0]
+    if iiif_base and image_id and "image" not in flat:
+        flat["image"] = [f"{iiif_base}/{quote(image_id, safe='')}/full/{_AIC_IMAGE_WIDTH},/0/default.jpg"]
+    if website and record_id and "source_url" not in flat:
+        kind = flat.get("api_model", ["artworks"])[0]
+        flat["source_url"] = [f"{website}/{quote(kind, safe='')}/{quote(record_id, safe='')}"]
+
+
+def read_json_records(data: object, *, name: str, export_dir: Path | None = None, images_dir: Path | None = None,
+                      mapping: dict[str, str] | None = None) -> Iterator[Result]:
+    """The records of a parsed document (see records_in) or of JSON Lines already split (a SkippedRecord in the list
+    stands for a line that could not be read). `name` names the source in messages and in the source ids of records
+    with no accession number; images named by a relative path are looked for in `export_dir`, then `images_dir`.
+    The columns and the mapping are checked before this returns: a problem raises MappingError (a ValueError)."""
+    items = records_in(data)
+    if not items or not any(isinstance(item, dict) for item in items):
+        raise ValueError(f"{name} holds no records (expected JSON objects, or an API page of them)")
+    iiif_base, website = _aic_links(data)
+    flats: list[dict[str, list[str]] | SkippedRecord] = []
+    for item in items:
+        if isinstance(item, dict):
+            flat = flatten(item)
+            _add_aic_links(flat, iiif_base, website)
+            flats.append(flat)
+        else:
+            flats.append(item if isinstance(item, SkippedRecord) else None)
+    # Checked against every record's keys at once; then each record is read by its own keys, as records of one
+    # export may leave out different fields or name one differently.
+    columns(list(dict.fromkeys(key for flat in flats if isinstance(flat, dict) for key in flat)), mapping or {}, name)
+    images = ImageFinder(export_dir, images_dir, export=name)
+    return _records(flats, mapping or {}, name, images)
+
+
+def _records(flats: list, mapping: dict[str, str], name: str, images: ImageFinder) -> Iterator[Result]:
+    repeats = AccessionNumbers()
+    for number, flat in enumerate(flats, start=1):
+        where = f"{name} record {number}"
+        if isinstance(flat, SkippedRecord):
+            yield flat
+            continue
+        if flat is None:
+            yield SkippedRecord(where=where, reason="not a JSON object")
+            continue
+        header = list(flat)
+        values = {}
+        for field, index in columns(header, mapping, name, check=False).items():
+            found = flat[header[index]]
+            values[field] = "|".join(found) if field == "tags" else found[0]
+        if values.get("description"):  # APIs give HTML ("<p>…</p>", the AIC's)
+            values["description"] = strip_html(values["description"])
+        record_id = next((flat[key][0] for key in _RECORD_IDS if flat.get(key)), str(number))
+        result = record_from_values(values, where=where, fallback_id=f"json:{name}:{record_id}", images=images)
+        yield repeats.check(result, where, f"in record {number}")
+
+
+def read_json_lines(path: Path) -> list[object]:
+    """The values of a JSON Lines file, a SkippedRecord for each line that is not JSON."""
+    values: list[object] = []
+    with open(path, encoding="utf-8-sig") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                values.append(loads(line))
+            except json.JSONDecodeError as error:
+                values.append(SkippedRecord(where=f"{path.name} line {line_number}",
+                                            reason=f"invalid JSON: {error.msg}"))
+    return values

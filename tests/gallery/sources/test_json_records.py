@@ -1,0 +1,183 @@
+"""gallery.sources.json_records: museum APIs' JSON records read by their key paths, as a CSV's columns are.
+
+The records are shaped as the APIs answer (the Art Institute of Chicago's, the Cleveland Museum's, Harvard's, the
+Rijksmuseum's, Europeana's), trimmed to the fields that matter and a few that do not.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, read_source
+from gallery.sources.json_records import flatten
+
+AIC_PAGE = {
+    "pagination": {"total": 3, "limit": 3, "offset": 0, "next_url": "https://api.artic.edu/api/v1/artworks?page=2"},
+    "data": [
+        {"id": 27992, "api_model": "artworks", "title": "A Sunday on La Grande Jatte — 1884",
+         "main_reference_number": "1926.224", "date_start": 1884, "date_end": 1886, "date_display": "1884–86",
+         "artist_display": "Georges Seurat\nFrench, 1859-1891", "artist_title": "Georges Seurat",
+         "place_of_origin": "France", "description": "<p>Seurat&rsquo;s <em>dots</em>.</p><p>Second.</p>",
+         "dimensions": "207.5 × 308.1 cm (81 3/4 × 121 1/4 in.)", "medium_display": "Oil on canvas",
+         "credit_line": "Helen Birch Bartlett Memorial Collection", "is_public_domain": True,
+         "copyright_notice": None, "artwork_type_title": "Painting",
+         "department_title": "Painting and Sculpture of Europe", "subject_titles": ["leisure", "parks", "leisure"],
+         "term_titles": ["oil paint (paint)"], "color": {"h": 195, "l": 47}, "thumbnail": {"alt_text": "Dots."},
+         "image_id": "2d484387-2509-5e8e-2c43-22f9981972eb"},
+        {"id": 122449, "api_model": "artworks", "title": "Painter and Model Knitting",
+         "main_reference_number": "1946.440.4",
+         "artist_display": "Pablo Picasso (Spanish, 1881-1973)\nwritten by Honoré de Balzac (French, 1799-1850)",
+         "is_public_domain": False, "copyright_notice": "© 2018 Estate of Pablo Picasso", "image_id": None},
+        {"id": 16568, "api_model": "artworks", "title": "Water Lilies", "main_reference_number": "1933.1157",
+         "artist_display": "Claude Monet\nFrench, 1840-1926", "image_id": "3c27b499-af56-f0d5-93b5-a7f2f1ad5813"},
+    ],
+    "info": {"license_text": "CC0", "license_links": ["https://creativecommons.org/publicdomain/zero/1.0/"]},
+    "config": {"iiif_url": "https://www.artic.edu/iiif/2", "website_url": "http://www.artic.edu"},
+}
+CLEVELAND_PAGE = {"info": {"total": 1}, "data": [{
+    "id": 135382, "accession_number": "1965.233", "share_license_status": "CC0",
+    "title": "Twilight in the Wilderness", "creation_date": "1860", "creation_date_earliest": 1860,
+    "creation_date_latest": 1860, "creators": [
+        {"id": 2476, "description": "Frederic Edwin Church (American, 1826–1900)", "role": "artist"},
+        {"id": 9, "description": "Someone Else (American, 1800–1870)", "role": "framer"}],
+    "culture": ["America, 19th century"], "technique": "oil on canvas", "department": "American Painting and Sculpture",
+    "type": "Painting", "measurements": "Framed: 124 x 185 cm", "creditline": "Mr. and Mrs. William H. Marlatt Fund",
+    "url": "https://clevelandart.org/art/1965.233", "wall_description": "Church painted this.",
+    "images": {"web": {"url": "https://openaccess-cdn.clevelandart.org/1965.233/1965.233_web.jpg", "width": "893"},
+               "print": {"url": "https://openaccess-cdn.clevelandart.org/1965.233/1965.233_print.jpg"}}}]}
+HARVARD_PAGE = {"info": {"totalrecords": 1}, "records": [{
+    "id": 299843, "objectnumber": "1951.65", "title": "Self-Portrait Dedicated to Paul Gauguin",
+    "people": [{"role": "Artist", "name": "Vincent van Gogh", "culture": "Dutch", "displaydate": "1853 - 1890"}],
+    "dated": "1888", "datebegin": 1888, "dateend": 1888, "medium": "Oil on canvas", "classification": "Paintings",
+    "culture": "Dutch", "creditline": "Bequest from the Collection of Maurice Wertheim",
+    "primaryimageurl": "https://nrs.harvard.edu/urn-3:HUAM:DDC251942_dynmc",
+    "url": "https://www.harvardartmuseums.org/collections/object/299843"}]}
+RIJKS_PAGE = {"count": 1, "artObjects": [{
+    "id": "en-SK-C-5", "objectNumber": "SK-C-5", "title": "The Night Watch",
+    "principalOrFirstMaker": "Rembrandt van Rijn",
+    "webImage": {"url": "https://lh3.googleusercontent.com/nightwatch", "width": 2500},
+    "links": {"web": "http://www.rijksmuseum.nl/en/collection/SK-C-5"}}]}
+EUROPEANA_PAGE = {"success": True, "itemsCount": 1, "items": [{
+    "id": "/90402/SK_A_4691", "title": ["Self-portrait", "Zelfportret"], "dcCreator": ["Rembrandt van Rijn"],
+    "edmIsShownBy": ["https://lh3.googleusercontent.com/selfportrait"],
+    "edmIsShownAt": ["http://www.rijksmuseum.nl/collectie/SK-A-4691"],
+    "rights": ["http://creativecommons.org/publicdomain/mark/1.0/"], "dcDescription": ["A portrait."]}]}
+
+
+def _read(tmp_path: Path, document: object, name: str = "page.json", **options) -> list:
+    (tmp_path / name).write_text(json.dumps(document))
+    kind, records = read_source(str(tmp_path / name), **options)
+    assert kind == "json"
+    return list(records)
+
+
+def test_the_art_institute_of_chicago_page(tmp_path):
+    seurat, picasso, monet = _read(tmp_path, AIC_PAGE)
+    assert (seurat.source_id, seurat.accession_number, seurat.title) == (
+        "1926.224", "1926.224", "A Sunday on La Grande Jatte — 1884")
+    assert (seurat.artist_name, seurat.artist_nationality, seurat.artist_birth_year, seurat.artist_death_year,
+            seurat.artist_bio_line) == ("Georges Seurat", "French", 1859, 1891, "French, 1859-1891")
+    assert (seurat.date, seurat.year_start, seurat.year_end) == ("1884–86", 1884, 1886)
+    assert (seurat.culture, seurat.medium, seurat.classification, seurat.department) == (
+        "France", "Oil on canvas", "Painting", "Painting and Sculpture of Europe")
+    assert seurat.description == "Seurat’s dots.\nSecond." and seurat.tags == ["leisure", "parks"]
+    assert seurat.rights == "public-domain" and seurat.credit_line == "Helen Birch Bartlett Memorial Collection"
+    # No image URL in the record: its IIIF image at the width the AIC recommends, from the page's config.
+    assert seurat.image_url == ("https://www.artic.edu/iiif/2/2d484387-2509-5e8e-2c43-22f9981972eb"
+                                "/full/843,/0/default.jpg")
+    assert seurat.source_url == "http://www.artic.edu/artworks/27992" and seurat.image_path is None
+    # The first line is the artist's; the next ones name the writer, the printer, the publisher.
+    assert (picasso.artist_name, picasso.artist_nationality, picasso.artist_birth_year) == ("Pablo Picasso", "Spanish",
+                                                                                           1881)
+    assert picasso.rights == "unknown" and picasso.image_url == "" and picasso.title == "Painter and Model Knitting"
+    assert monet.image_url.startswith("https://www.artic.edu/iiif/2/3c27b499-")
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    (CLEVELAND_PAGE, ("1965.233", "Twilight in the Wilderness", "Frederic Edwin Church", "American", 1826, 1900,
+                      "https://openaccess-cdn.clevelandart.org/1965.233/1965.233_web.jpg",
+                      "https://clevelandart.org/art/1965.233", "public-domain")),
+    (HARVARD_PAGE, ("1951.65", "Self-Portrait Dedicated to Paul Gauguin", "Vincent van Gogh", "Dutch", None, None,
+                    "https://nrs.harvard.edu/urn-3:HUAM:DDC251942_dynmc",
+                    "https://www.harvardartmuseums.org/collections/object/299843", "unknown")),
+    (RIJKS_PAGE, ("SK-C-5", "The Night Watch", "Rembrandt van Rijn", "", None, None,
+                  "https://lh3.googleusercontent.com/nightwatch", "http://www.rijksmuseum.nl/en/collection/SK-C-5",
+                  "unknown")),
+    (EUROPEANA_PAGE, ("json:page.json:/90402/SK_A_4691", "Self-portrait", "Rembrandt van Rijn", "", None, None,
+                      "https://lh3.googleusercontent.com/selfportrait", "http://www.rijksmuseum.nl/collectie/SK-A-4691",
+                      "public-domain")),
+], ids=["cleveland", "harvard", "rijksmuseum", "europeana"])
+def test_other_museum_apis_by_their_known_names(tmp_path, page, expected):
+    (record,) = _read(tmp_path, page)
+    assert (record.source_id, record.title, record.artist_name, record.artist_nationality, record.artist_birth_year,
+            record.artist_death_year, record.image_url, record.source_url, record.rights) == expected
+
+
+def test_cleveland_record_fields(tmp_path):
+    (record,) = _read(tmp_path, CLEVELAND_PAGE)
+    assert (record.culture, record.medium, record.classification, record.dimensions, record.description) == (
+        "America, 19th century", "oil on canvas", "Painting", "Framed: 124 x 185 cm", "Church painted this.")
+    assert (record.year_start, record.year_end, record.credit_line) == (1860, 1860,
+                                                                        "Mr. and Mrs. William H. Marlatt Fund")
+
+
+def test_a_mapping_names_key_paths_and_wins_over_known_names(tmp_path):
+    (record,) = _read(tmp_path, CLEVELAND_PAGE, mapping={"images.print.url": "image", "wall_description": "title"})
+    assert record.image_url.endswith("_print.jpg") and record.title == "Church painted this."
+    with pytest.raises(MappingError, match="the mapping names column 'images.full.url'"):
+        _read(tmp_path, CLEVELAND_PAGE, mapping={"images.full.url": "image"})
+
+
+def test_one_record_an_array_and_json_lines_with_a_bad_line(tmp_path):
+    (one,) = _read(tmp_path, {"data": HARVARD_PAGE["records"][0]})  # the AIC's answer for one artwork is so
+    assert one.accession_number == "1951.65"
+    second = {**HARVARD_PAGE["records"][0], "objectnumber": "1951.66", "people": []}
+    assert [(r.accession_number, r.artist_name) for r in _read(tmp_path, [HARVARD_PAGE["records"][0], second])] == [
+        ("1951.65", "Vincent van Gogh"), ("1951.66", "")]
+    lines = [json.dumps(CLEVELAND_PAGE["data"][0]), "{not json", json.dumps(HARVARD_PAGE["records"][0]), "[1, 2]"]
+    (tmp_path / "objects.jsonl").write_text("\n".join(lines))
+    kind, records = read_source(str(tmp_path / "objects.jsonl"))
+    results = list(records)
+    assert kind == "json" and [r.accession_number for r in results if isinstance(r, CatalogueRecord)] == [
+        "1965.233", "1951.65"]
+    assert [(r.where, r.reason.split(":")[0]) for r in results if isinstance(r, SkippedRecord)] == [
+        ("objects.jsonl line 2", "invalid JSON"), ("objects.jsonl record 4", "not a JSON object")]
+
+
+def test_images_beside_the_export_and_repeated_accession_numbers(tmp_path):
+    (tmp_path / "pictures").mkdir()
+    (tmp_path / "pictures" / "a.jpg").write_bytes(b"not read here")
+    records = [{"objectnumber": "1", "title": "A", "image": "pictures/a.jpg"},
+               {"objectnumber": "1", "title": "A again", "image": "pictures/a.jpg"},
+               {"objectnumber": "2", "title": "B", "image": "pictures/missing.jpg"}]
+    first, again, missing = _read(tmp_path, records)
+    assert first.image_path == tmp_path / "pictures" / "a.jpg"
+    assert (again.where, again.reason) == ("page.json record 2", "accession number '1' again (first in record 1)")
+    assert missing.reason == "image 'pictures/missing.jpg' not found beside page.json"
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"hello": "world"}, "no title or image column"),
+    ({"data": []}, "holds no records"),
+    (["a", "b"], "holds no records"),
+    (42, "holds no records"),
+])
+def test_documents_without_records_are_refused(tmp_path, document, message):
+    with pytest.raises(ValueError, match=message):
+        _read(tmp_path, document)
+
+
+def test_hostile_records_flatten_within_bounds(tmp_path):
+    deep: dict = {"title": "Deep"}
+    node = deep
+    for _ in range(50):
+        node["next"] = {"title": "inner"}
+        node = node["next"]
+    flat = flatten({**deep, "tags": [f"t{i}" for i in range(10_000)], "nul": "a\x00b", "none": None, "empty": ""})
+    assert flat["title"] == ["Deep"] and len(flat["tags"]) == 200 and flat["nul"] == ["ab"]
+    assert "none" not in flat and "empty" not in flat
+    assert max(key.count(".") for key in flat) < 6
+    (record,) = _read(tmp_path, [{"title": "Big", "image": "https://example.org/a.jpg",
+                                  "tags": [f"t{i}" for i in range(10_000)]}])
+    assert len(record.tags) == 200
