@@ -196,6 +196,24 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 _MET_IMAGES = sorted((MET_SAMPLE / "images").glob("*.jpg"))
 
 
+def respond(handler: BaseHTTPRequestHandler, body: bytes | None, content_type: str = "application/json") -> None:
+    """A loopback server's answer: 200 with `body`, or 404 when it is None."""
+    if body is None:
+        handler.send_response(404)
+        handler.end_headers()
+        return
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def met_picture(key: str) -> bytes:
+    """A real picture of the Met sample, the same for the same key and different for most others."""
+    return _MET_IMAGES[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(_MET_IMAGES)].read_bytes()
+
+
 class MuseumServer(BaseHTTPRequestHandler):
     """Serves the shared manifests with every remote URL moved onto this server, and a real picture at any other
     path: what the institutions' image servers would answer."""
@@ -210,14 +228,7 @@ class MuseumServer(BaseHTTPRequestHandler):
             text = re.sub(r"https?://([^/\"]+)", lambda m: f"{base}/remote/{m[1]}", (IIIF_MANIFESTS / name).read_text())
             body, kind = text.encode(), "application/json"
         elif self.path.startswith("/remote/"):
-            picked = _MET_IMAGES[int(hashlib.sha256(self.path.encode()).hexdigest(), 16) % len(_MET_IMAGES)]
-            body, kind = picked.read_bytes(), "image/jpeg"
+            body, kind = met_picture(self.path), "image/jpeg"
         else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            body, kind = None, ""
+        respond(self, body, kind)

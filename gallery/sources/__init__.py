@@ -84,7 +84,9 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
                                        where=f"{where} item")
     if isinstance(data, dict) and "objectIDs" in data:
         raise ValueError(f"{where} is a Met search result (objectIDs only): fetch the objects and import those")
-    return "json", read_json_records(data, name=where, export_dir=export_dir, images_dir=images_dir, mapping=mapping)
+    fetched = url.lower().startswith(("http://", "https://"))  # a page at a URL is followed by its next pages
+    return "json", read_json_records(data, name=where, export_dir=export_dir, images_dir=images_dir, mapping=mapping,
+                                     url=url if fetched else "", load_url=load_url if fetched else None)
 
 
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,

@@ -16,11 +16,12 @@ is the page's `website_url` with the record's id.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
+from .download import DownloadError
 from .json_values import loads
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
@@ -33,6 +34,9 @@ _MAX_DEPTH = 6  # deeper values are never catalogue fields, and a hostile record
 _MAX_VALUES = 200  # values kept a column of one record
 _AIC_IMAGE_WIDTH = 843
 _RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
+# Where API pages link to the next one: the AIC's, Harvard's, and the common `next` / `links.next`.
+_NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links", "next"))
+MAX_PAGES = 10_000  # a server that links page after page without end stops here (an import's --limit stops sooner)
 
 
 def records_in(data: object) -> list[object] | None:
@@ -91,17 +95,10 @@ def _add_aic_links(flat: dict[str, list[str]], iiif_base: str, website: str) -> 
         flat["source_url"] = [f"{website}/{quote(kind, safe='')}/{quote(record_id, safe='')}"]
 
 
-def read_json_records(data: object, *, name: str, export_dir: Path | None = None, images_dir: Path | None = None,
-                      mapping: dict[str, str] | None = None) -> Iterator[Result]:
-    """The records of a parsed document (see records_in) or of JSON Lines already split (a SkippedRecord in the list
-    stands for a line that could not be read). `name` names the source in messages and in the source ids of records
-    with no accession number; images named by a relative path are looked for in `export_dir`, then `images_dir`.
-    The columns and the mapping are checked before this returns: a problem raises MappingError (a ValueError)."""
-    items = records_in(data)
-    if not items or not any(isinstance(item, dict) for item in items):
-        raise ValueError(f"{name} holds no records (expected JSON objects, or an API page of them)")
+def _flats(data: object, items: list[object]) -> list[dict[str, list[str]] | SkippedRecord | None]:
+    """Each item flattened (None for one that is not an object), with the AIC's links from its page's config."""
     iiif_base, website = _aic_links(data)
-    flats: list[dict[str, list[str]] | SkippedRecord] = []
+    flats: list[dict[str, list[str]] | SkippedRecord | None] = []
     for item in items:
         if isinstance(item, dict):
             flat = flatten(item)
@@ -109,33 +106,94 @@ def read_json_records(data: object, *, name: str, export_dir: Path | None = None
             flats.append(flat)
         else:
             flats.append(item if isinstance(item, SkippedRecord) else None)
+    return flats
+
+
+def next_page(data: object, url: str) -> str:
+    """The next page's URL an API page gives (the AIC's pagination.next_url, Harvard's info.next, a `next` or
+    `links.next`), resolved against `url`; "" when there is none or it leaves the first page's scheme and host."""
+    for path in _NEXT_LINKS:
+        value: object = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.strip():
+            link = urljoin(url, value.strip())
+            here, there = urlsplit(url), urlsplit(link)
+            return link if (there.scheme, there.netloc) == (here.scheme, here.netloc) else ""
+    return ""
+
+
+def read_json_records(data: object, *, name: str, export_dir: Path | None = None, images_dir: Path | None = None,
+                      mapping: dict[str, str] | None = None, url: str = "",
+                      load_url: Callable[[str], object] | None = None) -> Iterator[Result]:
+    """The records of a parsed document (see records_in) or of JSON Lines already split (a SkippedRecord in the list
+    stands for a line that could not be read). `name` names the source in messages and in the source ids of records
+    with no accession number; images named by a relative path are looked for in `export_dir`, then `images_dir`.
+    A page fetched from `url` is followed by the pages it links to next (see next_page), fetched with `load_url` as
+    the records are read: an import with a limit fetches no more pages than it reads.
+    The columns and the mapping are checked before this returns, on the first page: a problem raises MappingError
+    (a ValueError)."""
+    items = records_in(data)
+    if not items or not any(isinstance(item, dict) for item in items):
+        raise ValueError(f"{name} holds no records (expected JSON objects, or an API page of them)")
+    flats = _flats(data, items)
     # Checked against every record's keys at once; then each record is read by its own keys, as records of one
     # export may leave out different fields or name one differently.
     columns(list(dict.fromkeys(key for flat in flats if isinstance(flat, dict) for key in flat)), mapping or {}, name)
-    images = ImageFinder(export_dir, images_dir, export=name)
-    return _records(flats, mapping or {}, name, images)
+    reader = _Reader(mapping or {}, ImageFinder(export_dir, images_dir, export=name),
+                     id_prefix=f"json:{urlsplit(url).netloc or name}")
+    return _pages(reader, data, flats, name=name, url=url, load_url=load_url)
 
 
-def _records(flats: list, mapping: dict[str, str], name: str, images: ImageFinder) -> Iterator[Result]:
-    repeats = AccessionNumbers()
-    for number, flat in enumerate(flats, start=1):
-        where = f"{name} record {number}"
-        if isinstance(flat, SkippedRecord):
-            yield flat
-            continue
-        if flat is None:
-            yield SkippedRecord(where=where, reason="not a JSON object")
-            continue
+def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, load_url) -> Iterator[Result]:
+    seen = {url}
+    where = name
+    for _ in range(MAX_PAGES):
+        yield from reader.records(flats, where)
+        link = next_page(data, url) if load_url and url else ""
+        if not link or link in seen:
+            return
+        seen.add(link)
+        try:
+            data = load_url(link)
+            items = records_in(data) or []
+        except (DownloadError, ValueError) as error:
+            yield SkippedRecord(where=link, reason=f"cannot fetch the next page: {error}")
+            return
+        url = where = link
+        flats = _flats(data, items)
+
+
+class _Reader:
+    """Records from flattened items, numbered across an export's pages, each repeated accession number skipped."""
+
+    def __init__(self, mapping: dict[str, str], images: ImageFinder, *, id_prefix: str):
+        self.mapping, self.images, self.id_prefix = mapping, images, id_prefix
+        self.repeats = AccessionNumbers()
+        self.number = 0
+
+    def records(self, flats: list, page: str) -> Iterator[Result]:
+        for flat in flats:
+            self.number += 1
+            where = f"{page} record {self.number}"
+            if isinstance(flat, SkippedRecord):
+                yield flat
+            elif flat is None:
+                yield SkippedRecord(where=where, reason="not a JSON object")
+            else:
+                yield self.repeats.check(self._record(flat, where), where, f"in record {self.number}")
+
+    def _record(self, flat: dict[str, list[str]], where: str) -> Result:
         header = list(flat)
         values = {}
-        for field, index in columns(header, mapping, name, check=False).items():
+        for field, index in columns(header, self.mapping, where, check=False).items():
             found = flat[header[index]]
             values[field] = "|".join(found) if field == "tags" else found[0]
         if values.get("description"):  # APIs give HTML ("<p>…</p>", the AIC's)
             values["description"] = strip_html(values["description"])
-        record_id = next((flat[key][0] for key in _RECORD_IDS if flat.get(key)), str(number))
-        result = record_from_values(values, where=where, fallback_id=f"json:{name}:{record_id}", images=images)
-        yield repeats.check(result, where, f"in record {number}")
+        record_id = next((flat[key][0] for key in _RECORD_IDS if flat.get(key)), str(self.number))
+        return record_from_values(values, where=where, fallback_id=f"{self.id_prefix}:{record_id}",
+                                  images=self.images)
 
 
 def read_json_lines(path: Path) -> list[object]:

@@ -309,3 +309,18 @@ def test_a_museum_api_page_imports_with_its_iiif_images(tmp_path, museum_server)
     assert seurat.description == "Seurat’s dots.\nSecond."
     again = command_output("import_collection", str(path))
     assert "0 created, 0 updated (0 with a new image), 2 unchanged, 1 failed" in again, again
+
+
+def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
+    from tests.gallery.sources.test_json_records import PagedApi
+
+    with loopback_server(PagedApi) as base:
+        PagedApi.requests.clear()
+        output = command_output("import_collection", f"{base}/api/artworks?page=1", "--limit", "3")
+        assert "json source: 3 created, 0 updated (0 with a new image), 0 unchanged, 0 failed" in output, output
+        pages = [path for path in PagedApi.requests if path.startswith("/api/")]
+        assert pages == ["/api/artworks?page=1", "/api/artworks?page=2"]  # page 3 is not fetched
+        assert sorted(Artwork.objects.values_list("accession_number", flat=True)) == ["1.1", "1.2", "2.1"]
+        assert all(Artwork.objects.values_list("image_sha256", flat=True))
+        again = command_output("import_collection", f"{base}/api/artworks?page=1")
+        assert "json source: 3 created, 0 updated (0 with a new image), 3 unchanged, 0 failed" in again, again

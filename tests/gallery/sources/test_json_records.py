@@ -4,13 +4,16 @@ The records are shaped as the APIs answer (the Art Institute of Chicago's, the C
 Rijksmuseum's, Europeana's), trimmed to the fields that matter and a few that do not.
 """
 
+import itertools
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, read_source
 from gallery.sources.json_records import flatten
+from tests.helpers import loopback_server, met_picture, respond
 
 AIC_PAGE = {
     "pagination": {"total": 3, "limit": 3, "offset": 0, "next_url": "https://api.artic.edu/api/v1/artworks?page=2"},
@@ -181,3 +184,61 @@ def test_hostile_records_flatten_within_bounds(tmp_path):
     (record,) = _read(tmp_path, [{"title": "Big", "image": "https://example.org/a.jpg",
                                   "tags": [f"t{i}" for i in range(10_000)]}])
     assert len(record.tags) == 200
+
+
+class PagedApi(BaseHTTPRequestHandler):
+    """An API of three pages of two records (the AIC's pagination.next_url, absolute then relative; the last links
+    to another host), a page that links to itself, one whose next page is missing, and their IIIF images."""
+
+    requests: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        PagedApi.requests.append(self.path)
+        pages = {
+            "/api/artworks?page=1": f"{base}/api/artworks?page=2",
+            "/api/artworks?page=2": "artworks?page=3",
+            "/api/artworks?page=3": "http://192.0.2.1/api/artworks?page=4",
+            "/loop": f"{base}/loop",
+            "/broken": f"{base}/missing",
+        }
+        if self.path.startswith("/iiif/"):  # a real picture, a different one for each image id
+            return respond(self, met_picture(self.path), "image/jpeg")
+        if self.path not in pages:
+            return respond(self, None)
+        number = self.path.rsplit("=", 1)[-1] if "=" in self.path else self.path
+        records = [{"id": f"{number}-{n}", "title": f"Work {number}.{n}", "main_reference_number": f"{number}.{n}",
+                    "image_id": f"image-{number}-{n}"} for n in (1, 2)]
+        respond(self, json.dumps({"pagination": {"next_url": pages[self.path]}, "data": records,
+                                  "config": {"iiif_url": f"{base}/iiif/2"}}).encode())
+
+
+@pytest.fixture(scope="module")
+def paged_api():
+    with loopback_server(PagedApi) as base:
+        yield base
+
+
+def test_an_api_url_is_followed_page_by_page_as_its_records_are_read(paged_api):
+    PagedApi.requests.clear()
+    kind, records = read_source(f"{paged_api}/api/artworks?page=1")
+    assert kind == "json" and PagedApi.requests == ["/api/artworks?page=1"]
+    first_two = list(itertools.islice(records, 2))
+    assert [r.accession_number for r in first_two] == ["1.1", "1.2"]
+    assert PagedApi.requests == ["/api/artworks?page=1"]  # an import with --limit 2 fetches no other page
+    rest = list(records)
+    assert [r.accession_number for r in rest] == ["2.1", "2.2", "3.1", "3.2"]  # page 4 is on another host: not asked
+    assert PagedApi.requests == ["/api/artworks?page=1", "/api/artworks?page=2", "/api/artworks?page=3"]
+    assert rest[-1].image_url == f"{paged_api}/iiif/2/image-3-2/full/843,/0/default.jpg"
+    assert rest[0].source_id == "2.1"
+
+
+def test_a_page_linking_to_itself_ends_and_a_missing_next_page_is_reported(paged_api):
+    assert [r.accession_number for r in read_source(f"{paged_api}/loop")[1]] == ["/loop.1", "/loop.2"]
+    *read, missing = read_source(f"{paged_api}/broken")[1]
+    assert [r.accession_number for r in read] == ["/broken.1", "/broken.2"]
+    assert missing.where == f"{paged_api}/missing" and missing.reason.startswith("cannot fetch the next page")
+    assert "404" in missing.reason
