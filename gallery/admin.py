@@ -303,7 +303,7 @@ def _record_reasons(entries: list[dict], *, testid: str) -> str:
 class CollectionImportForm(forms.ModelForm):
     class Meta:
         model = CollectionImport
-        fields = ["export", "images", "draft", "on_duplicate"]
+        fields = ["export", "source_url", "images", "draft", "on_duplicate"]
         widgets = {"on_duplicate": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
@@ -318,8 +318,17 @@ class CollectionImportForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        export, images = cleaned.get("export") or None, cleaned.get("images") or None
+        url = cleaned.get("source_url", "")
+        if (export is None) == (not url):
+            raise ValidationError("Give an export file or a URL to fetch, not both.")
+        if url and images is not None:
+            raise ValidationError("A zip of images goes with an export file: a URL's records name their images' URLs.")
         try:  # the file kinds are checked here too, so a wrong file is an error on the form, not a failed job
-            import_jobs.check_files(export=cleaned["export"], images=cleaned.get("images") or None)
+            if url:
+                import_jobs.check_url(url)
+            else:
+                import_jobs.check_files(export=export, images=images)
         except import_jobs.ImportFilesRefused as exc:
             raise ValidationError(str(exc)) from None
         return cleaned
@@ -327,8 +336,8 @@ class CollectionImportForm(forms.ModelForm):
 
 @admin.register(CollectionImport)
 class CollectionImportAdmin(admin.ModelAdmin):
-    """Curators import an export here (a CSV or JSON file and a zip of its images); a worker runs it, and its page
-    shows how far it got (and reloads itself while it runs)."""
+    """Curators import an export here (a CSV or JSON file and a zip of its images, or a URL: a IIIF manifest, a museum
+    API's pages); a worker runs it, and its page shows how far it got (and reloads itself while it runs)."""
 
     form = CollectionImportForm
     change_form_template = "admin/gallery/collectionimport/change_form.html"
@@ -341,7 +350,7 @@ class CollectionImportAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else [
-            "export", "images", "draft", "on_duplicate"]
+            "export", "source_url", "images", "draft", "on_duplicate"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else []
@@ -350,7 +359,8 @@ class CollectionImportAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj: CollectionImport, form, change: bool) -> None:
-        job = import_jobs.collection_import_start(export=form.cleaned_data["export"],
+        job = import_jobs.collection_import_start(export=form.cleaned_data.get("export") or None,
+                                                  source_url=form.cleaned_data.get("source_url", ""),
                                                   images=form.cleaned_data.get("images") or None,
                                                   draft=form.cleaned_data["draft"],
                                                   on_duplicate=form.cleaned_data["on_duplicate"],
@@ -363,7 +373,9 @@ class CollectionImportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Progress")
     def progress(self, job: CollectionImport) -> str:
-        done = f"{job.processed} of {job.total} records" if job.total else "—"
+        # A URL's records are counted as its pages come: until it is done, how many so far.
+        done = (f"{job.processed} of {job.total} records" if job.total
+                else f"{job.processed} records so far" if job.processed else "—")
         if (since := import_jobs.stalled_since(job)) is None:
             return done
         if job.status == CollectionImport.Status.QUEUED:
@@ -371,8 +383,8 @@ class CollectionImportAdmin(admin.ModelAdmin):
                     "busy with another import.")
         else:
             hint = ("No progress since {}: the worker running it may have stopped. Redis gives its job to another "
-                    "worker 13 hours after it started; to run it now, add the same files again (records already "
-                    "imported come out unchanged).")
+                    "worker 13 hours after it started; to run it now, add the same files or URL again (records "
+                    "already imported come out unchanged).")
         return format_html("{} <strong data-testid=\"import-stalled\">{}</strong>", done,
                            format_html(hint, localtime(since).strftime("%Y-%m-%d %H:%M")))
 

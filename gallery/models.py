@@ -325,7 +325,12 @@ class CollectionImport(TimeStampedModel):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    export = models.FileField(upload_to=import_upload_to, max_length=255, help_text="A CSV or JSON export")
+    export = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
+                              help_text="A CSV or JSON export")
+    source_url = models.URLField(
+        "or a URL", max_length=1000, blank=True,
+        help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages "
+                  "are followed) or Met Collection API records, fetched by the worker")
     images = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
                               help_text="A zip of the images the export names (optional)")
     export_name = models.CharField(max_length=200, editable=False)
@@ -352,6 +357,10 @@ class CollectionImport(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(export="") & ~models.Q(source_url=""))
+            | (~models.Q(export="") & models.Q(source_url="")),
+            name="collection_import_one_source")]
 
     def __str__(self) -> str:
         return f"Import of {self.export_name} ({self.get_status_display()})"

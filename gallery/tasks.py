@@ -65,7 +65,7 @@ def _collection_import_failure(self, exc, task_id, args, kwargs, einfo) -> None:
 
     CollectionImport.objects.filter(pk=args[0] if args else kwargs.get("job_id")).update(
         status=CollectionImport.Status.FAILED, message=f"The import stopped: {exc!r}. What it imported is kept: "
-        "add the same files again to finish it (records already imported come out unchanged).")
+        "add the same files (or URL) again to finish it (records already imported come out unchanged).")
 
 
 # A collection's import may run for hours (tens of records a second), far past CELERY_TASK_TIME_LIMIT.

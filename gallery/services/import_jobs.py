@@ -1,4 +1,4 @@
-"""Collection imports that curators start in the admin: an export file and a zip of images, run by a worker.
+"""Collection imports that curators start in the admin: an export file and a zip of images, or a URL, run by a worker.
 
 The job row holds the uploaded files and what the import has done so far (counts, failures), so that its admin page
 shows the progress while the worker runs it. The import itself is collection_import's, so it follows the same rules
@@ -55,15 +55,28 @@ def check_files(*, export: File, images: File | None = None) -> None:
             raise ImportFilesRefused(f"{Path(images.name).name} is not a zip file")
 
 
+def check_url(url: str) -> None:
+    """Raise ImportFilesRefused unless `url` is one a worker can fetch (http or https)."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ImportFilesRefused(f"{url}: give an http(s) URL")
+
+
 @transaction.atomic
-def collection_import_start(*, export: File, images: File | None = None, draft: bool = False,
-                            on_duplicate: str = OnDuplicate.KEEP, started_by=None) -> CollectionImport:
-    """Store the uploaded files on a new job and queue it for a worker after commit."""
-    check_files(export=export, images=images)
-    suffix = Path(export.name).suffix.lower()
-    job = CollectionImport(export_name=Path(export.name).name[:200], draft=draft, on_duplicate=on_duplicate,
+def collection_import_start(*, export: File | None = None, source_url: str = "", images: File | None = None,
+                            draft: bool = False, on_duplicate: str = OnDuplicate.KEEP,
+                            started_by=None) -> CollectionImport:
+    """Store the uploaded files (or the URL to fetch) on a new job and queue it for a worker after commit."""
+    if (export is None) == (not source_url):
+        raise ImportFilesRefused("give an export file or a URL, not both")
+    if source_url:
+        check_url(source_url)
+    else:
+        check_files(export=export, images=images)
+    name = source_url or Path(export.name).name
+    job = CollectionImport(export_name=name[:200], source_url=source_url, draft=draft, on_duplicate=on_duplicate,
                            started_by=started_by)
-    job.export.save(f"export{suffix}", export, save=False)
+    if export is not None:
+        job.export.save(f"export{Path(export.name).suffix.lower()}", export, save=False)
     if images is not None:
         job.images.save("images.zip", images, save=False)
     job.save()
@@ -112,7 +125,9 @@ def _extract_images(archive: Path, target: Path) -> None:
 
 
 def collection_import_run(*, job: CollectionImport) -> CollectionImport:
-    """Run a queued job: read its export (with its images), import the records, queue their embedding.
+    """Run a queued job: read its export (with its images) or fetch its URL, import the records, queue their
+    embedding. An export's records are counted first, for the progress; a URL's are read as its pages come (an
+    API's next pages are fetched as the import reaches them), so its total is known when it is done.
 
     Safe to run again: the import is idempotent, so a rerun after a crash reports the finished records unchanged.
     """
@@ -122,21 +137,25 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
     try:
         with tempfile.TemporaryDirectory(prefix="artsearch-import-") as scratch:
             folder = Path(scratch)
-            export_path = folder / f"export{Path(job.export.name).suffix}"
-            with job.export.open("rb") as source, open(export_path, "wb") as out:
-                shutil.copyfileobj(source, out)
             images_dir = folder / "images"
             images_dir.mkdir()
             if job.images:
                 with job.images.open("rb") as source, open(folder / "images.zip", "wb") as out:
                     shutil.copyfileobj(source, out)  # a collection's zip may not fit in memory
                 _extract_images(folder / "images.zip", images_dir)
-            report.format, records = read_source(str(export_path), images_dir=images_dir)
-            records = list(records)
-            job.total = len(records)
-            job.save(update_fields=["total", "updated_at"])
+            if job.source_url:
+                report.format, records = read_source(job.source_url, images_dir=images_dir)
+            else:
+                export_path = folder / f"export{Path(job.export.name).suffix}"
+                with job.export.open("rb") as source, open(export_path, "wb") as out:
+                    shutil.copyfileobj(source, out)
+                report.format, records = read_source(str(export_path), images_dir=images_dir)
+                records = list(records)
+                job.total = len(records)
+                job.save(update_fields=["total", "updated_at"])
 
             def progress(done: int) -> None:
+                job.processed = done
                 if done % PROGRESS_EVERY == 0:
                     _record_progress(job, report, processed=done)
 
@@ -148,6 +167,7 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
         return job
     ingest.enqueue_embedding_on_commit(report.to_embed)
     job.status, job.finished_at = CollectionImport.Status.DONE, timezone.now()
+    job.total = job.processed if job.source_url else job.total
     _record_progress(job, report, processed=job.total)
     return job
 

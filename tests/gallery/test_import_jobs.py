@@ -78,6 +78,11 @@ def test_an_admin_import_is_queued_run_and_reported_on_its_page(admin_client, br
 @pytest.mark.parametrize("files, message", [
     ({"export": SimpleUploadedFile("export.pdf", b"%PDF-1.4")}, "upload a .csv, .json or .jsonl export"),
     ({"export": met_export(), "images": SimpleUploadedFile("images.zip", b"PK not really")}, "is not a zip file"),
+    ({}, "Give an export file or a URL to fetch, not both."),
+    ({"export": met_export(), "source_url": "https://api.example.org/artworks"}, "not both"),
+    ({"source_url": "https://api.example.org/artworks", "images": images_zip()}, "A zip of images goes with an export"),
+    ({"source_url": "ftp://museum.example.org/export.json"}, "give an http(s) URL"),
+    ({"source_url": "not a url"}, "Enter a valid URL."),
 ])
 def test_wrong_files_are_a_form_error_and_start_nothing(admin_client, files, message):
     response = admin_client.post(ADD_URL, files)
@@ -111,7 +116,8 @@ def test_a_job_that_has_not_moved_for_a_while_says_so_on_its_page(admin_client, 
 
     from django.utils import timezone
 
-    job = CollectionImport.objects.create(export_name="big.csv", status=status, total=100, processed=40)
+    job = CollectionImport.objects.create(export="imports/big.csv", export_name="big.csv", status=status, total=100,
+                                          processed=40)
     page = reverse("admin:gallery_collectionimport_change", args=[job.pk])
     assert "import-stalled" not in admin_client.get(page).content.decode()  # moved just now
     CollectionImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=20))
@@ -171,3 +177,34 @@ def test_a_iiif_manifest_through_the_admin_fetches_its_image(admin_client, djang
     assert (job.status, job.created, job.failures) == (CollectionImport.Status.DONE, 1, [])
     work = Artwork.objects.get()
     assert work.manifest_url.startswith(base) and "Watteau" in work.artist.name and work.image_sha256
+
+
+@pytest.mark.django_db
+def test_a_museum_api_url_through_the_admin_is_read_page_by_page(admin_client, django_capture_on_commit_callbacks):
+    from tests.gallery.sources.test_json_records import PagedApi
+
+    with loopback_server(PagedApi) as base:
+        url = f"{base}/api/artworks?page=1"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(ADD_URL, {"source_url": url, "draft": "on"})
+        job = CollectionImport.objects.get()
+        assert response.status_code == 302 and (job.export_name, job.source_url, job.export.name) == (url, url, "")
+        tasks.collection_import_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.format, job.total, job.processed) == (CollectionImport.Status.DONE, "json", 6, 6)
+    assert (job.created, job.failures) == (6, [])
+    assert sorted(Artwork.objects.filter(published=False).values_list("accession_number", flat=True)) == [
+        "1.1", "1.2", "2.1", "2.2", "3.1", "3.2"]
+    page = admin_client.get(reverse("admin:gallery_collectionimport_change", args=[job.pk])).content.decode()
+    assert "6 of 6 records" in page and url in page
+
+
+@pytest.mark.django_db
+def test_a_url_that_cannot_be_fetched_fails_its_job_with_the_reason(admin_client, django_capture_on_commit_callbacks):
+    with loopback_server(MuseumServer) as base:
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(ADD_URL, {"source_url": f"{base}/manifests/absent.json"})
+        job = CollectionImport.objects.get()
+        tasks.collection_import_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == CollectionImport.Status.FAILED and "HTTP 404" in job.message and not Artwork.objects.exists()

@@ -53,11 +53,12 @@ def test_an_import_job_that_stops_on_the_worker_says_so_on_its_page():
 
     from gallery.models import CollectionImport
 
-    job = CollectionImport.objects.create(export_name="big.csv", status=CollectionImport.Status.RUNNING)
+    job = CollectionImport.objects.create(export="imports/big.csv", export_name="big.csv",
+                                          status=CollectionImport.Status.RUNNING)
     tasks.collection_import_run.on_failure(SoftTimeLimitExceeded(), "task-id", (job.pk,), {}, None)
     job.refresh_from_db()
     assert job.status == CollectionImport.Status.FAILED and "SoftTimeLimitExceeded" in job.message
-    assert "add the same files again" in job.message
+    assert "add the same files (or URL) again" in job.message
 
 
 def test_every_periodic_job_names_a_task_of_the_worker(settings):
