@@ -19,7 +19,7 @@ from .download import DownloadError, fetch
 from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import loads
-from .met import is_met_record, read_met_file, read_met_objects
+from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
 __all__ = ["FIELDS", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "MappingError", "SkippedRecord",
@@ -82,9 +82,13 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
         _no_mapping(mapping, "Met Collection API records")
         return "met", read_met_objects(data if isinstance(data, list) else [data], images_dir=images_dir,
                                        where=f"{where} item")
-    if isinstance(data, dict) and "objectIDs" in data:
-        raise ValueError(f"{where} is a Met search result (objectIDs only): fetch the objects and import those")
     fetched = url.lower().startswith(("http://", "https://"))  # a page at a URL is followed by its next pages
+    if is_met_object_list(data):
+        _no_mapping(mapping, "Met Collection API records")
+        if not fetched:
+            raise ValueError(f"{where} is a Met search result (objectIDs only): import its URL, which fetches the "
+                             f"objects, or the objects themselves")
+        return "met", read_met_object_list(data, url=url, load=load_url, images_dir=images_dir)
     return "json", read_json_records(data, name=where, export_dir=export_dir, images_dir=images_dir, mapping=mapping,
                                      url=url if fetched else "", load_url=load_url if fetched else None)
 

@@ -86,7 +86,11 @@ def _aic_links(page: object) -> tuple[str, str]:
     return links[0], links[1]
 
 
-def _add_aic_links(flat: dict[str, list[str]], iiif_base: str, website: str) -> None:
+def _read_aic(flat: dict[str, list[str]], item: dict, iiif_base: str, website: str) -> None:
+    """What an AIC record says in its own way: its image and page from the page's config, and no artist where its
+    `artist_title` is null, whose `artist_display` then names a culture ("Ancient Egyptian"), not a person."""
+    if "artist_title" in item and not item["artist_title"]:
+        flat.pop("artist_display", None)
     image_id, record_id = flat.get("image_id", [""])[0], flat.get("id", [""])[0]
     if iiif_base and image_id and "image" not in flat:
         flat["image"] = [f"{iiif_base}/{quote(image_id, safe='')}/full/{_AIC_IMAGE_WIDTH},/0/default.jpg"]
@@ -102,7 +106,7 @@ def _flats(data: object, items: list[object]) -> list[dict[str, list[str]] | Ski
     for item in items:
         if isinstance(item, dict):
             flat = flatten(item)
-            _add_aic_links(flat, iiif_base, website)
+            _read_aic(flat, item, iiif_base, website)
             flats.append(flat)
         else:
             flats.append(item if isinstance(item, SkippedRecord) else None)

@@ -7,11 +7,12 @@ The Met's Open Access images and data are CC0, so `isPublicDomain: true` is publ
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .dates import resolve_years, year_number
+from .download import DownloadError
 from .json_values import loads
 from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
@@ -94,6 +95,32 @@ def read_met_objects(objects: Iterable[object], *, images_dir: Path | None = Non
             yield met_record(data, images_dir=images_dir)
         else:
             yield SkippedRecord(where=f"{where} {number}", reason="not a Met object (no objectID)")
+
+
+def is_met_object_list(data: object) -> bool:
+    """A Met search result or object listing: {"total": n, "objectIDs": [...]} (null when nothing matched)."""
+    return isinstance(data, dict) and "objectIDs" in data and "objectID" not in data
+
+
+def read_met_object_list(data: dict, *, url: str, load: Callable[[str], object],
+                         images_dir: Path | None = None) -> Iterator[Result]:
+    """The objects a search result or listing fetched from `url` names, each fetched from the same API (its
+    `objects/<id>`, beside `search`) with `load` as the import reaches it; one that cannot be fetched is skipped."""
+    ids = data.get("objectIDs") or []
+    for object_id in dict.fromkeys(ids if isinstance(ids, list) else []):
+        if not isinstance(object_id, int) or isinstance(object_id, bool) or object_id < 0:
+            yield SkippedRecord(where=f"{url} objectIDs", reason=f"{object_id!r} is not an object id")
+            continue
+        object_url = urljoin(url, f"objects/{object_id}")
+        try:
+            found = load(object_url)
+        except (DownloadError, ValueError) as error:
+            yield SkippedRecord(where=f"met:{object_id}", reason=f"cannot fetch {object_url}: {error}")
+            continue
+        if is_met_record(found):
+            yield met_record(found, images_dir=images_dir)
+        else:
+            yield SkippedRecord(where=f"met:{object_id}", reason=f"{object_url} is not a Met object")
 
 
 def _read_lines(path: Path, images_dir: Path | None) -> Iterator[Result]:

@@ -297,7 +297,7 @@ def test_a_museum_api_page_imports_with_its_iiif_images(tmp_path, museum_server)
     path = tmp_path / "artworks.json"
     path.write_text(json.dumps(page))
     output = command_output("import_collection", str(path))
-    assert "json source: 2 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
+    assert "json source: 3 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
     assert "1946.440.4" in output  # Picasso's print has no image_id: reported, not stored
     seurat = Artwork.objects.select_related("artist").get(accession_number="1926.224")
     assert (seurat.title, seurat.date, seurat.year_start, seurat.year_end, seurat.culture) == (
@@ -308,7 +308,8 @@ def test_a_museum_api_page_imports_with_its_iiif_images(tmp_path, museum_server)
     assert seurat.source_url == "https://www.artic.edu/artworks/27992" and seurat.image_sha256
     assert seurat.description == "Seurat’s dots.\nSecond."
     again = command_output("import_collection", str(path))
-    assert "0 created, 0 updated (0 with a new image), 2 unchanged, 1 failed" in again, again
+    assert "0 created, 0 updated (0 with a new image), 3 unchanged, 1 failed" in again, again
+    assert Artwork.objects.get(accession_number="1920.262").artist is None
 
 
 def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
@@ -324,3 +325,13 @@ def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
         assert all(Artwork.objects.values_list("image_sha256", flat=True))
         again = command_output("import_collection", f"{base}/api/artworks?page=1")
         assert "json source: 3 created, 0 updated (0 with a new image), 3 unchanged, 0 failed" in again, again
+
+
+def test_a_met_search_url_imports_the_objects_it_names():
+    from tests.gallery.sources.test_read_source import MET_IDS, Handler
+
+    with loopback_server(Handler) as base:
+        output = command_output("import_collection", f"{base}/public/collection/v1/search?q=horses",
+                                "--images", str(MET_SAMPLE / "images"))
+    assert "met source: 3 created, 0 updated (0 with a new image), 0 unchanged, 2 failed" in output, output
+    assert sorted(Artwork.objects.values_list("source_id", flat=True)) == sorted(f"met:{i}" for i in MET_IDS)

@@ -34,6 +34,9 @@ AIC_PAGE = {
          "is_public_domain": False, "copyright_notice": "© 2018 Estate of Pablo Picasso", "image_id": None},
         {"id": 16568, "api_model": "artworks", "title": "Water Lilies", "main_reference_number": "1933.1157",
          "artist_display": "Claude Monet\nFrench, 1840-1926", "image_id": "3c27b499-af56-f0d5-93b5-a7f2f1ad5813"},
+        {"id": 3722, "api_model": "artworks", "title": "Statue of Pa-di-iset", "main_reference_number": "1920.262",
+         "artist_display": "Ancient Egyptian", "artist_title": None, "place_of_origin": "Egypt",
+         "image_id": "e966799b-97ee-1cc6-bd2f-a94b4b8bb8f9"},
     ],
     "info": {"license_text": "CC0", "license_links": ["https://creativecommons.org/publicdomain/zero/1.0/"]},
     "config": {"iiif_url": "https://www.artic.edu/iiif/2", "website_url": "http://www.artic.edu"},
@@ -76,7 +79,7 @@ def _read(tmp_path: Path, document: object, name: str = "page.json", **options) 
 
 
 def test_the_art_institute_of_chicago_page(tmp_path):
-    seurat, picasso, monet = _read(tmp_path, AIC_PAGE)
+    seurat, picasso, monet, statue = _read(tmp_path, AIC_PAGE)
     assert (seurat.source_id, seurat.accession_number, seurat.title) == (
         "1926.224", "1926.224", "A Sunday on La Grande Jatte — 1884")
     assert (seurat.artist_name, seurat.artist_nationality, seurat.artist_birth_year, seurat.artist_death_year,
@@ -95,6 +98,8 @@ def test_the_art_institute_of_chicago_page(tmp_path):
                                                                                            1881)
     assert picasso.rights == "unknown" and picasso.image_url == "" and picasso.title == "Painter and Model Knitting"
     assert monet.image_url.startswith("https://www.artic.edu/iiif/2/3c27b499-")
+    # No artist_title: "Ancient Egyptian" is where the work was made, not a person.
+    assert (statue.artist_name, statue.culture) == ("", "Egypt")
 
 
 @pytest.mark.parametrize(("page", "expected"), [

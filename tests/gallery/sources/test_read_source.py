@@ -1,6 +1,7 @@
 """gallery.sources.read_source: telling the formats apart, from files and from URLs on a loopback server."""
 
 import json
+import re
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -10,9 +11,12 @@ from gallery.sources import CatalogueRecord, SkippedRecord, read_source
 from tests.helpers import DATASET, IIIF_MANIFESTS, MET_SAMPLE, loopback_server
 
 MET_LINES = (MET_SAMPLE / "objects.jsonl").read_text().splitlines()[:3]
+MET_IDS = [json.loads(line)["objectID"] for line in MET_LINES]
 
 
 class Handler(BaseHTTPRequestHandler):
+    objects_fetched: list[int] = []
+
     def log_message(self, *args):
         pass
 
@@ -33,6 +37,12 @@ class Handler(BaseHTTPRequestHandler):
             body = "\n".join(MET_LINES).encode()
         elif self.path == "/other.json":
             body = b'{"hello": "world"}'
+        elif self.path.startswith("/public/collection/v1/search"):  # the Met API's answer: object ids only
+            ids = [MET_IDS[0], MET_IDS[1], 999999999, MET_IDS[0], "x", MET_IDS[2]]
+            body = json.dumps({"total": len(ids), "objectIDs": ids}).encode()
+        elif (match := re.fullmatch(r"/public/collection/v1/objects/(\d+)", self.path)) and int(match[1]) in MET_IDS:
+            Handler.objects_fetched.append(int(match[1]))
+            body = MET_LINES[MET_IDS.index(int(match[1]))].encode()
         else:
             self.send_response(404)
             self.end_headers()
@@ -88,6 +98,24 @@ def test_met_records_by_url(server):
         records = list(records)
         assert kind == "met" and [r.source_id for r in records][:1] == ["met:10154"] and len(records) == 3
         assert records[0].image_url == "https://images.metmuseum.org/CRDImages/ad/original/DT82.jpg"
+
+
+def test_a_met_search_url_fetches_each_object_as_the_import_reaches_it(server, tmp_path):
+    Handler.objects_fetched.clear()
+    kind, records = read_source(f"{server}/public/collection/v1/search?q=horses&hasImages=true")
+    assert kind == "met" and Handler.objects_fetched == []
+    first = next(records)
+    assert first.source_id == f"met:{MET_IDS[0]}" and Handler.objects_fetched == [MET_IDS[0]]
+    rest = list(records)
+    assert [r.source_id if isinstance(r, CatalogueRecord) else r.where for r in rest] == [
+        f"met:{MET_IDS[1]}", "met:999999999", f"{server}/public/collection/v1/search?q=horses&hasImages=true objectIDs",
+        f"met:{MET_IDS[2]}"]
+    assert rest[1].reason.startswith(f"cannot fetch {server}/public/collection/v1/objects/999999999: HTTP 404")
+    assert rest[2].reason == "'x' is not an object id"
+    assert Handler.objects_fetched == MET_IDS  # the repeated id is fetched once
+    (tmp_path / "search.json").write_text(json.dumps({"total": 1, "objectIDs": MET_IDS[:1]}))
+    with pytest.raises(ValueError, match="is a Met search result .*import its URL"):
+        read_source(str(tmp_path / "search.json"))
 
 
 @pytest.mark.parametrize(("source", "message"), [
