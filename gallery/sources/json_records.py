@@ -36,6 +36,7 @@ _AIC_IMAGE_WIDTH = 843
 _RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
 # Where API pages link to the next one: the AIC's, Harvard's, and the common `next` / `links.next`.
 _NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links", "next"))
+_MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type values
 MAX_PAGES = 10_000  # a server that links page after page without end stops here (an import's --limit stops sooner)
 
 
@@ -86,6 +87,13 @@ def _aic_links(page: object) -> tuple[str, str]:
     return links[0], links[1]
 
 
+def _drop_media_type(flat: dict[str, list[str]]) -> None:
+    """Europeana's `type` is the kind of digital object (IMAGE, TEXT, 3D), not the work's classification as
+    Cleveland's `type` ("Painting") is."""
+    if flat.get("type") and all(value in _MEDIA_TYPES for value in flat["type"]):
+        del flat["type"]
+
+
 def _read_aic(flat: dict[str, list[str]], item: dict, iiif_base: str, website: str) -> None:
     """What an AIC record says in its own way: its image and page from the page's config, and no artist where its
     `artist_title` is null, whose `artist_display` then names a culture ("Ancient Egyptian"), not a person."""
@@ -107,6 +115,7 @@ def _flats(data: object, items: list[object]) -> list[dict[str, list[str]] | Ski
         if isinstance(item, dict):
             flat = flatten(item)
             _read_aic(flat, item, iiif_base, website)
+            _drop_media_type(flat)
             flats.append(flat)
         else:
             flats.append(item if isinstance(item, SkippedRecord) else None)

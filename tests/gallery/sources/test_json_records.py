@@ -66,6 +66,7 @@ RIJKS_PAGE = {"count": 1, "artObjects": [{
     "links": {"web": "http://www.rijksmuseum.nl/en/collection/SK-C-5"}}]}
 EUROPEANA_PAGE = {"success": True, "itemsCount": 1, "items": [{
     "id": "/90402/SK_A_4691", "title": ["Self-portrait", "Zelfportret"], "dcCreator": ["Rembrandt van Rijn"],
+    "type": "IMAGE",
     "edmIsShownBy": ["https://lh3.googleusercontent.com/selfportrait"],
     "edmIsShownAt": ["http://www.rijksmuseum.nl/collectie/SK-A-4691"],
     "rights": ["http://creativecommons.org/publicdomain/mark/1.0/"], "dcDescription": ["A portrait."]}]}
@@ -120,6 +121,11 @@ def test_other_museum_apis_by_their_known_names(tmp_path, page, expected):
     (record,) = _read(tmp_path, page)
     assert (record.source_id, record.title, record.artist_name, record.artist_nationality, record.artist_birth_year,
             record.artist_death_year, record.image_url, record.source_url, record.rights) == expected
+
+
+def test_europeanas_media_type_is_no_classification(tmp_path):
+    (record,) = _read(tmp_path, EUROPEANA_PAGE)
+    assert (record.classification, record.description) == ("", "A portrait.")
 
 
 def test_cleveland_record_fields(tmp_path):
