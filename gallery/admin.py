@@ -76,8 +76,8 @@ class ArtworkAdminForm(forms.ModelForm):
         model = Artwork
         fields = ["artist", "artist_qualifier", "title", "image", "published", "accession_number", "date", "year_start",
                   "year_end", "culture", "period", "medium", "dimensions", "classification", "department",
-                  "credit_line", "rights", "rights_url", "attribution", "description", "tags", "source_url",
-                  "manifest_url"]
+                  "credit_line", "rights", "rights_url", "attribution", "description", "image_description", "tags",
+                  "source_url", "manifest_url"]
 
     checked_image: images.CheckedImage | None = None
     twin: Artwork | None = None  # the stored work the new picture looks like, once the curator has chosen
@@ -169,7 +169,7 @@ class ArtworkAdmin(admin.ModelAdmin):
                            "artist_qualifier", "published"]}),
         ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "culture", "period",
                                          "medium", "dimensions", "classification", "department", "credit_line",
-                                         "description", "tags"]}),
+                                         "description", "image_description", "tags"]}),
         ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",
                                           "source_id"]}),
         ("Processing", {"classes": ["collapse"], "fields": ["status", "failure_reason", "embedding_model", "width",

@@ -144,6 +144,9 @@ class Artwork(TimeStampedModel):
     rights_url = models.URLField(max_length=500, blank=True)
     attribution = models.TextField(blank=True, help_text="What the source requires beside the image")
     description = models.TextField(blank=True)
+    image_description = models.TextField(
+        "description of the picture", blank=True,
+        help_text="What the picture shows, for people who cannot see it: its text alternative on the work's page")
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     source_url = models.URLField("page at the source", max_length=500, blank=True)
     source_id = models.CharField(max_length=500, blank=True, help_text="The record's id in its source (imports)")

@@ -84,7 +84,8 @@ def document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
     artist_text = " ".join([artwork.artist_qualifier, artist.name, artist.sort_name]) if artist is not None else ""
     what = " ".join([artwork.culture, artwork.period, artwork.medium, artwork.classification, artwork.department,
                      *artwork.tags])
-    rest = " ".join([artwork.description, artwork.credit_line, artwork.date, artwork.accession_number])
+    rest = " ".join([artwork.description, artwork.image_description, artwork.credit_line, artwork.date,
+                     artwork.accession_number])
     return tuple(" ".join(words(part)) for part in (artwork.title, artist_text, what, rest))
 
 

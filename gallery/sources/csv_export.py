@@ -2,7 +2,8 @@
 
 Documented columns (FIELDS): accession_number, title, artist, artist_qualifier, artist_nationality,
 artist_birth_year, artist_death_year, date, year_start, year_end, culture, period, medium, dimensions,
-classification, department, credit_line, rights, rights_url, image_credit, description, tags (separated by ";" or "|"),
+classification, department, credit_line, rights, rights_url, image_credit, description, image_description (what the
+picture shows, for people who cannot see it), tags (separated by ";" or "|"),
 source_url, manifest_url, source_id (the record's id in its first source, kept so that a re-import finds the work),
 image: what gallery/services/catalogue_csv.py exports, so that an export imports again.
 Header names match case-insensitively, with spaces or hyphens for underscores. The column names of the big museums'
@@ -34,8 +35,8 @@ from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
           "artist_death_year", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
-          "classification", "department", "credit_line", "rights", "rights_url", "image_credit", "description", "tags",
-          "source_url", "manifest_url", "source_id", "image")
+          "classification", "department", "credit_line", "rights", "rights_url", "image_credit", "description",
+          "image_description", "tags", "source_url", "manifest_url", "source_id", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
 # compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same
@@ -62,6 +63,7 @@ _KNOWN_COLUMNS = {
     "credit_line": ("credit",),
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright"),  # Cleveland: CC0
     "description": ("walldescription", "digitaldescription", "dcdescription"),
+    "image_description": ("alttext", "thumbnailalttext"),  # the AIC's thumbnail.alt_text
     "tags": ("keywords", "subjects", "subjecttitles"),
     "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl", "imagesweburl",
@@ -335,6 +337,7 @@ def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, 
         rights_url=rights_url,
         attribution=values.get("image_credit", ""),
         description=values.get("description", ""),
+        image_description=values.get("image_description", ""),
         tags=split_tags(values.get("tags", "")),
         source_url=values.get("source_url", ""),
         manifest_url=values.get("manifest_url", ""),

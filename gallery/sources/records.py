@@ -52,6 +52,7 @@ class CatalogueRecord:
     rights_url: str = ""
     attribution: str = ""
     description: str = ""
+    image_description: str = ""  # what the picture shows, written for people who cannot see it (alt text)
     tags: list[str] = field(default_factory=list)
     source_url: str = ""  # the object's page at the institution
     manifest_url: str = ""  # IIIF only

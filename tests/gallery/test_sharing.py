@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from html import unescape
+from html import escape, unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from gallery.models import Artist, Artwork
+from gallery.services import keywords
 from tests.factories import ArtistFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,20 @@ def test_an_artwork_page_has_open_graph_tags_and_a_canonical_url(client, shared_
     assert meta["og:image"] == f"http://testserver{work.thumbnail.url}"
     assert meta["og:image:alt"] == f"A Stormy Sea by {work.artist.name}, 1872"
     assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_a_description_of_the_picture_is_its_text_alternative_on_its_page_and_a_word_to_find_it(client, shared_works):
+    """The museum's own alt text (the AIC's thumbnail.alt_text, a curator's) says what the picture shows; the cards
+    that link to the page keep naming the work."""
+    work = shared_works[0]
+    seen = "Waves break over a small boat under a dark sky; a lighthouse at left."
+    Artwork.objects.filter(pk=work.pk).update(image_description=seen)
+    work.refresh_from_db()
+    keywords.artworks_index_text(artwork_ids=[work.pk])
+    html = client.get(work.get_absolute_url()).content.decode()
+    assert f'alt="{escape(seen)}" width="{work.width}"' in html and _meta(html)["og:image:alt"] == seen
+    found = client.get("/search/", {"q": "lighthouse"}).content.decode()
+    assert f'href="/artworks/{work.pk}/"' in found and f'alt="A Stormy Sea by {work.artist.name}, 1872"' in found
 
 
 def _json_ld(html: str) -> dict:

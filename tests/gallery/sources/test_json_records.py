@@ -89,6 +89,7 @@ def test_the_art_institute_of_chicago_page(tmp_path):
     assert (seurat.culture, seurat.medium, seurat.classification, seurat.department) == (
         "France", "Oil on canvas", "Painting", "Painting and Sculpture of Europe")
     assert seurat.description == "Seurat’s dots.\nSecond." and seurat.tags == ["leisure", "parks"]
+    assert seurat.image_description == "Dots."  # the AIC's alt text, thumbnail.alt_text
     assert seurat.rights == "public-domain" and seurat.credit_line == "Helen Birch Bartlett Memorial Collection"
     # No image URL in the record: its IIIF image at the width the AIC recommends, from the page's config.
     assert seurat.image_url == ("https://www.artic.edu/iiif/2/2d484387-2509-5e8e-2c43-22f9981972eb"
