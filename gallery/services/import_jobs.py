@@ -23,7 +23,7 @@ from django.utils import timezone
 from gallery.models import CollectionImport, OnDuplicate
 from gallery.services import collection_import, ingest
 from gallery.sources import read_source
-from gallery.sources.download import fetch
+from gallery.sources.download import fetch, without_secrets
 from gallery.tasks import collection_import_run as collection_import_run_task
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def collection_import_start(*, export: File | None = None, source_url: str = "",
         check_url(source_url)
     else:
         check_files(export=export, images=images)
-    name = source_url or Path(export.name).name
+    name = without_secrets(source_url) if source_url else Path(export.name).name
     job = CollectionImport(export_name=name[:200], source_url=source_url, draft=draft, on_duplicate=on_duplicate,
                            started_by=started_by)
     if export is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
 from .dates import resolve_years, year_range
-from .download import DownloadError, fetch
+from .download import DownloadError, fetch, without_secrets
 from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import loads
@@ -109,11 +109,12 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     if source.lower().startswith(("http://", "https://")):
         if source.lower().split("?")[0].endswith(".csv"):
             raise ValueError(f"{source}: download the CSV and import the file (with its images)")
+        shown = without_secrets(source)
         try:
             data = load_url(source)
         except DownloadError as error:
-            raise ValueError(f"cannot fetch {source}: {error}") from None
-        return _from_document(data, source, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,
+            raise ValueError(f"cannot fetch {shown}: {error}") from None
+        return _from_document(data, shown, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,
                               load_url=load_url)
     path = Path(source)
     if path.is_dir():

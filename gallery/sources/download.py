@@ -13,9 +13,10 @@ Every failure is one DownloadError with a message for the import report. No retr
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -30,6 +31,25 @@ _CHUNK = 64 * 1024
 _METADATA_HOSTS = {"metadata.google.internal", "metadata.goog", "metadata"}
 _METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
                        ipaddress.ip_address("100.100.100.200")}  # AWS/GCP/Azure, AWS IPv6, Alibaba Cloud
+
+
+# Query parameters that carry credentials: Harvard's apikey, the Rijksmuseum's key, Europeana's wskey, tokens.
+_SECRET_PARAMETER = re.compile(r"key|token|secret|password|signature", re.IGNORECASE)
+
+
+def without_secrets(url: str) -> str:
+    """`url` as reports and pages show it: the values of credential parameters and a password in it replaced by ***
+    (an API page's URL, and the next pages' it links to, carry the key it was asked with)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:***@{netloc.rpartition('@')[2]}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if netloc == parts.netloc and not any(_SECRET_PARAMETER.search(name) and value for name, value in pairs):
+        return url
+    query = urlencode([(name, "***" if _SECRET_PARAMETER.search(name) and value else value) for name, value in pairs],
+                      safe="*")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 class DownloadError(Exception):

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
-from .download import DownloadError
+from .download import DownloadError, without_secrets
 from .json_values import loads
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
@@ -171,9 +171,9 @@ def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, l
             data = load_url(link)
             items = records_in(data) or []
         except (DownloadError, ValueError) as error:
-            yield SkippedRecord(where=link, reason=f"cannot fetch the next page: {error}")
+            yield SkippedRecord(where=without_secrets(link), reason=f"cannot fetch the next page: {error}")
             return
-        url = where = link
+        url, where = link, without_secrets(link)
         flats = _flats(data, items)
 
 

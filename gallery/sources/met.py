@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .dates import resolve_years, year_number
-from .download import DownloadError
+from .download import DownloadError, without_secrets
 from .json_values import loads
 from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
@@ -109,7 +109,7 @@ def read_met_object_list(data: dict, *, url: str, load: Callable[[str], object],
     ids = data.get("objectIDs") or []
     for object_id in dict.fromkeys(ids if isinstance(ids, list) else []):
         if not isinstance(object_id, int) or isinstance(object_id, bool) or object_id < 0:
-            yield SkippedRecord(where=f"{url} objectIDs", reason=f"{object_id!r} is not an object id")
+            yield SkippedRecord(where=f"{without_secrets(url)} objectIDs", reason=f"{object_id!r} is not an object id")
             continue
         object_url = urljoin(url, f"objects/{object_id}")
         try:

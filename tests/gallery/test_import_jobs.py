@@ -203,8 +203,12 @@ def test_a_museum_api_url_through_the_admin_is_read_page_by_page(admin_client, d
 def test_a_url_that_cannot_be_fetched_fails_its_job_with_the_reason(admin_client, django_capture_on_commit_callbacks):
     with loopback_server(MuseumServer) as base:
         with django_capture_on_commit_callbacks(execute=True):
-            admin_client.post(ADD_URL, {"source_url": f"{base}/manifests/absent.json"})
+            admin_client.post(ADD_URL, {"source_url": f"{base}/manifests/absent.json?apikey=s3cret"})
         job = CollectionImport.objects.get()
         tasks.collection_import_run(job.pk)
     job.refresh_from_db()
     assert job.status == CollectionImport.Status.FAILED and "HTTP 404" in job.message and not Artwork.objects.exists()
+    # The job keeps the key to fetch with, and shows the URL without it.
+    assert job.export_name == f"{base}/manifests/absent.json?apikey=***" and "s3cret" not in job.message
+    page = admin_client.get(reverse("admin:gallery_collectionimport_change", args=[job.pk])).content.decode()
+    assert "s3cret" not in page

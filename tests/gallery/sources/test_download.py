@@ -140,3 +140,17 @@ def test_the_connection_itself_is_checked(server, monkeypatch):
 def test_nothing_listening(server):
     with pytest.raises(DownloadError, match=r"^cannot connect to 127\.0\.0\.1:9"):
         fetch("http://127.0.0.1:9/", max_bytes=CAP, timeout=2)
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://api.harvardartmuseums.org/object?apikey=abc123&size=10",
+     "https://api.harvardartmuseums.org/object?apikey=***&size=10"),
+    ("https://www.rijksmuseum.nl/api/en/collection?key=XYZ&p=2",
+     "https://www.rijksmuseum.nl/api/en/collection?key=***&p=2"),
+    ("https://api.europeana.eu/record/v2/search.json?wskey=demo&query=x",
+     "https://api.europeana.eu/record/v2/search.json?wskey=***&query=x"),
+    ("https://curator:hunter2@museum.example/export.json", "https://curator:***@museum.example/export.json"),
+    ("https://api.artic.edu/api/v1/artworks?page=2&limit=100", "https://api.artic.edu/api/v1/artworks?page=2&limit=100"),
+])
+def test_credentials_in_a_url_are_not_shown(url, shown):
+    assert download.without_secrets(url) == shown

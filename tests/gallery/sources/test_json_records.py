@@ -216,6 +216,7 @@ class PagedApi(BaseHTTPRequestHandler):
             "/api/artworks?page=3": "http://192.0.2.1/api/artworks?page=4",
             "/loop": f"{base}/loop",
             "/broken": f"{base}/missing",
+            "/keyed?apikey=s3cret": f"{base}/missing?apikey=s3cret",
         }
         if self.path.startswith("/iiif/"):  # a real picture, a different one for each image id
             return respond(self, met_picture(self.path), "image/jpeg")
@@ -254,3 +255,5 @@ def test_a_page_linking_to_itself_ends_and_a_missing_next_page_is_reported(paged
     assert [r.accession_number for r in read] == ["/broken.1", "/broken.2"]
     assert missing.where == f"{paged_api}/missing" and missing.reason.startswith("cannot fetch the next page")
     assert "404" in missing.reason
+    *_, missing = read_source(f"{paged_api}/keyed?apikey=s3cret")[1]  # the key it was asked with is not shown
+    assert missing.where == f"{paged_api}/missing?apikey=***" and "s3cret" not in missing.reason
