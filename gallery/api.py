@@ -1,8 +1,10 @@
-"""JSON API: the same searches as the pages. Errors are JSON with a message and a 4xx (or 503) status."""
+"""JSON API: the same searches as the pages, and a work's record. Errors are JSON with a message and a 4xx (or 503)
+status."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -99,6 +101,28 @@ def search(request: HttpRequest) -> JsonResponse:
     except (WeightsUnavailable, search_service.PictureUnavailable) as exc:
         return _error(str(exc), status=503)
     return _page_json(request, result)
+
+
+@require_GET
+@limit(group="api-similar", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
+def artwork_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET /api/artworks/<id>: one published work's whole catalogue record, as its page shows it."""
+    artwork = Artwork.objects.published().select_related("artist").defer("embedding", "search_document").filter(
+        pk=pk).first()
+    if artwork is None:
+        return _error(f"No artwork with id {pk}.", status=404)
+    return JsonResponse({
+        **_artwork_json(request, artwork),
+        "width": artwork.width,
+        "height": artwork.height,
+        "description": artwork.description,
+        "image_description": artwork.image_description,
+        "tags": artwork.tags,
+        "image_credit": artwork.attribution,
+        "manifest_url": request.build_absolute_uri(reverse("gallery:iiif-manifest", args=[artwork.pk])),
+        "source_manifest_url": artwork.manifest_url or None,
+        "similar_url": request.build_absolute_uri(reverse("gallery:api-artwork-similar", args=[artwork.pk])),
+    })
 
 
 @require_GET

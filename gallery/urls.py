@@ -18,6 +18,7 @@ urlpatterns = [
     path("artists/", views.ArtistListView.as_view(), name="artist-list"),
     path("artists/<slug:slug>/", views.ArtistDetailView.as_view(), name="artist-detail"),
     path("api/search", api.search, name="api-search"),
+    path("api/artworks/<int:pk>", api.artwork_detail, name="api-artwork"),
     path("api/artworks/<int:pk>/similar", api.artwork_similar, name="api-artwork-similar"),
     path("iiif/<int:pk>/manifest.json", iiif_views.artwork_manifest, name="iiif-manifest"),
     path("iiif/collection.json", iiif_views.collection, name="iiif-collection"),

@@ -3,6 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gallery.models import Artwork
+
 pytestmark = pytest.mark.django_db
 
 
@@ -35,12 +37,30 @@ def test_similar(client, six_embedded_artworks):
     assert len(body["results"]) == 5 and six_embedded_artworks[0].pk not in [r["id"] for r in body["results"]]
 
 
+def test_an_artworks_record(client, six_embedded_artworks):
+    work = six_embedded_artworks[0]
+    Artwork.objects.filter(pk=work.pk).update(
+        description="A storm.", image_description="Waves under a dark sky.", tags=["Sea"], attribution="Photo: X",
+        culture="Dutch", manifest_url="https://museum.example/iiif/1/manifest")
+    body = client.get(f"/api/artworks/{work.pk}").json()
+    assert (body["id"], body["title"], body["url"]) == (work.pk, work.title, f"http://testserver/artworks/{work.pk}/")
+    assert (body["description"], body["image_description"], body["tags"], body["image_credit"], body["culture"]) == (
+        "A storm.", "Waves under a dark sky.", ["Sea"], "Photo: X", "Dutch")
+    assert (body["width"], body["height"]) == (work.width, work.height) and body["artist"]["name"] == work.artist.name
+    assert body["manifest_url"] == f"http://testserver/iiif/{work.pk}/manifest.json"
+    assert body["source_manifest_url"] == "https://museum.example/iiif/1/manifest"
+    assert client.get(body["similar_url"]).status_code == 200
+    Artwork.objects.filter(pk=work.pk).update(published=False)
+    assert client.get(f"/api/artworks/{work.pk}").status_code == 404  # a draft is not public
+
+
 @pytest.mark.parametrize("method, url, data, status, message", [
     ("get", "/api/search", {}, 400, "upload a picture"),
     ("get", "/api/search", {"q": "x", "k": "100"}, 400, "less than or equal to 48"),
     ("get", "/api/search", {"q": "x", "genre": "Nope"}, 400, "Select a valid choice"),
     ("post", "/api/search", {"image": SimpleUploadedFile("x.jpg", b"not an image")}, 400, "not an image"),
     ("get", "/api/artworks/999999/similar", {}, 404, "No artwork"),
+    ("get", "/api/artworks/999999", {}, 404, "No artwork with id 999999."),
     ("delete", "/api/search", {}, 405, None),
 ])
 def test_errors_are_json_4xx(client, six_embedded_artworks, method, url, data, status, message):
