@@ -159,8 +159,7 @@ def read_json_records(data: object, *, name: str, export_dir: Path | None = None
 
 
 def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, load_url) -> Iterator[Result]:
-    seen = {url}
-    where = name
+    seen, where = {url}, name
     for _ in range(MAX_PAGES):
         yield from reader.records(flats, where)
         link = next_page(data, url) if load_url and url else ""
@@ -175,6 +174,8 @@ def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, l
             return
         url, where = link, without_secrets(link)
         flats = _flats(data, items)
+    yield SkippedRecord(where=where, reason=f"not read: the import stops after {MAX_PAGES:,} pages; import from this "
+                                            f"page to go on")
 
 
 class _Reader:
