@@ -9,6 +9,7 @@ yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from .dates import resolve_years, year_range
 from .download import DownloadError, fetch, without_secrets
 from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
-from .json_values import loads
+from .json_values import json_lines, loads
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
@@ -28,6 +29,7 @@ __all__ = ["FIELDS", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "Mappi
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a IIIF manifest is kilobytes; a Met export fetched whole can be tens of MB
 DOCUMENT_TIMEOUT = 60.0
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+CHECKED_LINES = 1000  # a JSON Lines file's first records, whose keys a mapping is checked against
 
 Result = CatalogueRecord | SkippedRecord
 
@@ -57,11 +59,11 @@ def load_json_url(url: str) -> object:
 
 
 def _first_line_value(path: Path) -> object:
-    """The first value of a JSON Lines file (to tell what it holds)."""
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                return _parse_json(line, f"{path.name} line {number}")
+    """The first value of a JSON Lines file (to tell what it holds); a first line that is not UTF-8 JSON refuses it."""
+    for number, value in json_lines(path):
+        if isinstance(value, ValueError):
+            raise ValueError(f"{path.name} line {number} is {value}")
+        return value
     return None
 
 
@@ -130,15 +132,14 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     if suffix not in _JSON_SUFFIXES:
         raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl or .ndjson)")
     if suffix != ".json":  # JSON Lines: Met records are read line by line as the import goes
-        try:
-            if is_met_record(_first_line_value(path)):
-                _no_mapping(mapping, "Met Collection API records")
-                return "met", read_met_file(path, images_dir=images_dir)
-            lines = read_json_lines(path)
-        except UnicodeDecodeError:
-            raise ValueError(f"{path.name} is not UTF-8 text") from None
-        return "json", read_json_records(lines, name=path.name, export_dir=path.parent, images_dir=images_dir,
-                                         mapping=mapping)
+        if is_met_record(_first_line_value(path)):
+            _no_mapping(mapping, "Met Collection API records")
+            return "met", read_met_file(path, images_dir=images_dir)
+        # Read as the import goes, like the Met's: the first lines' keys check the mapping.
+        lines = read_json_lines(path)
+        first = list(itertools.islice(lines, CHECKED_LINES))
+        return "json", read_json_records(first, name=path.name, export_dir=path.parent, images_dir=images_dir,
+                                         mapping=mapping, more=lines)
     try:
         data = _parse_json(path.read_text(encoding="utf-8-sig"), path.name)
     except UnicodeDecodeError:

@@ -15,14 +15,14 @@ is the page's `website_url` with the record's id.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
 from .download import DownloadError, without_secrets
-from .json_values import loads
+from .json_values import json_lines
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
 
@@ -33,6 +33,8 @@ PAGE_KEYS = ("data", "records", "items", "objects", "artObjects", "artObject", "
 _MAX_DEPTH = 6  # deeper values are never catalogue fields, and a hostile record cannot make flattening costly
 _MAX_VALUES = 200  # values kept a column of one record
 _AIC_IMAGE_WIDTH = 843
+# The AIC's own addresses, for its records read without their page's config (one artwork's file of its data dump).
+_AIC_API, _AIC_LINKS = "https://api.artic.edu/", ("https://www.artic.edu/iiif/2", "https://www.artic.edu")
 _RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
 # Where API pages link to the next one: the AIC's, Harvard's, and the common `next` / `links.next`.
 _NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links", "next"))
@@ -107,19 +109,18 @@ def _read_aic(flat: dict[str, list[str]], item: dict, iiif_base: str, website: s
         flat["source_url"] = [f"{website}/{quote(kind, safe='')}/{quote(record_id, safe='')}"]
 
 
-def _flats(data: object, items: list[object]) -> list[dict[str, list[str]] | SkippedRecord | None]:
+def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list[str]] | SkippedRecord | None]:
     """Each item flattened (None for one that is not an object), with the AIC's links from its page's config."""
     iiif_base, website = _aic_links(data)
-    flats: list[dict[str, list[str]] | SkippedRecord | None] = []
     for item in items:
         if isinstance(item, dict):
             flat = flatten(item)
-            _read_aic(flat, item, iiif_base, website)
+            aic_record = not iiif_base and str(item.get("api_link", "")).startswith(_AIC_API)
+            _read_aic(flat, item, *(_AIC_LINKS if aic_record else (iiif_base, website)))
             _drop_media_type(flat)
-            flats.append(flat)
+            yield flat
         else:
-            flats.append(item if isinstance(item, SkippedRecord) else None)
-    return flats
+            yield item if isinstance(item, SkippedRecord) else None
 
 
 def next_page(data: object, url: str) -> str:
@@ -138,27 +139,30 @@ def next_page(data: object, url: str) -> str:
 
 def read_json_records(data: object, *, name: str, export_dir: Path | None = None, images_dir: Path | None = None,
                       mapping: dict[str, str] | None = None, url: str = "",
-                      load_url: Callable[[str], object] | None = None) -> Iterator[Result]:
+                      load_url: Callable[[str], object] | None = None, more: Iterable[object] = ()
+                      ) -> Iterator[Result]:
     """The records of a parsed document (see records_in) or of JSON Lines already split (a SkippedRecord in the list
     stands for a line that could not be read). `name` names the source in messages and in the source ids of records
     with no accession number; images named by a relative path are looked for in `export_dir`, then `images_dir`.
     A page fetched from `url` is followed by the pages it links to next (see next_page), fetched with `load_url` as
     the records are read: an import with a limit fetches no more pages than it reads.
+    `more` are records read after `data`'s, as they come (the rest of a JSON Lines file).
     The columns and the mapping are checked before this returns, on the first page: a problem raises MappingError
     (a ValueError)."""
     items = records_in(data)
     if not items or not any(isinstance(item, dict) for item in items):
         raise ValueError(f"{name} holds no records (expected JSON objects, or an API page of them)")
-    flats = _flats(data, items)
+    flats = list(_flattened(data, items))
     # Checked against every record's keys at once; then each record is read by its own keys, as records of one
     # export may leave out different fields or name one differently.
     columns(list(dict.fromkeys(key for flat in flats if isinstance(flat, dict) for key in flat)), mapping or {}, name)
     reader = _Reader(mapping or {}, ImageFinder(export_dir, images_dir, export=name),
                      id_prefix=f"json:{urlsplit(url).netloc or name}")
-    return _pages(reader, data, flats, name=name, url=url, load_url=load_url)
+    return _pages(reader, data, itertools.chain(flats, _flattened(None, more)), name=name, url=url,
+                  load_url=load_url)
 
 
-def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, load_url) -> Iterator[Result]:
+def _pages(reader: _Reader, data: object, flats: Iterable, *, name: str, url: str, load_url) -> Iterator[Result]:
     seen, where = {url}, name
     for _ in range(MAX_PAGES):
         yield from reader.records(flats, where)
@@ -173,7 +177,7 @@ def _pages(reader: _Reader, data: object, flats: list, *, name: str, url: str, l
             yield SkippedRecord(where=without_secrets(link), reason=f"cannot fetch the next page: {error}")
             return
         url, where = link, without_secrets(link)
-        flats = _flats(data, items)
+        flats = _flattened(data, items)
     yield SkippedRecord(where=where, reason=f"not read: the import stops after {MAX_PAGES:,} pages; import from this "
                                             f"page to go on")
 
@@ -186,7 +190,7 @@ class _Reader:
         self.repeats = AccessionNumbers()
         self.number = 0
 
-    def records(self, flats: list, page: str) -> Iterator[Result]:
+    def records(self, flats: Iterable, page: str) -> Iterator[Result]:
         for flat in flats:
             self.number += 1
             where = f"{page} record {self.number}"
@@ -210,16 +214,8 @@ class _Reader:
                                   images=self.images)
 
 
-def read_json_lines(path: Path) -> list[object]:
-    """The values of a JSON Lines file, a SkippedRecord for each line that is not JSON."""
-    values: list[object] = []
-    with open(path, encoding="utf-8-sig") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                values.append(loads(line))
-            except json.JSONDecodeError as error:
-                values.append(SkippedRecord(where=f"{path.name} line {line_number}",
-                                            reason=f"invalid JSON: {error.msg}"))
-    return values
+def read_json_lines(path: Path) -> Iterator[object]:
+    """The values of a JSON Lines file as it is read, a SkippedRecord for each line that is not UTF-8 JSON."""
+    for number, value in json_lines(path):
+        yield SkippedRecord(where=f"{path.name} line {number}", reason=str(value)) if isinstance(
+            value, ValueError) else value

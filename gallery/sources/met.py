@@ -13,7 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .dates import resolve_years, year_number
 from .download import DownloadError, without_secrets
-from .json_values import loads
+from .json_values import json_lines, loads
 from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
 from .text import clean
@@ -124,19 +124,13 @@ def read_met_object_list(data: dict, *, url: str, load: Callable[[str], object],
 
 
 def _read_lines(path: Path, images_dir: Path | None) -> Iterator[Result]:
-    with open(path, encoding="utf-8-sig") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = loads(line)
-            except json.JSONDecodeError as error:
-                yield SkippedRecord(where=f"{path.name} line {line_number}", reason=f"invalid JSON: {error.msg}")
-                continue
-            if is_met_record(data):
-                yield met_record(data, images_dir=images_dir)
-            else:
-                yield SkippedRecord(where=f"{path.name} line {line_number}", reason="not a Met object (no objectID)")
+    for line_number, data in json_lines(path):
+        if isinstance(data, ValueError):
+            yield SkippedRecord(where=f"{path.name} line {line_number}", reason=str(data))
+        elif is_met_record(data):
+            yield met_record(data, images_dir=images_dir)
+        else:
+            yield SkippedRecord(where=f"{path.name} line {line_number}", reason="not a Met object (no objectID)")
 
 
 def read_met_file(path: Path, *, images_dir: Path | None = None) -> Iterator[Result]:

@@ -104,6 +104,18 @@ def test_the_art_institute_of_chicago_page(tmp_path):
     assert (statue.artist_name, statue.culture) == ("", "Egypt")
 
 
+def test_an_aic_record_without_its_page_gets_the_aics_own_addresses(tmp_path):
+    """One artwork's file of the AIC's data dump (json/artworks/<id>.json) carries no config."""
+    lines = [json.dumps({**AIC_PAGE["data"][0], "api_link": "https://api.artic.edu/api/v1/artworks/27992"}),
+             json.dumps({**AIC_PAGE["data"][2]})]  # no api_link: not known for the AIC's
+    (tmp_path / "artworks.jsonl").write_text("\n".join(lines))
+    seurat, monet = read_source(str(tmp_path / "artworks.jsonl"))[1]
+    assert seurat.image_url == ("https://www.artic.edu/iiif/2/2d484387-2509-5e8e-2c43-22f9981972eb"
+                                "/full/843,/0/default.jpg")
+    assert seurat.source_url == "https://www.artic.edu/artworks/27992"
+    assert (monet.title, monet.image_url) == ("Water Lilies", "")
+
+
 @pytest.mark.parametrize(("page", "expected"), [
     (CLEVELAND_PAGE, ("1965.233", "Twilight in the Wilderness", "Frederic Edwin Church", "American", 1826, 1900,
                       "https://openaccess-cdn.clevelandart.org/1965.233/1965.233_web.jpg",

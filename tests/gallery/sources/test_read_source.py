@@ -156,3 +156,22 @@ def test_json_nested_deeper_than_the_parser_goes_is_invalid_json_not_a_crash(tmp
     assert [r.reason if isinstance(r, SkippedRecord) else r.source_id for r in records] == [
         f"met:{json.loads(MET_LINES[0])['objectID']}", "invalid JSON: nested too deeply",
         f"met:{json.loads(MET_LINES[1])['objectID']}"]
+
+
+def test_a_line_that_is_not_utf8_costs_that_line_only_wherever_it_is(tmp_path: Path):
+    """Each line is decoded alone: a bad byte far into a large file (past any read buffer) skips its line."""
+    filler = [json.dumps({**json.loads(MET_LINES[0]), "objectID": 10_000 + n, "accessionNumber": f"F.{n}"})
+              for n in range(40)]  # about 100 KB
+    bad = b'{"objectID": 5, "title": "caf\xe9"}'  # Latin-1, not UTF-8
+    (tmp_path / "objects.jsonl").write_bytes(b"\n".join([*(line.encode() for line in filler), bad,
+                                                         MET_LINES[1].encode()]))
+    _, records = read_source(str(tmp_path / "objects.jsonl"))
+    results = list(records)
+    assert len(results) == 42 and results[-1].source_id == f"met:{MET_IDS[1]}"
+    assert (results[40].where, results[40].reason) == ("objects.jsonl line 41", "not UTF-8 (byte 29)")
+    other = [json.dumps({"title": f"Work {n}", "image": f"https://museum.example/{n}.jpg"}) for n in range(2000)]
+    (tmp_path / "works.jsonl").write_bytes(b"\n".join([*(line.encode() for line in other), bad]))
+    kind, records = read_source(str(tmp_path / "works.jsonl"))
+    results = list(records)
+    assert kind == "json" and len(results) == 2001 and results[1999].title == "Work 1999"
+    assert (results[2000].where, results[2000].reason) == ("works.jsonl line 2001", "not UTF-8 (byte 29)")
