@@ -333,7 +333,8 @@ class CollectionImport(TimeStampedModel):
     source_url = models.URLField(
         "or a URL", max_length=1000, blank=True,
         help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages "
-                  "are followed) or Met Collection API records, fetched by the worker")
+                  "are followed), Met Collection API records or a search of them, or a CSV export whose images are "
+                  "URLs, fetched by the worker")
     images = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
                               help_text="A zip of the images the export names (optional)")
     export_name = models.CharField(max_length=200, editable=False)

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='collectionimport',
             name='source_url',
-            field=models.URLField(blank=True, help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages are followed) or Met Collection API records, fetched by the worker", max_length=1000, verbose_name='or a URL'),
+            field=models.URLField(blank=True, help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages are followed), Met Collection API records or a search of them, or a CSV export whose images are URLs, fetched by the worker", max_length=1000, verbose_name='or a URL'),
         ),
         migrations.AlterField(
             model_name='collectionimport',

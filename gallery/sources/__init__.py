@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
 from .dates import resolve_years, year_range
@@ -27,6 +29,7 @@ __all__ = ["FIELDS", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "Mappi
            "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years", "year_range"]
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a IIIF manifest is kilobytes; a Met export fetched whole can be tens of MB
+MAX_CSV_BYTES = 200 * 1024 * 1024  # MoMA's Artworks.csv is about 80 MB
 DOCUMENT_TIMEOUT = 60.0
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 CHECKED_LINES = 1000  # a JSON Lines file's first records, whose keys a mapping is checked against
@@ -95,23 +98,39 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
                                      url=url if fetched else "", load_url=load_url if fetched else None)
 
 
+def _read_csv_url(url: str, shown: str, *, images_dir: Path | None,
+                  mapping: dict[str, str] | None) -> Iterator[Result]:
+    """A CSV export fetched from `url` (MoMA's and the Tate's are published so): its images are URLs, or files under
+    `images_dir`; a row naming a file relative to the CSV is reported, there being no folder beside it."""
+    try:
+        body = fetch(url, max_bytes=MAX_CSV_BYTES, timeout=DOCUMENT_TIMEOUT * 5)
+    except DownloadError as error:
+        raise ValueError(f"cannot fetch {shown}: {error}") from None
+    name = PurePosixPath(urlsplit(url).path).name[-100:]  # still quoted: no "/" in it; short enough for any disk
+    with tempfile.TemporaryDirectory(prefix="artsearch-csv-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(body)
+        return read_csv(path, images_dir=images_dir, mapping=mapping)  # read whole: the folder may go
+
+
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
                 load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
     """(format, records) for a source: "csv", "met", "iiif" or "json". Raises ValueError for a source it cannot read.
 
-    `source` is a file path or an http(s) URL (JSON only, fetched with `load_url`, default load_json_url, which
-    also fetches a IIIF collection's manifests). `images_dir` holds local image files (default: an images/ folder
-    beside a local source, when there is one). `mapping` names CSV columns or JSON records' key paths
-    ({"Object Number": "accession_number"}, {"images.print.url": "image"}) and is refused for Met records and IIIF.
+    `source` is a file path or an http(s) URL (a CSV's, or JSON fetched with `load_url`, default load_json_url,
+    which also fetches a IIIF collection's manifests, an API's next pages and a Met search's objects). `images_dir`
+    holds local image files (default: an images/ folder beside a local source, when there is one). `mapping` names
+    CSV columns or JSON records' key paths ({"Object Number": "accession_number"}, {"images.print.url": "image"}) and
+    is refused for Met records and IIIF.
     Header, mapping and format problems raise before any record is read.
     """
     load_url = load_url or load_json_url
     if images_dir is not None and not Path(images_dir).is_dir():
         raise ValueError(f"images folder {images_dir} does not exist")
     if source.lower().startswith(("http://", "https://")):
-        if source.lower().split("?")[0].endswith(".csv"):
-            raise ValueError(f"{source}: download the CSV and import the file (with its images)")
         shown = without_secrets(source)
+        if urlsplit(source).path.lower().endswith(".csv"):
+            return "csv", _read_csv_url(source, shown, images_dir=images_dir, mapping=mapping)
         try:
             data = load_url(source)
         except DownloadError as error:

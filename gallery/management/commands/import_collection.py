@@ -4,7 +4,8 @@
                                        [--dry-run] [--limit N] [--on-duplicate keep|skip|replace]
 
 SOURCE is a .csv file, a .json/.jsonl file of Met records, of another museum API's records or a IIIF manifest or
-collection, an http(s) URL of one of those, or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
+collection, an http(s) URL of one of those (or of a Met search, or an API's first page, whose next pages are
+followed), or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
 source's own id), so a second run of the same source changes nothing; a changed record is updated, and a changed
 image re-embedded. Records whose image cannot be had are skipped and reported. A new record whose picture looks like
 a stored work's is kept beside it (default), skipped, or its picture put on the stored work (--on-duplicate), and
@@ -37,8 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("source", help="a file, an http(s) URL or a Kaggle-layout folder")
         parser.add_argument("--images", type=Path, help="the folder holding the records' image files")
         parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                            help='a CSV column or a JSON key path under another name, e.g. --map "Object Number=accession_number" '
-                                 'or --map "images.print.url=image"')
+                            help='a CSV column or a JSON key path under another name, e.g. '
+                                 '--map "Object Number=accession_number" or --map "images.print.url=image"')
         parser.add_argument("--map-file", type=Path, help="column names in a file (JSON or COLUMN=FIELD lines)")
         parser.add_argument("--draft", action="store_true", help="new works stay drafts until a curator publishes")
         parser.add_argument("--sync", action="store_true", help="embed here instead of in the worker")

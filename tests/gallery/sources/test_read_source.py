@@ -35,6 +35,10 @@ class Handler(BaseHTTPRequestHandler):
             body = ("[" + ",".join(MET_LINES) + "]").encode()
         elif self.path == "/met.jsonl":
             body = "\n".join(MET_LINES).encode()
+        elif self.path.startswith("/exports/Artworks.csv"):  # MoMA's columns, an image URL and a file name
+            body = ("Title,Artist,Nationality,Date,AccessionNumber,ImageURL\n"
+                    f"The Starry Night,Vincent van Gogh,(Dutch),1889,472.1941,{base}/images/starry.jpg\n"
+                    "The Persistence of Memory,Salvador Dalí,(Spanish),1931,162.1934,dali.jpg\n").encode()
         elif self.path == "/other.json":
             body = b'{"hello": "world"}'
         elif self.path.startswith("/public/collection/v1/search"):  # the Met API's answer: object ids only
@@ -98,6 +102,17 @@ def test_met_records_by_url(server):
         records = list(records)
         assert kind == "met" and [r.source_id for r in records][:1] == ["met:10154"] and len(records) == 3
         assert records[0].image_url == "https://images.metmuseum.org/CRDImages/ad/original/DT82.jpg"
+
+
+def test_a_csv_export_by_url(server):
+    kind, records = read_source(f"{server}/exports/Artworks.csv?raw=true")
+    starry, dali = list(records)
+    assert kind == "csv" and (starry.title, starry.artist_name, starry.artist_nationality) == (
+        "The Starry Night", "Vincent van Gogh", "Dutch")
+    assert starry.image_url == f"{server}/images/starry.jpg" and starry.source_id == "472.1941"
+    assert (dali.where, dali.reason) == ("Artworks.csv row 3", "image 'dali.jpg' not found beside the CSV")
+    with pytest.raises(ValueError, match="cannot fetch .*/exports/missing.csv: HTTP 404"):
+        read_source(f"{server}/exports/missing.csv")
 
 
 def test_a_met_search_url_fetches_each_object_as_the_import_reaches_it(server, tmp_path):
