@@ -368,4 +368,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.tasks.search_words_recount",
         "schedule": env.int("GALLERY_SEARCH_WORDS_INTERVAL_SECONDS", default=24 * 60 * 60),
     },
+    # Scheduled imports (README "Keeping a collection in sync"): the sources that are due are imported again.
+    "start-scheduled-imports": {
+        "task": "gallery.tasks.import_schedules_start",
+        "schedule": env.int("GALLERY_IMPORT_SCHEDULE_CHECK_SECONDS", default=15 * 60),
+    },
 }

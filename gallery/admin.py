@@ -11,12 +11,14 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from gallery import images
-from gallery.models import Artist, Artwork, CollectionImport, OnDuplicate
-from gallery.services import catalogue_csv, duplicates, import_jobs, ingest, keywords
+from gallery.models import Artist, Artwork, CollectionImport, ImportSchedule, OnDuplicate
+from gallery.services import catalogue_csv, duplicates, import_jobs, import_schedules, ingest, keywords
+from gallery.sources.download import without_secrets
 
 
 class GenreListFilter(admin.SimpleListFilter):
@@ -409,6 +411,53 @@ class CollectionImportAdmin(admin.ModelAdmin):
                  found.get("distance", "?"), found.get("action", "kept")) for found in job.near_duplicates)
         return format_html("<ul>{}</ul>", format_html_join(
             "", '<li>{} looks like <a href="{}">{}</a>, {} bits apart: {}</li>', rows))
+
+
+class ImportScheduleForm(forms.ModelForm):
+    class Meta:
+        model = ImportSchedule
+        fields = ["name", "source_url", "every", "enabled", "draft", "on_duplicate", "next_run_at"]
+        widgets = {"on_duplicate": forms.RadioSelect}
+
+    def clean_source_url(self) -> str:
+        url = self.cleaned_data["source_url"]
+        try:
+            import_jobs.check_url(url)
+        except import_jobs.ImportFilesRefused as exc:
+            raise ValidationError(str(exc)) from None
+        return url
+
+
+@admin.register(ImportSchedule)
+class ImportScheduleAdmin(admin.ModelAdmin):
+    """Sources imported again on a schedule (README "Keeping a collection in sync"): a worker starts an import of each
+    when it is due; "Import selected now" does it at once."""
+
+    form = ImportScheduleForm
+    list_display = ["name", "shown_url", "every", "enabled", "next_run_at", "last_import"]
+    list_filter = ["enabled", "every"]
+    actions = ["import_now"]
+
+    @admin.display(description="URL")
+    def shown_url(self, schedule: ImportSchedule) -> str:
+        return without_secrets(schedule.source_url)
+
+    @admin.display(description="Last import")
+    def last_import(self, schedule: ImportSchedule) -> str:
+        job = schedule.last_job
+        if job is None:
+            return "—"
+        return format_html('<a href="{}">{}, {}</a>', reverse("admin:gallery_collectionimport_change", args=[job.pk]),
+                           job.get_status_display(), localtime(job.created_at).strftime("%Y-%m-%d %H:%M"))
+
+    @admin.action(description="Import selected now")
+    def import_now(self, request, queryset) -> None:
+        """Due at once; the worker's next check would start them too, this saves the wait."""
+        queryset.update(next_run_at=timezone.now())
+        started = set(import_schedules.import_schedules_start())
+        waiting = [schedule.name for schedule in queryset.filter(enabled=True) if schedule.last_job_id not in started]
+        self.message_user(request, f"{len(started)} import(s) started." + (
+            f" Still importing the last time's, so started once it is done: {', '.join(waiting)}." if waiting else ""))
 
 
 def _change_url(artwork_id: int | None) -> str:

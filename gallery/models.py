@@ -370,6 +370,36 @@ class CollectionImport(TimeStampedModel):
         return f"Import of {self.export_name} ({self.get_status_display()})"
 
 
+class ImportSchedule(TimeStampedModel):
+    """A source imported again and again (a museum's API, a IIIF collection): a worker starts a CollectionImport of
+    its URL when it is due (gallery.services.import_schedules), so that the collection follows the source's changes."""
+
+    class Every(models.IntegerChoices):
+        DAY = 1, "Every day"
+        WEEK = 7, "Every week"
+        MONTH = 30, "Every 30 days"
+
+    name = models.CharField(max_length=200, help_text="What the source is, for the list (e.g. 'Our collection API')")
+    source_url = models.URLField(
+        "URL", max_length=1000,
+        help_text="What an import takes as a URL: a museum API's first page, a IIIF collection, a CSV export whose "
+                  "images are URLs, Met records or a Met search")
+    every = models.PositiveSmallIntegerField(choices=Every.choices, default=Every.WEEK)
+    enabled = models.BooleanField(default=True)
+    draft = models.BooleanField(default=False, help_text="New works stay drafts until published")
+    on_duplicate = models.CharField("near-duplicates", max_length=8, choices=OnDuplicate.choices,
+                                    default=OnDuplicate.KEEP)
+    next_run_at = models.DateTimeField(default=timezone.now, help_text="When the next import starts")
+    last_job = models.ForeignKey(CollectionImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["next_run_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CollectionMap(models.Model):
     """The latest layout of the collection map for one model's vectors (gallery/services/collection_map.py): which
     searchable works it was computed from, how, and the thumbnail atlases drawn with it."""

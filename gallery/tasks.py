@@ -83,6 +83,14 @@ def collection_import_run(job_id: int) -> None:
     import_jobs.collection_import_run(job=job)
 
 
+@shared_task(ignore_result=True)
+def import_schedules_start() -> list[int]:
+    """Periodic: start the imports of the sources that are due again (README "Keeping a collection in sync")."""
+    from gallery.services import import_schedules
+
+    return import_schedules.import_schedules_start()
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def duplicate_pairs_refresh() -> int:
     """Recompute the near-duplicate pairs of the admin's review page (a large collection's are computed here)."""

@@ -1,0 +1,40 @@
+"""Sources imported again on a schedule: each due ImportSchedule starts a CollectionImport of its URL, which a worker
+runs like any import (gallery.services.import_jobs). Imports are idempotent, so a run brings in what is new or changed
+at the source and leaves the rest unchanged; a work the source no longer lists is kept (a curator unpublishes it).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from gallery.models import CollectionImport, ImportSchedule
+from gallery.services import import_jobs
+
+logger = logging.getLogger(__name__)
+
+_BUSY = (CollectionImport.Status.QUEUED, CollectionImport.Status.RUNNING)
+
+
+def import_schedules_start() -> list[int]:
+    """Start an import of every enabled schedule that is due and whose last import has finished; its next run is
+    then one interval on. Returns the jobs started. Run by beat; two beats at once start nothing twice (the rows are
+    locked, and a locked one is left to the other)."""
+    started = []
+    now = timezone.now()
+    with transaction.atomic():
+        due = (ImportSchedule.objects.select_for_update(of=("self",), skip_locked=True).select_related("last_job")
+               .filter(enabled=True, next_run_at__lte=now))
+        for schedule in due:
+            if schedule.last_job is not None and schedule.last_job.status in _BUSY:
+                continue  # still importing the last time's: it starts once that one is done
+            schedule.last_job = import_jobs.collection_import_start(
+                source_url=schedule.source_url, draft=schedule.draft, on_duplicate=schedule.on_duplicate)
+            schedule.next_run_at = now + timedelta(days=schedule.every)
+            schedule.save(update_fields=["last_job", "next_run_at", "updated_at"])
+            started.append(schedule.last_job.pk)
+            logger.info("Scheduled import %r started as job %s.", schedule.name, schedule.last_job.pk)
+    return started
