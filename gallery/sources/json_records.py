@@ -39,6 +39,10 @@ _RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
 # Where API pages link to the next one: the AIC's, Harvard's, and the common `next` / `links.next`.
 _NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links", "next"))
 _MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type values
+# Lists of the people of a work, each with a role (Harvard's people, Cleveland's creators): the artist is read first.
+_PEOPLE = ("people", "creators", "artists", "makers", "constituents")
+_ARTIST_ROLES = {"artist", "maker", "painter", "creator", "author", "sculptor", "designer", "photographer",
+                 "printmaker", "draftsman", "draughtsman"}
 MAX_PAGES = 10_000  # a server that links page after page without end stops here (an import's --limit stops sooner)
 
 
@@ -89,6 +93,15 @@ def _aic_links(page: object) -> tuple[str, str]:
     return links[0], links[1]
 
 
+def _artists_first(item: dict) -> dict:
+    """`item` with the artists of its people lists first: Harvard lists a print's "Printer" or "Publisher" beside its
+    "Artist", not always after."""
+    lists = {key: item[key] for key in _PEOPLE if isinstance(item.get(key), list)
+             and all(isinstance(person, dict) for person in item[key])}
+    return {**item, **{key: sorted(people, key=lambda person: str(person.get("role", "")).strip().casefold()
+                                   not in _ARTIST_ROLES) for key, people in lists.items()}}
+
+
 def _drop_media_type(flat: dict[str, list[str]]) -> None:
     """Europeana's `type` is the kind of digital object (IMAGE, TEXT, 3D), not the work's classification as
     Cleveland's `type` ("Painting") is."""
@@ -114,7 +127,7 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
     iiif_base, website = _aic_links(data)
     for item in items:
         if isinstance(item, dict):
-            flat = flatten(item)
+            flat = flatten(_artists_first(item))
             aic_record = not iiif_base and str(item.get("api_link", "")).startswith(_AIC_API)
             _read_aic(flat, item, *(_AIC_LINKS if aic_record else (iiif_base, website)))
             _drop_media_type(flat)

@@ -141,6 +141,13 @@ def test_europeanas_media_type_is_no_classification(tmp_path):
     assert (record.classification, record.description) == ("", "A portrait.")
 
 
+def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path):
+    people = [{"role": "Printer", "name": "Auguste Clot", "culture": "French"},
+              {"role": "Artist", "name": "Edvard Munch", "culture": "Norwegian"}]
+    (record,) = _read(tmp_path, {"records": [{**HARVARD_PAGE["records"][0], "people": people}]})
+    assert (record.artist_name, record.artist_nationality) == ("Edvard Munch", "Norwegian")
+
+
 def test_cleveland_record_fields(tmp_path):
     (record,) = _read(tmp_path, CLEVELAND_PAGE)
     assert (record.culture, record.medium, record.classification, record.dimensions, record.description) == (
