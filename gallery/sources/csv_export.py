@@ -61,7 +61,8 @@ _KNOWN_COLUMNS = {
     "classification": ("objecttype", "objectname", "type", "artworktypetitle"),
     "department": ("departmenttitle",),
     "credit_line": ("credit",),
-    "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright"),  # Cleveland: CC0
+    # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
+    "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),
     "description": ("walldescription", "digitaldescription", "dcdescription"),
     "image_description": ("alttext", "thumbnailalttext"),  # the AIC's thumbnail.alt_text
     "tags": ("keywords", "subjects", "subjecttitles"),

@@ -98,7 +98,8 @@ def test_the_art_institute_of_chicago_page(tmp_path):
     # The first line is the artist's; the next ones name the writer, the printer, the publisher.
     assert (picasso.artist_name, picasso.artist_nationality, picasso.artist_birth_year) == ("Pablo Picasso", "Spanish",
                                                                                            1881)
-    assert picasso.rights == "unknown" and picasso.image_url == "" and picasso.title == "Painter and Model Knitting"
+    # Not public domain, and its copyright notice says whose it is.
+    assert (picasso.rights, picasso.image_url, picasso.title) == ("in-copyright", "", "Painter and Model Knitting")
     assert monet.image_url.startswith("https://www.artic.edu/iiif/2/3c27b499-")
     # No artist_title: "Ancient Egyptian" is where the work was made, not a person.
     assert (statue.artist_name, statue.culture) == ("", "Egypt")
