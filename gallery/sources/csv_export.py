@@ -46,9 +46,10 @@ _KNOWN_COLUMNS = {
     "accession_number": ("objectnumber", "accessionnum", "inventorynumber", "museumnumber",
                          "mainreferencenumber"),  # the AIC's API
     # the NGA's "attribution": "Workshop of Rogier van der Weyden"; in JSON records (json_records): the AIC's
-    # "Pablo Picasso (Spanish, 1881-1973)", Cleveland's creators, Harvard's people, the Rijksmuseum's, Europeana's
+    # "Pablo Picasso (Spanish, 1881-1973)", Cleveland's creators, Harvard's people, the Rijksmuseum's, Europeana's,
+    # and artsearch's own API's artist.name
     "artist": ("artistdisplayname", "maker", "creator", "attribution", "artistdisplay", "creatorsdescription",
-               "peoplename", "principalorfirstmaker", "dccreator"),
+               "peoplename", "principalorfirstmaker", "dccreator", "artistname"),
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality", "peopleculture"),
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay"),

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gallery.models import Artwork
+from gallery.sources import read_source
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,21 @@ def test_an_artworks_record(client, six_embedded_artworks):
     assert client.get(body["similar_url"]).status_code == 200
     Artwork.objects.filter(pk=work.pk).update(published=False)
     assert client.get(f"/api/artworks/{work.pk}").status_code == 404  # a draft is not public
+
+
+def test_a_record_from_the_api_imports_into_another_deployment(client, six_embedded_artworks, tmp_path):
+    """The JSON API's answers are records another artsearch reads (gallery/sources/json_records.py)."""
+    work = six_embedded_artworks[0]
+    Artwork.objects.filter(pk=work.pk).update(accession_number="07.123", culture="Dutch", rights="public-domain",
+                                              image_description="Waves under a dark sky.")
+    (tmp_path / "work.json").write_text(client.get(f"/api/artworks/{work.pk}").content.decode())
+    kind, records = read_source(str(tmp_path / "work.json"))
+    (record,) = records
+    assert kind == "json" and (record.accession_number, record.title, record.artist_name, record.culture) == (
+        "07.123", work.title, work.artist.name, "Dutch")
+    assert (record.rights, record.image_url, record.image_description) == (
+        "public-domain", f"http://testserver{work.image.url}", "Waves under a dark sky.")
+    assert record.source_url == f"http://testserver/artworks/{work.pk}/"
 
 
 @pytest.mark.parametrize("method, url, data, status, message", [
