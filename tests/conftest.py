@@ -35,6 +35,15 @@ def _media_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _short_retry_delays(monkeypatch):
+    """Transient fetch failures are still tried again (gallery.sources.download.fetch_retrying), without the waits
+    meant for a real server under load."""
+    from gallery.sources import download
+
+    monkeypatch.setattr(download, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
     """Tests share one client address; tests/system/test_security.py turns limits back on where it checks them."""
     settings.RATELIMIT_ENABLE = False

@@ -196,13 +196,14 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 _MET_IMAGES = sorted((MET_SAMPLE / "images").glob("*.jpg"))
 
 
-def respond(handler: BaseHTTPRequestHandler, body: bytes | None, content_type: str = "application/json") -> None:
-    """A loopback server's answer: 200 with `body`, or 404 when it is None."""
+def respond(handler: BaseHTTPRequestHandler, body: bytes | None, content_type: str = "application/json", *,
+            status: int = 200) -> None:
+    """A loopback server's answer: `status` with `body`, or 404 when it is None."""
     if body is None:
         handler.send_response(404)
         handler.end_headers()
         return
-    handler.send_response(200)
+    handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()

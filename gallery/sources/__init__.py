@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .csv_export import FIELDS, MappingError, load_mapping, parse_mapping, read_csv
 from .dates import resolve_years, year_range
-from .download import DownloadError, fetch, without_secrets
+from .download import DownloadError, fetch, fetch_retrying, without_secrets
 from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
@@ -132,7 +132,7 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
         if urlsplit(source).path.lower().endswith(".csv"):
             return "csv", _read_csv_url(source, shown, images_dir=images_dir, mapping=mapping)
         try:
-            data = load_url(source)
+            data = fetch_retrying(load_url, source)
         except DownloadError as error:
             raise ValueError(f"cannot fetch {shown}: {error}") from None
         return _from_document(data, shown, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,

@@ -7,7 +7,9 @@ multicast addresses, checking the address again on the connection itself (so a n
 second time cannot slip through); follows at most `max_redirects` redirects by hand, checking each; stops past
 `max_bytes` (by Content-Length first when there is one) and past `timeout` seconds for the whole fetch. Loopback
 and private addresses are allowed: museum image servers live on intranets, and the tests serve on loopback.
-Every failure is one DownloadError with a message for the import report. No retries: an import can be rerun.
+Every failure is one DownloadError with a message for the import report. fetch itself never retries (an image that
+fails is reported, and a rerun picks its record up); fetch_retrying tries a transient failure again, for the pages and
+objects a long import reads one after another.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -24,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "artsearch-collection-import/1.0"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -53,11 +58,36 @@ def without_secrets(url: str) -> str:
 
 
 class DownloadError(Exception):
-    """Why a fetch failed, in words for the import report: str(error) is the reason."""
+    """Why a fetch failed, in words for the import report: str(error) is the reason. `transient` when trying again
+    later may succeed (a timeout, a refused connection, HTTP 429 or 5xx), with the server's Retry-After if it gave
+    one."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, transient: bool = False, retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+# Seconds before each new try of a fetch that failed for a passing reason (fetch_retrying); a server's Retry-After
+# wins when longer, up to MAX_RETRY_AFTER.
+RETRY_DELAYS = (2.0, 8.0, 30.0)
+MAX_RETRY_AFTER = 120.0
+_TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
+
+
+def fetch_retrying(load: Callable[[str], T], url: str) -> T:
+    """load(url), tried again after each of RETRY_DELAYS while it fails with a transient DownloadError: an API's
+    next page or a Met object in the middle of a long import, which a passing 503 would otherwise end. Other
+    failures (HTTP 404, a refused address, too large) raise at once."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return load(url)
+        except DownloadError as error:
+            if not error.transient or delay is None:
+                raise
+            time.sleep(min(max(delay, error.retry_after or 0.0), MAX_RETRY_AFTER))
+    raise AssertionError("unreachable")  # the last try returns or raises
 
 
 def _size(count: int) -> str:
@@ -162,13 +192,14 @@ def fetch(url: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT, max_red
             _check_url(url)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise DownloadError(timed_out)
+                raise DownloadError(timed_out, transient=True)
             try:
                 response = session.get(url, stream=True, allow_redirects=False, timeout=remaining)
             except requests.Timeout:
-                raise DownloadError(timed_out) from None
+                raise DownloadError(timed_out, transient=True) from None
             except requests.ConnectionError as error:  # (the connection check's DownloadError passes through as is)
-                raise DownloadError(f"cannot connect to {urlsplit(url).netloc}: {_root_cause(error)}") from None
+                raise DownloadError(f"cannot connect to {urlsplit(url).netloc}: {_root_cause(error)}",
+                                    transient=True) from None
             except requests.RequestException as error:
                 raise DownloadError(f"request failed: {_root_cause(error)}") from None
             with response:
@@ -179,7 +210,10 @@ def fetch(url: str, *, max_bytes: int, timeout: float = DEFAULT_TIMEOUT, max_red
                     url = urljoin(url, response.headers["Location"])
                     continue
                 if not 200 <= response.status_code < 300:
-                    raise DownloadError(f"HTTP {response.status_code}")
+                    retry_after = response.headers.get("Retry-After", "")
+                    raise DownloadError(f"HTTP {response.status_code}",
+                                        transient=response.status_code in _TRANSIENT_STATUSES,
+                                        retry_after=float(retry_after) if retry_after.isdigit() else None)
                 return _read_body(response, max_bytes, deadline, timed_out)
 
 
@@ -197,11 +231,11 @@ def _read_body(response: requests.Response, max_bytes: int, deadline: float, tim
             if len(body) > max_bytes:  # counted after decoding: a small gzip cannot expand past the cap
                 raise DownloadError(too_large)
             if time.monotonic() > deadline:
-                raise DownloadError(timed_out)
+                raise DownloadError(timed_out, transient=True)
     except urllib3.exceptions.TimeoutError:
-        raise DownloadError(timed_out) from None
+        raise DownloadError(timed_out, transient=True) from None
     except (urllib3.exceptions.HTTPError, OSError) as error:
-        raise DownloadError(f"the download broke off: {_root_cause(error)}") from None
+        raise DownloadError(f"the download broke off: {_root_cause(error)}", transient=True) from None
     return bytes(body)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
-from .download import DownloadError, without_secrets
+from .download import DownloadError, fetch_retrying, without_secrets
 from .json_values import json_lines
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
@@ -184,7 +184,7 @@ def _pages(reader: _Reader, data: object, flats: Iterable, *, name: str, url: st
             return
         seen.add(link)
         try:
-            data = load_url(link)
+            data = fetch_retrying(load_url, link)
             items = records_in(data) or []
         except (DownloadError, ValueError) as error:
             yield SkippedRecord(where=without_secrets(link), reason=f"cannot fetch the next page: {error}")

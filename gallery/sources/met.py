@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .dates import resolve_years, year_number
-from .download import DownloadError, without_secrets
+from .download import DownloadError, fetch_retrying, without_secrets
 from .json_values import json_lines, loads
 from .local_files import file_within
 from .records import CC0_URL, PUBLIC_DOMAIN, UNKNOWN, CatalogueRecord, SkippedRecord
@@ -113,7 +113,7 @@ def read_met_object_list(data: dict, *, url: str, load: Callable[[str], object],
             continue
         object_url = urljoin(url, f"objects/{object_id}")
         try:
-            found = load(object_url)
+            found = fetch_retrying(load, object_url)
         except (DownloadError, ValueError) as error:
             yield SkippedRecord(where=f"met:{object_id}", reason=f"cannot fetch {object_url}: {error}")
             continue

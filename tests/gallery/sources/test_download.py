@@ -1,5 +1,6 @@
 """gallery.sources.download.fetch against an HTTP server on loopback that this module starts in a thread."""
 
+import functools
 import gzip
 import ipaddress
 import time
@@ -16,6 +17,8 @@ CAP = 20 * 1024 * 1024
 
 
 class Handler(BaseHTTPRequestHandler):
+    tries: dict[str, int] = {}
+
     def log_message(self, *args):  # keep the test output quiet
         pass
 
@@ -47,6 +50,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
         elif path == "/to-file":
             self.send(301, headers={"Location": "file:///etc/passwd"})
+        elif path.startswith("/flaky/"):  # /flaky/<status>/<key>: that status twice for each key, then the body
+            _, _, status, key = path.split("/")
+            Handler.tries[key] = Handler.tries.get(key, 0) + 1
+            if Handler.tries[key] <= 2:
+                self.send(int(status), b"busy", headers={"Retry-After": "0"})
+            else:
+                self.send(200, BODY)
         elif path == "/slow":
             time.sleep(2)
             self.send(200, BODY)
@@ -154,3 +164,30 @@ def test_nothing_listening(server):
 ])
 def test_credentials_in_a_url_are_not_shown(url, shown):
     assert download.without_secrets(url) == shown
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_transient_failure_is_tried_again(server, status):
+    """fetch_retrying (the pages and objects of a long import): 429 and 5xx are tried again, up to three times."""
+    fetch_once = functools.partial(fetch, max_bytes=CAP)
+    assert download.fetch_retrying(fetch_once, f"{server}/flaky/{status}/a{status}") == BODY
+    assert Handler.tries[f"a{status}"] == 3
+    with pytest.raises(DownloadError, match=f"HTTP {status}") as failed:
+        fetch_once(f"{server}/flaky/{status}/b{status}")  # fetch alone never tries again
+    assert failed.value.transient and Handler.tries[f"b{status}"] == 1
+
+
+def test_a_failure_that_would_fail_again_is_not_tried_again(server, monkeypatch):
+    calls = []
+
+    def counted(url):
+        calls.append(url)
+        return fetch(url, max_bytes=CAP)
+
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        download.fetch_retrying(counted, f"{server}/nowhere")
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(DownloadError, match="cannot connect"):  # nothing listening: tried four times in all
+        download.fetch_retrying(counted, "http://127.0.0.1:9/")
+    assert len(calls) == 4

@@ -223,6 +223,7 @@ class PagedApi(BaseHTTPRequestHandler):
     to another host), a page that links to itself, one whose next page is missing, and their IIIF images."""
 
     requests: list[str] = []
+    busy = 0  # how many more times page 2 answers 503
 
     def log_message(self, *args):
         pass
@@ -238,6 +239,9 @@ class PagedApi(BaseHTTPRequestHandler):
             "/broken": f"{base}/missing",
             "/keyed?apikey=s3cret": f"{base}/missing?apikey=s3cret",
         }
+        if self.path == "/api/artworks?page=2" and PagedApi.busy:  # a server under load, for a while
+            PagedApi.busy -= 1
+            return respond(self, b"busy", status=503)
         if self.path.startswith("/iiif/"):  # a real picture, a different one for each image id
             return respond(self, met_picture(self.path), "image/jpeg")
         if self.path not in pages:
@@ -284,3 +288,11 @@ def test_an_endless_api_stops_at_the_page_limit_and_says_where(paged_api, monkey
     *read, stop = read_source(f"{paged_api}/api/artworks?page=1")[1]
     assert [r.accession_number for r in read] == ["1.1", "1.2", "2.1", "2.2"]
     assert stop.where == f"{paged_api}/api/artworks?page=3" and stop.reason.startswith("not read: the import stops")
+
+
+def test_a_page_that_fails_for_a_while_is_tried_again(paged_api):
+    PagedApi.requests.clear()
+    PagedApi.busy = 2
+    records = list(read_source(f"{paged_api}/api/artworks?page=1")[1])
+    assert [r.accession_number for r in records] == ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2"]
+    assert PagedApi.requests.count("/api/artworks?page=2") == 3
