@@ -13,6 +13,7 @@ import itertools
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -82,7 +83,7 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
     sample = data[0] if isinstance(data, list) and data else data
     if is_iiif(data):
         _no_mapping(mapping, "a IIIF manifest")
-        return "iiif", read_iiif(data, url=url, load=load_url)
+        return "iiif", read_iiif(data, url=url, load=partial(fetch_retrying, load_url))
     if is_met_record(sample):
         _no_mapping(mapping, "Met Collection API records")
         return "met", read_met_objects(data if isinstance(data, list) else [data], images_dir=images_dir,

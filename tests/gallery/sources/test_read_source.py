@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gallery.sources import CatalogueRecord, SkippedRecord, read_source
-from tests.helpers import DATASET, IIIF_MANIFESTS, MET_SAMPLE, loopback_server
+from tests.helpers import DATASET, IIIF_MANIFESTS, MET_SAMPLE, loopback_server, respond
 
 MET_LINES = (MET_SAMPLE / "objects.jsonl").read_text().splitlines()[:3]
 MET_IDS = [json.loads(line)["objectID"] for line in MET_LINES]
@@ -16,12 +16,16 @@ MET_IDS = [json.loads(line)["objectID"] for line in MET_LINES]
 
 class Handler(BaseHTTPRequestHandler):
     objects_fetched: list[int] = []
+    busy: dict[str, int] = {}  # path -> how many more times it answers 503
 
     def log_message(self, *args):
         pass
 
     def do_GET(self):
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if Handler.busy.get(self.path):
+            Handler.busy[self.path] -= 1
+            return respond(self, b"busy", status=503)
         if self.path.startswith("/manifests/") and (IIIF_MANIFESTS / self.path[len("/manifests/"):]).is_file():
             body = (IIIF_MANIFESTS / self.path[len("/manifests/"):]).read_bytes()
         elif self.path == "/collection.json":
@@ -89,8 +93,11 @@ def test_a_iiif_manifest_and_a_collection_by_url(server):
     (record,) = records
     assert (kind, record.title, record.manifest_url) == ("iiif", "Alexander Pope",
                                                         "https://manifests.britishart.yale.edu/manifest/1474")
-    kind, records = read_source(f"{server}/collection.json")  # its manifests fetched by the default loader
+    # Its manifests fetched by the default loader; one busy for a moment is tried again.
+    Handler.busy["/manifests/v2-artic-seurat-grande-jatte.json"] = 2
+    kind, records = read_source(f"{server}/collection.json")
     records = list(records)
+    assert Handler.busy["/manifests/v2-artic-seurat-grande-jatte.json"] == 0
     assert kind == "iiif"
     assert [r.accession_number for r in records if isinstance(r, CatalogueRecord)] == ["2017.72", "1926.224"]
     assert records[1] == SkippedRecord(where=f"{server}/manifests/missing.json", reason="could not load: HTTP 404")
