@@ -76,6 +76,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _PARENTHESISED = re.compile(r"\(([^()]*)\)")  # one artist's part of MoMA's "(Dutch) (French)"
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
+_COLUMNS_SHOWN = 40  # of a header without a title or an image, in the message that says so
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
 
 Result = CatalogueRecord | SkippedRecord
@@ -163,7 +164,9 @@ def columns(header: list[str], mapping: dict[str, str], name: str, *, check: boo
     if known.get("ispublicdomain") is not None:  # the Met's True/False, for the rows whose rights cell is empty
         by_field[_PUBLIC_DOMAIN_FLAG] = known["ispublicdomain"]
     if check and "title" not in by_field and "image" not in by_field:
-        raise MappingError(f"{name}: no title or image column (columns: {', '.join(header)}); "
+        more = f", … ({len(header)} in all)" if len(header) > _COLUMNS_SHOWN else ""
+        shown = ", ".join(header[:_COLUMNS_SHOWN]) + more
+        raise MappingError(f"{name}: no title or image column (columns: {shown}); "
                            f"name one with a mapping such as 'Object Title=title'")
     return by_field
 

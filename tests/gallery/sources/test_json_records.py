@@ -203,6 +203,11 @@ def test_documents_without_records_are_refused(tmp_path, document, message):
         _read(tmp_path, document)
 
 
+def test_a_record_of_many_keys_and_no_title_or_image_names_some_of_them(tmp_path):
+    with pytest.raises(MappingError, match=r"no title or image column \(columns: k0, k1, .*, k39, … \(500 in all\)\)"):
+        _read(tmp_path, {f"k{n}": n for n in range(500)})
+
+
 def test_hostile_records_flatten_within_bounds(tmp_path):
     deep: dict = {"title": "Deep"}
     node = deep
