@@ -329,7 +329,7 @@ class CollectionImport(TimeStampedModel):
         FAILED = "failed", "Failed"
 
     export = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
-                              help_text="A CSV or JSON export")
+                              help_text="A CSV, JSON or LIDO XML export")
     source_url = models.URLField(
         "or a URL", max_length=1000, blank=True,
         help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages "

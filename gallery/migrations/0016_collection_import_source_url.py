@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='collectionimport',
             name='export',
-            field=models.FileField(blank=True, help_text='A CSV or JSON export', max_length=255, upload_to=gallery.models.import_upload_to),
+            field=models.FileField(blank=True, help_text='A CSV, JSON or LIDO XML export', max_length=255, upload_to=gallery.models.import_upload_to),
         ),
         migrations.AddConstraint(
             model_name='collectionimport',

@@ -41,13 +41,13 @@ class ImportFilesRefused(ValueError):
     """The uploaded export or images cannot be used (the job fails with this message)."""
 
 
-EXPORT_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson")
+EXPORT_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson", ".xml")
 
 
 def check_files(*, export: File, images: File | None = None) -> None:
     """Raise ImportFilesRefused unless `export` is named as an export we read and `images` is a zip."""
     if Path(export.name).suffix.lower() not in EXPORT_SUFFIXES:
-        raise ImportFilesRefused(f"{Path(export.name).name}: upload a .csv, .json or .jsonl export")
+        raise ImportFilesRefused(f"{Path(export.name).name}: upload a .csv, .json or .jsonl export, or LIDO .xml")
     if images is not None:
         is_zip = zipfile.is_zipfile(images)
         images.seek(0)

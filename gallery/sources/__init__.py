@@ -3,8 +3,9 @@
 No models, no database, no settings; nothing is fetched but the URLs it is given (download.fetch, which refuses
 link-local and metadata addresses and caps sizes). `read_source` picks the reader by what the source is:
 a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
-manifest or collection in a file or at a URL (iiif), any other museum API's JSON records (json_records). Each reader
-yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on.
+manifest or collection in a file or at a URL (iiif), any other museum API's JSON records (json_records), LIDO XML in a
+file, at a URL or harvested by OAI-PMH (lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it
+cannot use, and goes on.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .download import DownloadError, fetch, fetch_retrying, without_secrets
 from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
+from .lido import NS as LIDO_NAMESPACE
+from .lido import is_lido, read_lido, read_lido_url
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
@@ -114,9 +117,23 @@ def _read_csv_url(url: str, shown: str, *, images_dir: Path | None,
         return read_csv(path, images_dir=images_dir, mapping=mapping)  # read whole: the folder may go
 
 
+def _read_lido_url(url: str, shown: str, *, images_dir: Path | None) -> Iterator[Result]:
+    """A LIDO document, or the first page of an OAI-PMH harvest of LIDO records, fetched from `url` (refused here
+    when it holds no LIDO); its next pages are fetched as the import reaches them."""
+    load = partial(fetch, max_bytes=MAX_DOCUMENT_BYTES, timeout=DOCUMENT_TIMEOUT)
+    try:
+        first = fetch_retrying(load, url)
+    except DownloadError as error:
+        raise ValueError(f"cannot fetch {shown}: {error}") from None
+    if not is_lido(first):
+        raise ValueError(f"{shown} is XML without LIDO records (namespace {LIDO_NAMESPACE})")
+    return read_lido_url(url, first, load=load, shown=shown, images_dir=images_dir)
+
+
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
                 load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
-    """(format, records) for a source: "csv", "met", "iiif" or "json". Raises ValueError for a source it cannot read.
+    """(format, records) for a source: "csv", "met", "iiif", "json" or "lido". Raises ValueError for a source it cannot
+    read.
 
     `source` is a file path or an http(s) URL (a CSV's, or JSON fetched with `load_url`, default load_json_url,
     which also fetches a IIIF collection's manifests, an API's next pages and a Met search's objects). `images_dir`
@@ -132,6 +149,9 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
         shown = without_secrets(source)
         if urlsplit(source).path.lower().endswith(".csv"):
             return "csv", _read_csv_url(source, shown, images_dir=images_dir, mapping=mapping)
+        if urlsplit(source).path.lower().endswith(".xml") or "verb=" in urlsplit(source).query:
+            _no_mapping(mapping, "LIDO")
+            return "lido", _read_lido_url(source, shown, images_dir=images_dir)
         try:
             data = fetch_retrying(load_url, source)
         except DownloadError as error:
@@ -149,8 +169,14 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv", read_csv(path, images_dir=images_dir, mapping=mapping)
+    if suffix == ".xml":
+        _no_mapping(mapping, "LIDO")
+        with open(path, "rb") as handle:
+            if not is_lido(handle.read(64 * 1024)):
+                raise ValueError(f"{path.name} is XML without LIDO records (namespace {LIDO_NAMESPACE})")
+        return "lido", read_lido(path, images_dir=images_dir)
     if suffix not in _JSON_SUFFIXES:
-        raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl or .ndjson)")
+        raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl, .ndjson or LIDO .xml)")
     if suffix != ".json":  # JSON Lines: Met records are read line by line as the import goes
         if is_met_record(_first_line_value(path)):
             _no_mapping(mapping, "Met Collection API records")

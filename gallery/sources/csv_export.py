@@ -180,6 +180,16 @@ class ImageFinder:
         self.export = export
         self._by_name: dict[str, list[Path]] | None = None
 
+    def resolve(self, value: str) -> tuple[Path | None, str] | str:
+        """(file, "") for a file name, (None, url) for an http(s) URL, (None, "") for nothing, or why the named file
+        is not there."""
+        if re.match(r"https?://", value, re.IGNORECASE):
+            return None, value
+        if not value:
+            return None, ""
+        found = self.find(value)
+        return found if isinstance(found, str) else (found, "")
+
     def find(self, value: str) -> Path | str:
         """The file, or a reason it is not there. Only files in the export's folder or under images_dir are found."""
         value = value.replace("\\", "/")  # exported on Windows: photos\a.jpg
@@ -297,14 +307,9 @@ def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, 
     image = values.get("image", "")
     if not values.get("title") and not image:
         return SkippedRecord(where=where, reason="no title and no image")
-    image_path, image_url = None, ""
-    if re.match(r"https?://", image, re.IGNORECASE):
-        image_url = image
-    elif image:
-        found = images.find(image)
-        if isinstance(found, str):
-            return SkippedRecord(where=where, reason=found)
-        image_path = found
+    if isinstance(found := images.resolve(image), str):
+        return SkippedRecord(where=where, reason=found)
+    image_path, image_url = found
     date = values.get("date", "")
     year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
     public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}

@@ -212,3 +212,18 @@ def test_a_url_that_cannot_be_fetched_fails_its_job_with_the_reason(admin_client
     assert job.export_name == f"{base}/manifests/absent.json?apikey=***" and "s3cret" not in job.message
     page = admin_client.get(reverse("admin:gallery_collectionimport_change", args=[job.pk])).content.decode()
     assert "s3cret" not in page
+
+
+@pytest.mark.django_db
+def test_a_lido_export_through_the_admin(admin_client, django_capture_on_commit_callbacks):
+    from tests.gallery.sources.test_lido import lido_record, lido_wrap
+
+    with loopback_server(MuseumServer) as base:
+        xml = lido_wrap(lido_record("L.9", "A Lido Work", image=f"{base}/remote/lido/9.jpg", actor="Frans Hals"))
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(ADD_URL, {"export": SimpleUploadedFile("museum-lido.xml", xml.encode())})
+        job = CollectionImport.objects.get()
+        tasks.collection_import_run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.format, job.created, job.failures) == (CollectionImport.Status.DONE, "lido", 1, [])
+    assert Artwork.objects.get().accession_number == "L.9"

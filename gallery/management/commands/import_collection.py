@@ -1,11 +1,11 @@
-"""Import a collection: a CSV export, museum API records, IIIF manifests or a Kaggle-layout folder.
+"""Import a collection: a CSV export, museum API records, IIIF manifests, LIDO XML or a Kaggle-layout folder.
 
     manage.py import_collection SOURCE [--images DIR] [--map "Column=field" ...] [--map-file F] [--draft] [--sync]
                                        [--dry-run] [--limit N] [--on-duplicate keep|skip|replace]
 
 SOURCE is a .csv file, a .json/.jsonl file of Met records, of another museum API's records or a IIIF manifest or
-collection, an http(s) URL of one of those (or of a Met search, or an API's first page, whose next pages are
-followed), or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
+collection, a LIDO .xml file, an http(s) URL of one of those (or of a Met search, an API's first page or an OAI-PMH
+harvest, whose next pages are followed), or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
 source's own id), so a second run of the same source changes nothing; a changed record is updated, and a changed
 image re-embedded. Records whose image cannot be had are skipped and reported. A new record whose picture looks like
 a stored work's is kept beside it (default), skipped, or its picture put on the stored work (--on-duplicate), and

@@ -335,3 +335,19 @@ def test_a_met_search_url_imports_the_objects_it_names():
                                 "--images", str(MET_SAMPLE / "images"))
     assert "met source: 3 created, 0 updated (0 with a new image), 0 unchanged, 2 failed" in output, output
     assert sorted(Artwork.objects.values_list("source_id", flat=True)) == sorted(f"met:{i}" for i in MET_IDS)
+
+
+def test_a_lido_export_imports_with_its_catalogue_fields(tmp_path, museum_server):
+    from tests.gallery.sources.test_lido import lido_record, lido_wrap
+
+    path = tmp_path / "lido.xml"
+    path.write_text(lido_wrap(
+        lido_record("L.1", "Portrait of a Man", image=f"{museum_server}/remote/lido/1.jpg", actor="Rembrandt"),
+        lido_record("L.2", "A Landscape", image=f"{museum_server}/remote/lido/2.jpg", actor="Jacob van Ruisdael")))
+    output = command_output("import_collection", str(path))
+    assert "lido source: 2 created, 0 updated (0 with a new image), 0 unchanged, 0 failed" in output, output
+    man = Artwork.objects.select_related("artist").get(accession_number="L.1")
+    assert (man.title, man.artist_qualifier, man.artist.name, man.artist.birth_year, man.rights, man.medium) == (
+        "Portrait of a Man", "Workshop of", "Rembrandt", None, Artwork.Rights.PUBLIC_DOMAIN, "Oil on canvas")
+    assert man.image_sha256 and man.source_url == "https://museum.example/objects/L.1"
+    assert " 0 created, 0 updated" in command_output("import_collection", str(path))
