@@ -25,7 +25,7 @@ from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
 from .lido import NS as LIDO_NAMESPACE
-from .lido import is_lido, read_lido, read_lido_url
+from .lido import is_lido, oai_error, read_lido, read_lido_url
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
@@ -125,6 +125,8 @@ def _read_lido_url(url: str, shown: str, *, images_dir: Path | None) -> Iterator
         first = fetch_retrying(load, url)
     except DownloadError as error:
         raise ValueError(f"cannot fetch {shown}: {error}") from None
+    if error := oai_error(first):
+        raise ValueError(f"{shown}: the OAI-PMH server answered {error}")
     if not is_lido(first):
         raise ValueError(f"{shown} is XML without LIDO records (namespace {LIDO_NAMESPACE})")
     return read_lido_url(url, first, load=load, shown=shown, images_dir=images_dir)

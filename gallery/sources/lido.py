@@ -41,7 +41,15 @@ _PRODUCTION_TERMS = {"production", "creation", "herstellung", "vervaardiging", "
 _PRODUCTION_CONCEPTS = ("lido00007", "lido00012", "300054713")  # LIDO's production and creation, AAT's production
 _IMAGE_TYPES = ("image_master", "image_large", "provided_image", "image", "image_thumb")
 _YEAR = re.compile(r"-?\d{1,4}")
+_OAI_ERROR = re.compile(rb'<(?:\w+:)?error\b[^>]*\bcode="([^"]*)"[^>]*>([^<]*)<')
 _RESUMPTION = re.compile(rb"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</(?:\w+:)?resumptionToken>")
+
+
+def oai_error(body: bytes) -> str:
+    """The error an OAI-PMH server answered with ("cannotDisseminateFormat: …" for a metadataPrefix it does not
+    offer), or ""."""
+    match = _OAI_ERROR.search(body)
+    return f"{match[1].decode('utf-8', 'replace')}: {clean(match[2].decode('utf-8', 'replace'))}" if match else ""
 
 
 def is_lido(head: bytes) -> bool:

@@ -179,6 +179,9 @@ class Harvest(BaseHTTPRequestHandler):
             "/oai?verb=ListRecords&resumptionToken=page2%25token": oai_page(
                 [lido_record("O.3", "Three", image=f"{base}/img/3.jpg")], ""),
             "/feed.xml": '<?xml version="1.0"?><rss/>',
+            "/oai?verb=ListRecords&metadataPrefix=oai_lido": (
+                '<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><error '
+                'code="cannotDisseminateFormat">oai_lido is not supported</error></OAI-PMH>'),
         }
         respond(self, pages[self.path].encode() if self.path in pages else None, "text/xml")
 
@@ -194,3 +197,5 @@ def test_an_oai_pmh_harvest_is_read_page_by_page():
         assert results[2].image_url == f"{base}/img/3.jpg"
         with pytest.raises(ValueError, match="feed.xml is XML without LIDO records"):
             read_source(f"{base}/feed.xml")
+        with pytest.raises(ValueError, match="answered cannotDisseminateFormat: oai_lido is not supported"):
+            read_source(f"{base}/oai?verb=ListRecords&metadataPrefix=oai_lido")
