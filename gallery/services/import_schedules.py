@@ -31,9 +31,14 @@ def import_schedules_start() -> list[int]:
         for schedule in due:
             if schedule.last_job is not None and schedule.last_job.status in _BUSY:
                 continue  # still importing the last time's: it starts once that one is done
-            schedule.last_job = import_jobs.collection_import_start(
-                source_url=schedule.source_url, draft=schedule.draft, on_duplicate=schedule.on_duplicate)
             schedule.next_run_at = now + timedelta(days=schedule.every)
+            try:
+                schedule.last_job = import_jobs.collection_import_start(
+                    source_url=schedule.source_url, draft=schedule.draft, on_duplicate=schedule.on_duplicate)
+            except import_jobs.ImportFilesRefused as exc:  # saved past the admin's form: the others still start
+                logger.warning("Scheduled import %r not started: %s", schedule.name, exc)
+                schedule.save(update_fields=["next_run_at", "updated_at"])
+                continue
             schedule.save(update_fields=["last_job", "next_run_at", "updated_at"])
             started.append(schedule.last_job.pk)
             logger.info("Scheduled import %r started as job %s.", schedule.name, schedule.last_job.pk)

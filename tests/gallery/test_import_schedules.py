@@ -27,6 +27,7 @@ def test_a_due_schedule_starts_one_import_and_waits_an_interval(broker_queue, dj
                                              draft=True, on_duplicate="skip")
     ImportSchedule.objects.create(name="Later", source_url=URL, next_run_at=timezone.now() + timedelta(hours=1))
     ImportSchedule.objects.create(name="Off", source_url=URL, enabled=False)
+    ImportSchedule.objects.create(name="FTP", source_url="ftp://museum.example/export.json")  # past the admin's form
     with django_capture_on_commit_callbacks(execute=True):
         started = tasks.import_schedules_start()
     schedule.refresh_from_db()
@@ -36,6 +37,7 @@ def test_a_due_schedule_starts_one_import_and_waits_an_interval(broker_queue, dj
     assert job.export_name == "https://api.museum.example/artworks?page=1&apikey=***"
     assert timedelta(days=7) - timedelta(minutes=1) < schedule.next_run_at - timezone.now() <= timedelta(days=7)
     assert tasks.import_schedules_start() == []  # nothing is due now
+    assert ImportSchedule.objects.get(name="FTP").next_run_at > timezone.now()  # tried again an interval on
 
 
 def test_a_schedule_whose_last_import_still_runs_waits_for_it(broker_queue, django_capture_on_commit_callbacks):
