@@ -65,7 +65,7 @@ _KNOWN_COLUMNS = {
     # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),
     "description": ("walldescription", "digitaldescription", "dcdescription"),
-    "image_description": ("alttext", "thumbnailalttext"),  # the AIC's thumbnail.alt_text
+    "image_description": ("alttext", "thumbnailalttext", "imagesalttext"),  # the AIC's and Harvard's alt texts
     "tags": ("keywords", "subjects", "subjecttitles"),
     "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat"),
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl", "imagesweburl",

@@ -58,6 +58,8 @@ HARVARD_PAGE = {"info": {"totalrecords": 1}, "records": [{
     "dated": "1888", "datebegin": 1888, "dateend": 1888, "medium": "Oil on canvas", "classification": "Paintings",
     "culture": "Dutch", "creditline": "Bequest from the Collection of Maurice Wertheim",
     "primaryimageurl": "https://nrs.harvard.edu/urn-3:HUAM:DDC251942_dynmc",
+    "images": [{"baseimageurl": "https://nrs.harvard.edu/urn-3:HUAM:DDC251942_dynmc", "alttext": "A bearded man.",
+                "iiifbaseuri": "https://ids.lib.harvard.edu/ids/iiif/47174896"}],
     "url": "https://www.harvardartmuseums.org/collections/object/299843"}]}
 RIJKS_PAGE = {"count": 1, "artObjects": [{
     "id": "en-SK-C-5", "objectNumber": "SK-C-5", "title": "The Night Watch",
@@ -147,6 +149,11 @@ def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path)
               {"role": "Artist", "name": "Edvard Munch", "culture": "Norwegian"}]
     (record,) = _read(tmp_path, {"records": [{**HARVARD_PAGE["records"][0], "people": people}]})
     assert (record.artist_name, record.artist_nationality) == ("Edvard Munch", "Norwegian")
+
+
+def test_harvards_alt_text_describes_the_picture(tmp_path):
+    (record,) = _read(tmp_path, HARVARD_PAGE)
+    assert record.image_description == "A bearded man."
 
 
 def test_cleveland_record_fields(tmp_path):
