@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
+from . import pages
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
-from .download import DownloadError, fetch_retrying, without_secrets
 from .json_values import json_lines
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
@@ -43,7 +43,6 @@ _MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type
 _PEOPLE = ("people", "creators", "artists", "makers", "constituents")
 _ARTIST_ROLES = {"artist", "maker", "painter", "creator", "author", "sculptor", "designer", "photographer",
                  "printmaker", "draftsman", "draughtsman"}
-MAX_PAGES = 10_000  # a server that links page after page without end stops here (an import's --limit stops sooner)
 
 
 def records_in(data: object) -> list[object] | None:
@@ -176,23 +175,15 @@ def read_json_records(data: object, *, name: str, export_dir: Path | None = None
 
 
 def _pages(reader: _Reader, data: object, flats: Iterable, *, name: str, url: str, load_url) -> Iterator[Result]:
-    seen, where = {url}, name
-    for _ in range(MAX_PAGES):
-        yield from reader.records(flats, where)
-        link = next_page(data, url) if load_url and url else ""
-        if not link or link in seen:
-            return
-        seen.add(link)
-        try:
-            data = fetch_retrying(load_url, link)
-            items = records_in(data) or []
-        except (DownloadError, ValueError) as error:
-            yield SkippedRecord(where=without_secrets(link), reason=f"cannot fetch the next page: {error}")
-            return
-        url, where = link, without_secrets(link)
-        flats = _flattened(data, items)
-    yield SkippedRecord(where=where, reason=f"not read: the import stops after {MAX_PAGES:,} pages; import from this "
-                                            f"page to go on")
+    yield from reader.records(flats, name)
+    if not (load_url and url):
+        return
+    for page in pages.following(data, url, next_url=next_page, load=load_url):
+        if isinstance(page, SkippedRecord):
+            yield page
+        else:
+            where, data = page
+            yield from reader.records(_flattened(data, records_in(data) or []), where)
 
 
 class _Reader:

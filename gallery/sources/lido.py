@@ -23,9 +23,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from . import pages
 from .csv_export import AccessionNumbers, ImageFinder
 from .dates import resolve_years
-from .download import DownloadError, fetch_retrying, without_secrets
 from .records import UNKNOWN, CatalogueRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags
@@ -216,21 +216,15 @@ def resumption_url(url: str, body: bytes) -> str:
 
 
 def read_lido_url(url: str, first: bytes, *, load: Callable[[str], bytes], shown: str,
-                  images_dir: Path | None = None, max_pages: int = 10_000) -> Iterator[Result]:
+                  images_dir: Path | None = None) -> Iterator[Result]:
     """The records of the LIDO document `first` fetched from `url`, and of the next pages of an OAI-PMH harvest
     that starts there (each fetched with `load` as the import reaches it). `shown` is the URL as messages show it."""
     reader = LidoReader(export_dir=None, images_dir=images_dir, name=shown)
-    body, where, seen = first, shown, {url}
-    for _ in range(max_pages):
-        yield from reader.records(io.BytesIO(body), where)
-        page_url = resumption_url(url, body)
-        if not page_url or page_url in seen:
-            return
-        seen.add(page_url)
-        where = without_secrets(page_url)
-        try:
-            body = fetch_retrying(load, page_url)
-        except DownloadError as error:
-            yield SkippedRecord(where=where, reason=f"cannot fetch the next page: {error}")
-            return
-    yield SkippedRecord(where=where, reason=f"not read: the import stops after {max_pages:,} pages")
+    yield from reader.records(io.BytesIO(first), shown)
+    for page in pages.following(first, url, next_url=lambda body, page_url: resumption_url(page_url, body),
+                                load=load):
+        if isinstance(page, SkippedRecord):
+            yield page
+        else:
+            where, body = page
+            yield from reader.records(io.BytesIO(body), where)

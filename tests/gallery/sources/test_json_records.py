@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, json_records, read_source
+from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, pages, read_source
 from gallery.sources.json_records import flatten
 from tests.helpers import loopback_server, met_picture, respond
 
@@ -296,7 +296,7 @@ def test_a_page_linking_to_itself_ends_and_a_missing_next_page_is_reported(paged
 
 
 def test_an_endless_api_stops_at_the_page_limit_and_says_where(paged_api, monkeypatch):
-    monkeypatch.setattr(json_records, "MAX_PAGES", 2)
+    monkeypatch.setattr(pages, "MAX_PAGES", 2)
     *read, stop = read_source(f"{paged_api}/api/artworks?page=1")[1]
     assert [r.accession_number for r in read] == ["1.1", "1.2", "2.1", "2.2"]
     assert stop.where == f"{paged_api}/api/artworks?page=3" and stop.reason.startswith("not read: the import stops")
