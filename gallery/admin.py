@@ -320,17 +320,9 @@ class CollectionImportForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        export, images = cleaned.get("export") or None, cleaned.get("images") or None
-        url = cleaned.get("source_url", "")
-        if (export is None) == (not url):
-            raise ValidationError("Give an export file or a URL to fetch, not both.")
-        if url and images is not None:
-            raise ValidationError("A zip of images goes with an export file: a URL's records name their images' URLs.")
-        try:  # the file kinds are checked here too, so a wrong file is an error on the form, not a failed job
-            if url:
-                import_jobs.check_url(url)
-            else:
-                import_jobs.check_files(export=export, images=images)
+        try:  # the sources are checked here too, so a wrong file is an error on the form, not a failed job
+            import_jobs.check_source(export=cleaned.get("export") or None, source_url=cleaned.get("source_url", ""),
+                                     images=cleaned.get("images") or None)
         except import_jobs.ImportFilesRefused as exc:
             raise ValidationError(str(exc)) from None
         return cleaned

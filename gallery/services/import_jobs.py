@@ -61,17 +61,25 @@ def check_url(url: str) -> None:
         raise ImportFilesRefused(f"{url}: give an http(s) URL")
 
 
+def check_source(*, export: File | None, source_url: str, images: File | None) -> None:
+    """Raise ImportFilesRefused unless a job has exactly one source, an export file (with a zip of images or not) or a
+    URL, and check it (check_files, check_url)."""
+    if (export is None) == (not source_url):
+        raise ImportFilesRefused("Give an export file or a URL to fetch, not both.")
+    if source_url and images is not None:
+        raise ImportFilesRefused("A zip of images goes with an export file: a URL's records name their images' URLs.")
+    if source_url:
+        check_url(source_url)
+    else:
+        check_files(export=export, images=images)
+
+
 @transaction.atomic
 def collection_import_start(*, export: File | None = None, source_url: str = "", images: File | None = None,
                             draft: bool = False, on_duplicate: str = OnDuplicate.KEEP,
                             started_by=None) -> CollectionImport:
     """Store the uploaded files (or the URL to fetch) on a new job and queue it for a worker after commit."""
-    if (export is None) == (not source_url):
-        raise ImportFilesRefused("give an export file or a URL, not both")
-    if source_url:
-        check_url(source_url)
-    else:
-        check_files(export=export, images=images)
+    check_source(export=export, source_url=source_url, images=images)
     name = without_secrets(source_url) if source_url else Path(export.name).name
     job = CollectionImport(export_name=name[:200], source_url=source_url, draft=draft, on_duplicate=on_duplicate,
                            started_by=started_by)
