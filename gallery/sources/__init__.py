@@ -117,14 +117,19 @@ def _read_csv_url(url: str, shown: str, *, images_dir: Path | None,
         return read_csv(path, images_dir=images_dir, mapping=mapping)  # read whole: the folder may go
 
 
+def _first_document(load: Callable[[str], object], url: str, shown: str) -> object:
+    """load(url), tried again on a transient failure; one that still fails is a ValueError naming `shown`."""
+    try:
+        return fetch_retrying(load, url)
+    except DownloadError as error:
+        raise ValueError(f"cannot fetch {shown}: {error}") from None
+
+
 def _read_lido_url(url: str, shown: str, *, images_dir: Path | None) -> Iterator[Result]:
     """A LIDO document, or the first page of an OAI-PMH harvest of LIDO records, fetched from `url` (refused here
     when it holds no LIDO); its next pages are fetched as the import reaches them."""
     load = partial(fetch, max_bytes=MAX_DOCUMENT_BYTES, timeout=DOCUMENT_TIMEOUT)
-    try:
-        first = fetch_retrying(load, url)
-    except DownloadError as error:
-        raise ValueError(f"cannot fetch {shown}: {error}") from None
+    first = _first_document(load, url, shown)
     if error := oai_error(first):
         raise ValueError(f"{shown}: the OAI-PMH server answered {error}")
     if not is_lido(first):
@@ -148,16 +153,13 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     if images_dir is not None and not Path(images_dir).is_dir():
         raise ValueError(f"images folder {images_dir} does not exist")
     if source.lower().startswith(("http://", "https://")):
-        shown = without_secrets(source)
-        if urlsplit(source).path.lower().endswith(".csv"):
+        shown, parts = without_secrets(source), urlsplit(source)
+        if parts.path.lower().endswith(".csv"):
             return "csv", _read_csv_url(source, shown, images_dir=images_dir, mapping=mapping)
-        if urlsplit(source).path.lower().endswith(".xml") or "verb=" in urlsplit(source).query:
+        if parts.path.lower().endswith(".xml") or "verb=" in parts.query:
             _no_mapping(mapping, "LIDO")
             return "lido", _read_lido_url(source, shown, images_dir=images_dir)
-        try:
-            data = fetch_retrying(load_url, source)
-        except DownloadError as error:
-            raise ValueError(f"cannot fetch {shown}: {error}") from None
+        data = _first_document(load_url, source, shown)
         return _from_document(data, shown, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,
                               load_url=load_url)
     path = Path(source)
