@@ -80,14 +80,14 @@ def fetch_retrying(load: Callable[[str], T], url: str) -> T:
     """load(url), tried again after each of RETRY_DELAYS while it fails with a transient DownloadError: an API's
     next page or a Met object in the middle of a long import, which a passing 503 would otherwise end. Other
     failures (HTTP 404, a refused address, too large) raise at once."""
-    for delay in (*RETRY_DELAYS, None):
+    for delay in RETRY_DELAYS:
         try:
             return load(url)
         except DownloadError as error:
-            if not error.transient or delay is None:
+            if not error.transient:
                 raise
             time.sleep(min(max(delay, error.retry_after or 0.0), MAX_RETRY_AFTER))
-    raise AssertionError("unreachable")  # the last try returns or raises
+    return load(url)  # the last try: its failure is the caller's
 
 
 def _size(count: int) -> str:
