@@ -25,7 +25,7 @@ from defusedxml.ElementTree import iterparse
 
 from . import pages
 from .csv_export import AccessionNumbers, ImageFinder
-from .dates import resolve_years
+from .dates import resolve_years, year_number
 from .records import UNKNOWN, CatalogueRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags
@@ -40,7 +40,6 @@ _PRODUCTION_TERMS = {"production", "creation", "herstellung", "vervaardiging", "
                      "tillverkning", "fremstilling", "valmistus"}
 _PRODUCTION_CONCEPTS = ("lido00007", "lido00012", "300054713")  # LIDO's production and creation, AAT's production
 _IMAGE_TYPES = ("image_master", "image_large", "provided_image", "image", "image_thumb")
-_YEAR = re.compile(r"-?\d{1,4}")
 _OAI_ERROR = re.compile(rb'<(?:\w+:)?error\b[^>]*\bcode="([^"]*)"[^>]*>([^<]*)<')
 _RESUMPTION = re.compile(rb"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</(?:\w+:)?resumptionToken>")
 
@@ -73,11 +72,6 @@ def _texts(element: Element | None, *names: str) -> list[str]:
 def _text(element: Element | None, *names: str) -> str:
     texts = _texts(element, *names)
     return texts[0] if texts else ""
-
-
-def _year(text: str) -> int | None:
-    match = _YEAR.search(text or "")
-    return int(match[0]) if match else None
 
 
 def _production(record: Element) -> Element | None:
@@ -132,8 +126,8 @@ def lido_record(record: Element, *, where: str, images: ImageFinder) -> Result:
         return SkippedRecord(where=where, reason=found)
     image_path, image_url = found
     date = _text(event, "eventDate", "displayDate")
-    year_start, year_end = resolve_years(date, _year(_text(event, "eventDate", "date", "earliestDate")),
-                                         _year(_text(event, "eventDate", "date", "latestDate")))
+    year_start, year_end = resolve_years(date, _text(event, "eventDate", "date", "earliestDate"),
+                                         _text(event, "eventDate", "date", "latestDate"))
     rights_texts = (_texts(resource_set, "rightsResource", "rightsType", "conceptID")
                     + _texts(resource_set, "rightsResource", "rightsType", "term")
                     + _texts(record, "administrativeMetadata", "rightsWorkWrap", "rightsWorkSet", "rightsType", "term"))
@@ -150,8 +144,8 @@ def lido_record(record: Element, *, where: str, images: ImageFinder) -> Result:
         artist_name=_text(actor, "nameActorSet", "appellationValue"),
         artist_qualifier=_text(role, "attributionQualifierActor"),
         artist_nationality=_text(actor, "nationalityActor", "term"),
-        artist_birth_year=_year(_text(actor, "vitalDatesActor", "earliestDate")),
-        artist_death_year=_year(_text(actor, "vitalDatesActor", "latestDate")),
+        artist_birth_year=year_number(_text(actor, "vitalDatesActor", "earliestDate")),
+        artist_death_year=year_number(_text(actor, "vitalDatesActor", "latestDate")),
         date=date,
         year_start=year_start,
         year_end=year_end,
