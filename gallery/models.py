@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -38,6 +39,11 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# Words of a bio line, and those that say nothing the nationality and life dates beside it do not ("born 1950").
+_BIO_WORD = re.compile(r"\w+")
+_BIO_FILLER = {"born", "died", "b", "d"}
 
 
 class Artist(TimeStampedModel):
@@ -82,6 +88,25 @@ class Artist(TimeStampedModel):
         if self.birth_year is None and self.death_year is None:
             return ""
         return f"{self.birth_year or '?'} - {self.death_year or ''}".strip()
+
+    @property
+    def life_dates(self) -> str:
+        """Life dates as a page shows them: "1853–1890", "born 1950", "died 1650"."""
+        if self.birth_year is not None and self.death_year is not None:
+            return f"{self.birth_year}–{self.death_year}"
+        if self.birth_year is not None:
+            return _("born %(year)s") % {"year": self.birth_year}
+        if self.death_year is not None:
+            return _("died %(year)s") % {"year": self.death_year}
+        return ""
+
+    @property
+    def bio_line_beyond_facts(self) -> str:
+        """The source's bio line when it says more than the nationality and life dates shown beside it ("American,
+        Boston, Massachusetts 1856–1925 London"); "" when it only repeats them ("Dutch, 1853–1890")."""
+        words = set(_BIO_WORD.findall(self.bio_line.casefold()))
+        shown = set(_BIO_WORD.findall(f"{self.nationality} {self.birth_year} {self.death_year}".casefold()))
+        return self.bio_line if words - shown - _BIO_FILLER else ""
 
     @property
     def display_bio_line(self) -> str:

@@ -21,6 +21,30 @@ def test_artist_years_display_and_slug():
     assert Artist(name="Unknown").years == ""
 
 
+def test_artist_life_dates_as_pages_show_them():
+    assert Artist(name="a", birth_year=1853, death_year=1890).life_dates == "1853–1890"
+    assert Artist(name="b", birth_year=1950).life_dates == "born 1950"
+    assert Artist(name="c", death_year=1650).life_dates == "died 1650"
+    assert Artist(name="d").life_dates == ""
+
+
+@pytest.mark.parametrize(("bio_line", "shown"), [
+    ("Dutch, 1853–1890", ""),  # says nothing the facts beside it do not
+    ("Dutch 1853 - 1890", ""),
+    ("Dutch, born 1853", ""),
+    ("", ""),
+    ("Dutch, Zundert 1853–1890 Auvers-sur-Oise", "Dutch, Zundert 1853–1890 Auvers-sur-Oise"),
+    ("French, active 1700–1720", "French, active 1700–1720"),
+])
+def test_artist_bio_line_is_shown_when_it_adds_to_the_facts(bio_line, shown):
+    artist = Artist(name="Vincent van Gogh", nationality="Dutch", birth_year=1853, death_year=1890, bio_line=bio_line)
+    assert artist.bio_line_beyond_facts == shown
+
+
+def test_artist_bio_line_is_all_there_is_without_facts():
+    assert Artist(name="x", bio_line="Dutch, 1853–1890").bio_line_beyond_facts == "Dutch, 1853–1890"
+
+
 def test_artist_cannot_die_before_birth():
     with pytest.raises(IntegrityError), transaction.atomic():
         Artist.objects.create(name="Backwards", birth_year=1900, death_year=1800)

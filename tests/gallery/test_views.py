@@ -44,6 +44,19 @@ def test_text_search_renders_result_cards_with_artist_facts(client, two_artist_w
     assert cards(response) == 5
     assert "Nationality" in html and "Wikipedia" in html and "Similarity" in html
     assert "not semantic" in html  # the untrained-weights banner
+    assert "<dd>1907–1954</dd>" in html and "<dd>Mexican</dd>" in html
+    assert ">About<" not in html  # no bio line of the source's: nothing repeats the nationality and years
+
+
+def test_artist_facts_show_a_bio_line_only_where_it_adds_to_them(client, artist):
+    artwork = ingest.artwork_create(artist=artist, title="Wheat Field", image=image_upload(seed=1))
+    url = reverse("gallery:artwork-detail", args=[artwork.pk])
+    artist.bio_line = "Dutch, 1853–1890"
+    artist.save()
+    assert ">About<" not in client.get(url).content.decode()
+    artist.bio_line = "Dutch, Zundert 1853–1890 Auvers-sur-Oise"
+    artist.save()
+    assert "<dt>About</dt><dd>Dutch, Zundert 1853–1890 Auvers-sur-Oise</dd>" in client.get(url).content.decode()
 
 
 def test_text_search_pages_do_not_overlap(client, two_artist_works):
