@@ -3,9 +3,9 @@
 No models, no database, no settings; nothing is fetched but the URLs it is given (download.fetch, which refuses
 link-local and metadata addresses and caps sizes). `read_source` picks the reader by what the source is:
 a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
-manifest or collection in a file or at a URL (iiif), any other museum API's JSON records (json_records), LIDO XML in a
-file, at a URL or harvested by OAI-PMH (lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it
-cannot use, and goes on.
+manifest or collection in a file or at a URL (iiif), Linked Art objects or an Activity Streams collection of them
+(linked_art), any other museum API's JSON records (json_records), LIDO XML in a file, at a URL or harvested by OAI-PMH
+(lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
 from .lido import NS as LIDO_NAMESPACE
 from .lido import is_lido, oai_error, read_lido, read_lido_url
+from .linked_art import is_linked_art, read_linked_art, read_linked_art_lines
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
@@ -92,6 +93,10 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
         return "met", read_met_objects(data if isinstance(data, list) else [data], images_dir=images_dir,
                                        where=f"{where} item")
     fetched = url.lower().startswith(("http://", "https://"))  # a page at a URL is followed by its next pages
+    if is_linked_art(data):
+        _no_mapping(mapping, "Linked Art")
+        return "linked-art", read_linked_art(data, name=where, url=url, load=load_url, export_dir=export_dir,
+                                             images_dir=images_dir)
     if is_met_object_list(data):
         _no_mapping(mapping, "Met Collection API records")
         if not fetched:
@@ -139,14 +144,14 @@ def _read_lido_url(url: str, shown: str, *, images_dir: Path | None) -> Iterator
 
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
                 load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
-    """(format, records) for a source: "csv", "met", "iiif", "json" or "lido". Raises ValueError for a source it cannot
-    read.
+    """(format, records) for a source: "csv", "met", "iiif", "linked-art", "json" or "lido". Raises ValueError for a
+    source it cannot read.
 
     `source` is a file path or an http(s) URL (a CSV's, or JSON fetched with `load_url`, default load_json_url,
-    which also fetches a IIIF collection's manifests, an API's next pages and a Met search's objects). `images_dir`
-    holds local image files (default: an images/ folder beside a local source, when there is one). `mapping` names
-    CSV columns or JSON records' key paths ({"Object Number": "accession_number"}, {"images.print.url": "image"}) and
-    is refused for Met records and IIIF.
+    which also fetches a IIIF collection's manifests, an API's next pages, a Met search's objects and a Linked Art
+    stream's pages, objects and makers). `images_dir` holds local image files (default: an images/ folder beside a
+    local source, when there is one). `mapping` names CSV columns or JSON records' key paths ({"Object Number":
+    "accession_number"}, {"images.print.url": "image"}) and is refused for Met records, IIIF, Linked Art and LIDO.
     Header, mapping and format problems raise before any record is read.
     """
     load_url = load_url or load_json_url
@@ -182,9 +187,14 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     if suffix not in _JSON_SUFFIXES:
         raise ValueError(f"{path.name}: unknown kind of file (expected .csv, .json, .jsonl, .ndjson or LIDO .xml)")
     if suffix != ".json":  # JSON Lines: Met records are read line by line as the import goes
-        if is_met_record(_first_line_value(path)):
+        first_value = _first_line_value(path)
+        if is_met_record(first_value):
             _no_mapping(mapping, "Met Collection API records")
             return "met", read_met_file(path, images_dir=images_dir)
+        if is_linked_art(first_value):
+            _no_mapping(mapping, "Linked Art")
+            return "linked-art", read_linked_art_lines(read_json_lines(path), name=path.name, load=load_url,
+                                                       export_dir=path.parent, images_dir=images_dir)
         # Read as the import goes, like the Met's: the first lines' keys check the mapping.
         lines = read_json_lines(path)
         first = list(itertools.islice(lines, CHECKED_LINES))

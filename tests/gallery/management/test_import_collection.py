@@ -351,3 +351,19 @@ def test_a_lido_export_imports_with_its_catalogue_fields(tmp_path, museum_server
         "Portrait of a Man", "Workshop of", "Rembrandt", None, Artwork.Rights.PUBLIC_DOMAIN, "Oil on canvas")
     assert man.image_sha256 and man.source_url == "https://museum.example/objects/L.1"
     assert " 0 created, 0 updated" in command_output("import_collection", str(path))
+
+
+def test_a_linked_art_stream_imports_its_objects_with_their_makers_facts():
+    from tests.gallery.sources.test_linked_art import Museum
+
+    with loopback_server(Museum) as base:
+        output = command_output("import_collection", f"{base}/stream")
+        assert "linked-art source: 2 created, 0 updated (0 with a new image), 0 unchanged, 3 failed" in output, output
+        assert f"{base}/object/3: deleted at the source" in output and f"{base}/object/gone: cannot fetch" in output
+        work = Artwork.objects.select_related("artist").get(accession_number="2017.1")
+        assert (work.title, work.artist.name, work.artist.nationality, work.artist.birth_year, work.medium) == (
+            "Work 1", "Antoine Watteau", "French", 1684, "Oil on panel")
+        assert work.image_sha256 and work.rights == Artwork.Rights.PUBLIC_DOMAIN
+        assert work.source_url == "https://www.getty.edu/art/collection/object/1"
+        again = command_output("import_collection", f"{base}/stream")
+        assert "2 created" not in again and "0 created, 0 updated (0 with a new image), 2 unchanged" in again, again

@@ -1,0 +1,379 @@
+"""Linked Art (https://linked.art), the JSON-LD in which the Getty, Yale's LUX, the Rijksmuseum and others publish
+their collections, as CatalogueRecords: a `HumanMadeObject` record (in a file, at a URL, or a list or JSON Lines of
+them), or an Activity Streams collection of the records' changes (the harvesting API of Linked Art and of IIIF Change
+Discovery: an OrderedCollection whose pages list Create, Update and Delete activities, each naming an object's URL),
+whose pages and objects are fetched as the import reaches them. A stream's IIIF manifests are read as manifests.
+
+From each object: its primary name, its accession number, the production's first maker (of the production or of its
+parts) with the maker's nationality and life years (as embedded, else from the maker's own record, fetched once an
+import, else from the production's statement "Jean-Antoine Watteau (French, 1684 - 1721)", whose qualifier
+"attributed to" is kept too), the production's date and years, the statements (materials, dimensions, description,
+credit line, culture, period, rights), the type of work, the subjects it shows or is about, its web page and IIIF
+manifest, and its picture (a IIIF Image service asked as the IIIF reader asks one, else the image file).
+Vocabulary terms are matched by their AAT number, so "aat:300404670" and its full URI are the same term.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from . import pages
+from .artists import split_artist, split_qualifier
+from .csv_export import AccessionNumbers, ImageFinder
+from .dates import resolve_years, year_number
+from .download import DownloadError, fetch_retrying, without_secrets
+from .iiif import image_service_url, is_iiif, read_iiif
+from .records import UNKNOWN, CatalogueRecord, SkippedRecord
+from .rights import classify_rights
+from .text import clean, split_tags, strip_html
+
+logger = logging.getLogger(__name__)
+
+Result = CatalogueRecord | SkippedRecord
+Loader = Callable[[str], object]
+
+OBJECT = "HumanMadeObject"
+_STREAMS = {"OrderedCollection", "OrderedCollectionPage"}
+# Getty AAT terms, by number.
+PRIMARY_NAME = "300404670"
+ACCESSION_NUMBER = "300312355"
+DESCRIPTION = "300435416"  # of the object: its description; of its production: who made it ("attributed to ...")
+MATERIALS = "300435429"
+DIMENSIONS = "300435430"
+CREDIT_LINE = "300026687"
+RIGHTS = "300435434"
+CULTURE = "300435431"
+PERIOD = "300435432"
+TYPE_OF_WORK = "300435443"
+NATIONALITY = "300379842"
+WEB_PAGE = "300264578"
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _dicts(value: object) -> list[dict]:
+    return [item for item in _list(value) if isinstance(item, dict)]
+
+
+def _id(node: object) -> str:
+    """A node's URI: its id (or @id), or the node itself when a reference is given as a bare string."""
+    value = node.get("id") or node.get("@id") if isinstance(node, dict) else node
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _type(node: object) -> str:
+    kind = node.get("type") if isinstance(node, dict) else None
+    return kind if isinstance(kind, str) else ""
+
+
+def _term(node: object) -> str:
+    """The last segment of a node's URI: "300404670" for aat:300404670 and http://vocab.getty.edu/aat/300404670."""
+    return re.split(r"[/:#]", _id(node).rstrip("/"))[-1]
+
+
+def _kinds(node: dict) -> set[str]:
+    return {_term(kind) for kind in _list(node.get("classified_as"))}
+
+
+def _text(value: object) -> str:
+    return clean(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+
+
+def _name(node: dict) -> str:
+    """A node's primary name, else its first name, else its _label."""
+    names = [name for name in _dicts(node.get("identified_by"))
+             if _type(name) == "Name" and _text(name.get("content"))]
+    names.sort(key=lambda name: PRIMARY_NAME not in _kinds(name))
+    return _text(names[0]["content"]) if names else _text(node.get("_label"))
+
+
+def _statements(node: dict, kind: str) -> list[str]:
+    """The contents of a node's statements (`referred_to_by`) classified as `kind`."""
+    return [text for statement in _dicts(node.get("referred_to_by")) if kind in _kinds(statement)
+            and (text := _text(statement.get("content")))]
+
+
+def _statement(node: dict, kind: str) -> str:
+    found = _statements(node, kind)
+    return found[0] if found else ""
+
+
+def _accession_number(node: dict) -> str:
+    identifiers = [item for item in _dicts(node.get("identified_by"))
+                   if _type(item) == "Identifier" and _text(item.get("content"))]
+    identifiers.sort(key=lambda item: ACCESSION_NUMBER not in _kinds(item))
+    return _text(identifiers[0]["content"]) if identifiers else ""
+
+
+def _classified(node: dict, meta: str) -> list[str]:
+    """The names of a node's types that are themselves classified as `meta` (a type of work, a nationality)."""
+    return [name for kind in _dicts(node.get("classified_as")) if meta in _kinds(kind) and (name := _name(kind))]
+
+
+def _year(node: object, *keys: str) -> int | None:
+    """The year of a birth, death or production's timespan: its first boundary of `keys` that has one."""
+    span = node.get("timespan") if isinstance(node, dict) else None
+    span = span if isinstance(span, dict) else {}
+    return next((year for key in keys if (year := year_number(span.get(key))) is not None), None)
+
+
+def _http(url: str) -> bool:
+    return urlsplit(url).scheme in {"http", "https"}
+
+
+class _People:
+    """Makers' own records, fetched once an import when an object only names them (Linked Art's habit)."""
+
+    def __init__(self, load: Loader | None):
+        self.load = load
+        self.known: dict[str, dict] = {}
+
+    def full(self, maker: dict) -> dict:
+        if any(key in maker for key in ("born", "died", "formed_by", "classified_as")) or not self.load:
+            return maker
+        url = _id(maker)
+        if not _http(url):
+            return maker
+        if url not in self.known:
+            try:
+                found = fetch_retrying(self.load, url)
+            except (DownloadError, ValueError) as error:
+                logger.warning("Linked Art: the maker's record %s is not read (%s); the work keeps the name only",
+                               without_secrets(url), error)
+                found = None
+            self.known[url] = found if isinstance(found, dict) else {}
+        return {**maker, **self.known[url]}
+
+
+def _makers(production: dict) -> list[dict]:
+    """Who carried out the production or its parts, in order."""
+    return [maker for part in [production, *_dicts(production.get("part"))]
+            for maker in _dicts(part.get("carried_out_by"))]
+
+
+def _iiif_image(base: str) -> str:
+    """A IIIF Image service's whole image, asked as the IIIF reader asks (an Image API 3 base by its path)."""
+    version = "3" if re.search(r"/(?:iiif/)?3/", base) else "2"
+    service = {"@id": base, "@context": f"http://iiif.io/api/image/{version}/context.json"}
+    return image_service_url(service)
+
+
+def _picture(node: dict) -> str:
+    """The object's picture: a IIIF Image service of its representation, else an image file, else any access point."""
+    services, files, others = [], [], []
+    for visual in _dicts(node.get("representation")):
+        for digital in _dicts(visual.get("digitally_shown_by")):
+            conforms = " ".join(_id(standard) for standard in _list(digital.get("conforms_to")))
+            for point in _list(digital.get("access_point")):
+                if not _http(url := _id(point)):
+                    continue
+                if "iiif.io/api/image" in conforms:
+                    services.append(url)
+                elif urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) or str(digital.get("format", "")).startswith(
+                        "image/"):
+                    files.append(url)
+                else:
+                    others.append(url)
+    if services:
+        base = services[0].rstrip("/")
+        return base if urlsplit(base).path.lower().endswith(_IMAGE_SUFFIXES) else _iiif_image(base.removesuffix(
+            "/info.json"))
+    return (files + others + [""])[0]
+
+
+def _links(node: dict) -> tuple[str, str]:
+    """(web page, IIIF manifest) from the texts the object is the subject of."""
+    page = manifest = ""
+    for text in _dicts(node.get("subject_of")):
+        for digital in _dicts(text.get("digitally_carried_by")):
+            conforms = " ".join(_id(standard) for standard in _list(digital.get("conforms_to")))
+            urls = [url for point in _list(digital.get("access_point")) if _http(url := _id(point))]
+            if not urls:
+                continue
+            if "iiif.io/api/presentation" in conforms:
+                manifest = manifest or urls[0]
+            elif WEB_PAGE in _kinds(digital) or digital.get("format") == "text/html":
+                page = page or urls[0]
+    return page or _id(node.get("homepage")), manifest
+
+
+def _rights(node: dict) -> tuple[str, str]:
+    """The object's or its picture's licence or rights statement (a Creative Commons or rightsstatements.org URI)."""
+    rights = _dicts(node.get("subject_to"))
+    for visual in _dicts(node.get("representation")):
+        rights += [right for digital in _dicts(visual.get("digitally_shown_by"))
+                   for right in _dicts(digital.get("subject_to"))]
+    candidates = [_id(kind) for right in rights for kind in _list(right.get("classified_as"))]
+    candidates += _statements(node, RIGHTS)
+    return next((found for text in candidates if (found := classify_rights(text))[0] != UNKNOWN), (UNKNOWN, ""))
+
+
+def _subjects(node: dict) -> list[str]:
+    """What the object shows or is about: the names of its visual items' subjects, and its own."""
+    visuals = _dicts(node.get("shows")) + _dicts(node.get("representation"))
+    subjects = _dicts(node.get("about")) + [subject for visual in visuals
+                                            for key in ("about", "represents", "depicts")
+                                            for subject in _dicts(visual.get(key))]
+    return split_tags("|".join(name for subject in subjects if (name := _name(subject))))
+
+
+def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _People) -> Result:
+    """One HumanMadeObject as a record; one with neither a title nor a picture is skipped."""
+    title, image = _name(node), _picture(node)
+    if not title and not image:
+        return SkippedRecord(where=where, reason="no title and no image")
+    if isinstance(found := images.resolve(image), str):
+        return SkippedRecord(where=where, reason=found)
+    image_path, image_url = found
+    production = node.get("produced_by") if isinstance(node.get("produced_by"), dict) else {}
+    makers = _makers(production)
+    maker = people.full(makers[0]) if makers else {}
+    # "Jean-Antoine Watteau (French, 1684 - 1721)", "attributed to Jan de Baen": the production's own statement.
+    stated = split_artist(_statement(production, DESCRIPTION))
+    qualifier, name = split_qualifier(_name(maker)) if maker else ("", stated.name)
+    nationality = next(iter(_classified(maker, NATIONALITY)), "")
+    birth, death = _year(maker.get("born"), "begin_of_the_begin", "end_of_the_end"), _year(
+        maker.get("died"), "end_of_the_end", "begin_of_the_begin")
+    date = _name(production.get("timespan")) if isinstance(production.get("timespan"), dict) else ""
+    span = production.get("timespan") if isinstance(production.get("timespan"), dict) else {}
+    year_start, year_end = resolve_years(date, span.get("begin_of_the_begin"), span.get("end_of_the_end"))
+    rights, rights_url = _rights(node)
+    page, manifest = _links(node)
+    accession_number = _accession_number(node)
+    description = _statement(node, DESCRIPTION)
+    return CatalogueRecord(
+        source_id=accession_number or _id(node) or where,
+        title=title,
+        accession_number=accession_number,
+        artist_name=name,
+        artist_qualifier=qualifier or stated.qualifier,
+        artist_nationality=nationality or stated.nationality,
+        artist_birth_year=birth if birth is not None else stated.birth_year,
+        artist_death_year=death if death is not None else stated.death_year,
+        artist_bio_line=stated.bio_line,
+        date=date,
+        year_start=year_start,
+        year_end=year_end,
+        culture=_statement(node, CULTURE),
+        period=_statement(node, PERIOD),
+        medium=_statement(node, MATERIALS),
+        dimensions="\n".join(_statements(node, DIMENSIONS)),
+        classification=next(iter(_classified(node, TYPE_OF_WORK)), ""),
+        credit_line=_statement(node, CREDIT_LINE),
+        rights=rights,
+        rights_url=rights_url,
+        description=strip_html(description) if "<" in description else description,
+        tags=_subjects(node),
+        source_url=page,
+        manifest_url=manifest,
+        image_path=image_path,
+        image_url=image_url,
+    )
+
+
+def is_linked_art(data: object) -> bool:
+    """Whether a parsed document is a Linked Art object (or a list of them) or an Activity Streams collection."""
+    sample = data[0] if isinstance(data, list) and data else data
+    if not isinstance(sample, dict):
+        return False
+    kind, context = _type(sample), str(sample.get("@context", ""))
+    return kind == OBJECT or (kind in _STREAMS and ("activitystreams" in context or "linked.art" in context
+                                                   or "iiif.io/api/discovery" in context))
+
+
+def _activities(page: dict) -> Iterator[tuple[str, str, str]]:
+    """(activity type, object type, object URL) of a stream page's items."""
+    for item in _dicts(page.get("orderedItems")):
+        target = item.get("object")
+        yield _type(item), _type(target), _id(target)
+
+
+def _stream_next(page: object, url: str) -> str:
+    """The page after a stream page, or a collection's first page."""
+    if not isinstance(page, dict):
+        return ""
+    link = _id(page.get("next")) or (_id(page.get("first")) if _type(page) == "OrderedCollection" else "")
+    link = urljoin(url, link) if link else ""
+    return link if _http(link) else ""
+
+
+class LinkedArtReader:
+    """Objects of one import: numbered across pages, each repeated accession number skipped, makers fetched once."""
+
+    def __init__(self, *, name: str, load: Loader | None, export_dir: Path | None, images_dir: Path | None):
+        self.name = name
+        self.load = load
+        self.images = ImageFinder(export_dir, images_dir, export=name)
+        self.people = _People(load)
+        self.repeats = AccessionNumbers()
+        self.number = 0
+
+    def objects(self, nodes: Iterable[object], where: str) -> Iterator[Result]:
+        for node in nodes:
+            self.number += 1
+            label = f"{where} item {self.number}"
+            if isinstance(node, SkippedRecord):  # a line of JSON Lines that could not be read
+                yield node
+            elif _type(node) != OBJECT:
+                yield SkippedRecord(where=label, reason="not a Linked Art object (HumanMadeObject)")
+            else:
+                record = linked_art_record(node, where=label, images=self.images, people=self.people)
+                yield self.repeats.check(record, label, f"in item {self.number}")
+
+    def stream(self, collection: dict, url: str) -> Iterator[Result]:
+        """The objects and manifests a stream's pages name, each fetched once, as the import reaches it."""
+        seen: set[str] = set()
+        first = [(without_secrets(url), collection)] if "orderedItems" in collection else []
+        # Pages fetched one by one as the import reaches them: an import with a limit reads no more of the stream.
+        for page in itertools.chain(first, pages.following(collection, url, next_url=_stream_next, load=self.load)):
+            if isinstance(page, SkippedRecord):
+                yield page
+                continue
+            where, body = page
+            for activity, kind, target in _activities(body if isinstance(body, dict) else {}):
+                if kind not in {OBJECT, "Manifest", "sc:Manifest"} or not _http(target) or target in seen:
+                    continue
+                seen.add(target)
+                if activity == "Delete":
+                    yield SkippedRecord(where=without_secrets(target), reason="deleted at the source")
+                else:
+                    yield from self._fetched(target)
+
+    def _fetched(self, url: str) -> Iterator[Result]:
+        shown = without_secrets(url)
+        try:
+            document = fetch_retrying(self.load, url)
+        except (DownloadError, ValueError) as error:
+            yield SkippedRecord(where=shown, reason=f"cannot fetch: {error}")
+            return
+        if is_iiif(document):
+            yield from read_iiif(document, url=url, load=lambda link: fetch_retrying(self.load, link))
+        else:
+            yield from self.objects([document], shown)
+
+
+def read_linked_art(data: object, *, name: str, url: str = "", load: Loader | None = None,
+                    export_dir: Path | None = None, images_dir: Path | None = None) -> Iterator[Result]:
+    """The records of a parsed Linked Art document (an object, a list of them, or a stream fetched from `url`, whose
+    pages, objects and makers `load` fetches); `name` names it in messages."""
+    reader = LinkedArtReader(name=name, load=load, export_dir=export_dir, images_dir=images_dir)
+    if _type(data) in _STREAMS:
+        if load is None:
+            raise ValueError(f"{name} is an Activity Streams collection: import its URL, which fetches its objects")
+        return reader.stream(data, url)
+    return reader.objects(data if isinstance(data, list) else [data], name)
+
+
+def read_linked_art_lines(lines: Iterable[object], *, name: str, load: Loader | None, export_dir: Path | None,
+                          images_dir: Path | None) -> Iterator[Result]:
+    """The objects of a JSON Lines file of Linked Art records, read as the import goes (`load` fetches makers)."""
+    reader = LinkedArtReader(name=name, load=load, export_dir=export_dir, images_dir=images_dir)
+    return reader.objects(lines, name)
