@@ -343,11 +343,11 @@ class CollectionImportAdmin(admin.ModelAdmin):
                        "finished_at"]
 
     def get_fields(self, request, obj=None):
-        return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else [
+        return ["export_name", "changes_since", "draft", "on_duplicate", *self.progress_fields] if obj else [
             "export", "source_url", "images", "draft", "on_duplicate"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["export_name", "draft", "on_duplicate", *self.progress_fields] if obj else []
+        return ["export_name", "changes_since", "draft", "on_duplicate", *self.progress_fields] if obj else []
 
     def has_change_permission(self, request, obj=None):  # the page is a report: nothing on it is edited
         return obj is None and super().has_change_permission(request, obj)

@@ -358,8 +358,13 @@ class CollectionImport(TimeStampedModel):
     source_url = models.URLField(
         "or a URL", max_length=1000, blank=True,
         help_text="Instead of a file: a IIIF manifest or collection, a museum API's page of records (its next pages "
-                  "are followed), Met Collection API records or a search of them, or a CSV export whose images are "
-                  "URLs, fetched by the worker")
+                  "are followed), Met Collection API records or a search of them, Linked Art objects or their "
+                  "activity stream, an OAI-PMH harvest of LIDO, or a CSV export whose images are URLs, fetched by the "
+                  "worker")
+    changes_since = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Only what the source says changed after this: a scheduled import of an activity stream or an "
+                  "OAI-PMH harvest reads what changed since its last run")
     images = models.FileField(upload_to=import_upload_to, max_length=255, blank=True,
                               help_text="A zip of the images the export names (optional)")
     export_name = models.CharField(max_length=200, editable=False)
@@ -407,7 +412,8 @@ class ImportSchedule(TimeStampedModel):
     name = models.CharField(max_length=200, help_text="What the source is, for the list (e.g. 'Our collection API')")
     source_url = models.URLField(
         "URL", max_length=1000,
-        help_text="What an import takes as a URL: a museum API's first page, a IIIF collection, a CSV export whose "
+        help_text="What an import takes as a URL: a museum API's first page, a IIIF collection, a Linked Art "
+                  "activity stream or an OAI-PMH harvest (after a run, only what changed since), a CSV export whose "
                   "images are URLs, Met records or a Met search")
     every = models.PositiveSmallIntegerField(choices=Every.choices, default=Every.WEEK)
     enabled = models.BooleanField(default=True)

@@ -76,13 +76,14 @@ def check_source(*, export: File | None, source_url: str, images: File | None) -
 
 @transaction.atomic
 def collection_import_start(*, export: File | None = None, source_url: str = "", images: File | None = None,
-                            draft: bool = False, on_duplicate: str = OnDuplicate.KEEP,
-                            started_by=None) -> CollectionImport:
-    """Store the uploaded files (or the URL to fetch) on a new job and queue it for a worker after commit."""
+                            draft: bool = False, on_duplicate: str = OnDuplicate.KEEP, started_by=None,
+                            changes_since: datetime | None = None) -> CollectionImport:
+    """Store the uploaded files (or the URL to fetch) on a new job and queue it for a worker after commit.
+    `changes_since` asks a URL that can tell what changed (an activity stream, an OAI-PMH harvest) for only that."""
     check_source(export=export, source_url=source_url, images=images)
     name = without_secrets(source_url) if source_url else Path(export.name).name
     job = CollectionImport(export_name=name[:200], source_url=source_url, draft=draft, on_duplicate=on_duplicate,
-                           started_by=started_by)
+                           started_by=started_by, changes_since=changes_since)
     if export is not None:
         job.export.save(f"export{Path(export.name).suffix.lower()}", export, save=False)
     if images is not None:
@@ -152,7 +153,7 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
                     shutil.copyfileobj(source, out)  # a collection's zip may not fit in memory
                 _extract_images(folder / "images.zip", images_dir)
             if job.source_url:
-                report.format, records = read_source(job.source_url, images_dir=images_dir)
+                report.format, records = read_source(job.source_url, images_dir=images_dir, since=job.changes_since)
             else:
                 export_path = folder / f"export{Path(job.export.name).suffix}"
                 with job.export.open("rb") as source, open(export_path, "wb") as out:

@@ -14,6 +14,7 @@ import itertools
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from .iiif import is_iiif, read_iiif
 from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
 from .lido import NS as LIDO_NAMESPACE
-from .lido import is_lido, oai_error, read_lido, read_lido_url
+from .lido import harvest_since, is_lido, oai_error, read_lido, read_lido_url
 from .linked_art import is_linked_art, read_linked_art, read_linked_art_lines
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
@@ -81,7 +82,7 @@ def _no_mapping(mapping: dict[str, str] | None, kind: str) -> None:
 
 
 def _from_document(data: object, where: str, *, url: str, export_dir: Path | None, images_dir: Path | None,
-                   mapping: dict[str, str] | None, load_url) -> tuple[str, Iterator[Result]]:
+                   mapping: dict[str, str] | None, load_url, since: datetime | None) -> tuple[str, Iterator[Result]]:
     """The reader for a parsed document: `where` names it in messages, `url` is where it came from, `export_dir`
     the folder of a local file."""
     sample = data[0] if isinstance(data, list) and data else data
@@ -96,7 +97,7 @@ def _from_document(data: object, where: str, *, url: str, export_dir: Path | Non
     if is_linked_art(data):
         _no_mapping(mapping, "Linked Art")
         return "linked-art", read_linked_art(data, name=where, url=url, load=load_url, export_dir=export_dir,
-                                             images_dir=images_dir)
+                                             images_dir=images_dir, since=since)
     if is_met_object_list(data):
         _no_mapping(mapping, "Met Collection API records")
         if not fetched:
@@ -143,7 +144,8 @@ def _read_lido_url(url: str, shown: str, *, images_dir: Path | None) -> Iterator
 
 
 def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[str, str] | None = None,
-                load_url: Callable[[str], object] | None = None) -> tuple[str, Iterator[Result]]:
+                load_url: Callable[[str], object] | None = None,
+                since: datetime | None = None) -> tuple[str, Iterator[Result]]:
     """(format, records) for a source: "csv", "met", "iiif", "linked-art", "json" or "lido". Raises ValueError for a
     source it cannot read.
 
@@ -152,6 +154,8 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
     stream's pages, objects and makers). `images_dir` holds local image files (default: an images/ folder beside a
     local source, when there is one). `mapping` names CSV columns or JSON records' key paths ({"Object Number":
     "accession_number"}, {"images.print.url": "image"}) and is refused for Met records, IIIF, Linked Art and LIDO.
+    `since` asks a source that can tell what changed for only that (an Activity Streams collection of Linked Art, an
+    OAI-PMH harvest: a scheduled import's changes since its last run); the others are read whole.
     Header, mapping and format problems raise before any record is read.
     """
     load_url = load_url or load_json_url
@@ -163,10 +167,11 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
             return "csv", _read_csv_url(source, shown, images_dir=images_dir, mapping=mapping)
         if parts.path.lower().endswith(".xml") or "verb=" in parts.query:
             _no_mapping(mapping, "LIDO")
-            return "lido", _read_lido_url(source, shown, images_dir=images_dir)
+            source = harvest_since(source, since) if since is not None else source
+            return "lido", _read_lido_url(source, without_secrets(source), images_dir=images_dir)
         data = _first_document(load_url, source, shown)
         return _from_document(data, shown, url=source, export_dir=None, images_dir=images_dir, mapping=mapping,
-                              load_url=load_url)
+                              load_url=load_url, since=since)
     path = Path(source)
     if path.is_dir():
         raise ValueError(f"{path} is a folder: give a .csv, .json or .jsonl file or an http(s) URL "
@@ -206,4 +211,4 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
         raise ValueError(f"{path.name} is not UTF-8 text") from None
     # A manifest without an id is known by its file.
     return _from_document(data, path.name, url=path.resolve().as_uri(), export_dir=path.parent, images_dir=images_dir,
-                          mapping=mapping, load_url=load_url)
+                          mapping=mapping, load_url=load_url, since=since)

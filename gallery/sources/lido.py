@@ -15,9 +15,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -197,6 +198,18 @@ class LidoReader:
 def read_lido(path: Path, *, images_dir: Path | None = None) -> Iterator[Result]:
     """The records of a LIDO file, read as it goes."""
     yield from LidoReader(export_dir=path.parent, images_dir=images_dir, name=path.name).records(path, path.name)
+
+
+def harvest_since(url: str, since: datetime) -> str:
+    """An OAI-PMH ListRecords URL asking only the records changed since `since` (its day, the granularity every
+    OAI-PMH server offers): `from` added, unless the URL has one or resumes a harvest."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = {name for name, _ in query}
+    if ("verb", "ListRecords") not in query or names & {"from", "resumptionToken"}:
+        return url
+    day = since.astimezone(timezone.utc).date().isoformat()
+    return urlunsplit(parts._replace(query=urlencode([*query, ("from", day)])))
 
 
 def resumption_url(url: str, body: bytes) -> str:

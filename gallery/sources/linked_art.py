@@ -2,7 +2,9 @@
 their collections, as CatalogueRecords: a `HumanMadeObject` record (in a file, at a URL, or a list or JSON Lines of
 them), or an Activity Streams collection of the records' changes (the harvesting API of Linked Art and of IIIF Change
 Discovery: an OrderedCollection whose pages list Create, Update and Delete activities, each naming an object's URL),
-whose pages and objects are fetched as the import reaches them. A stream's IIIF manifests are read as manifests.
+whose pages and objects are fetched as the import reaches them, from the last page back, so that each object is read
+once in its latest state, or only the objects changed since a time (a scheduled import's last run). A stream's IIIF
+manifests are read as manifests.
 
 From each object: its primary name, its accession number, the production's first maker (of the production or of its
 parts) with the maker's nationality and life years (as embedded, else from the maker's own record, fetched once an
@@ -15,10 +17,12 @@ Vocabulary terms are matched by their AAT number, so "aat:300404670" and its ful
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -28,7 +32,7 @@ from .csv_export import AccessionNumbers, ImageFinder
 from .dates import resolve_years, year_number
 from .download import DownloadError, fetch_retrying, without_secrets
 from .iiif import image_service_url, is_iiif, read_iiif
-from .records import UNKNOWN, CatalogueRecord, SkippedRecord
+from .records import DELETED_AT_SOURCE, UNKNOWN, CatalogueRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags, strip_html
 
@@ -289,18 +293,30 @@ def is_linked_art(data: object) -> bool:
                                                    or "iiif.io/api/discovery" in context))
 
 
-def _activities(page: dict) -> Iterator[tuple[str, str, str]]:
-    """(activity type, object type, object URL) of a stream page's items."""
-    for item in _dicts(page.get("orderedItems")):
-        target = item.get("object")
-        yield _type(item), _type(target), _id(target)
+def _when(activity: dict) -> datetime | None:
+    """When an activity happened (its endTime, else published or startTime), aware; None when it does not say."""
+    for key in ("endTime", "published", "startTime"):
+        text = activity.get(key)
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+        except ValueError:
+            continue
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return None
 
 
-def _stream_next(page: object, url: str) -> str:
-    """The page after a stream page, or a collection's first page."""
+def _activities(page: dict) -> list[tuple[str, str, str, datetime | None]]:
+    """(activity type, object type, object URL, when) of a stream page's items, in the page's order."""
+    return [(_type(item), _type(item.get("object")), _id(item.get("object")), _when(item))
+            for item in _dicts(page.get("orderedItems"))]
+
+
+def _link(page: object, url: str, key: str, start: str) -> str:
+    """A stream page's `key` link ("next" or "prev"), or a collection's `start` page ("first" or "last")."""
     if not isinstance(page, dict):
         return ""
-    link = _id(page.get("next")) or (_id(page.get("first")) if _type(page) == "OrderedCollection" else "")
+    link = _id(page.get(key)) or (_id(page.get(start)) if _type(page) == "OrderedCollection" else "")
     link = urljoin(url, link) if link else ""
     return link if _http(link) else ""
 
@@ -328,22 +344,35 @@ class LinkedArtReader:
                 record = linked_art_record(node, where=label, images=self.images, people=self.people)
                 yield self.repeats.check(record, label, f"in item {self.number}")
 
-    def stream(self, collection: dict, url: str) -> Iterator[Result]:
-        """The objects and manifests a stream's pages name, each fetched once, as the import reaches it."""
+    def stream(self, collection: dict, url: str, since: datetime | None) -> Iterator[Result]:
+        """The objects and manifests a stream's pages name, each fetched once, as the import reaches it; with `since`,
+        only those changed after it.
+
+        A collection that gives its last page is read from there back (`prev`), as the Activity Streams consumers of
+        Linked Art and IIIF Change Discovery do: the first activity met of an object is its latest (a work created,
+        then deleted, is reported deleted, not imported), and a harvest since a time stops at the first activity
+        older than it. One that gives only its first page is read forward."""
+        backward = _type(collection) == "OrderedCollection" and bool(_link(collection, url, "prev", "last"))
+        step = functools.partial(_link, key="prev", start="last") if backward else functools.partial(
+            _link, key="next", start="first")
         seen: set[str] = set()
         first = [(without_secrets(url), collection)] if "orderedItems" in collection else []
         # Pages fetched one by one as the import reaches them: an import with a limit reads no more of the stream.
-        for page in itertools.chain(first, pages.following(collection, url, next_url=_stream_next, load=self.load)):
+        for page in itertools.chain(first, pages.following(collection, url, next_url=step, load=self.load)):
             if isinstance(page, SkippedRecord):
                 yield page
                 continue
-            where, body = page
-            for activity, kind, target in _activities(body if isinstance(body, dict) else {}):
+            activities = _activities(page[1] if isinstance(page[1], dict) else {})
+            for activity, kind, target, when in reversed(activities) if backward else activities:
+                if since is not None and when is not None and when <= since:
+                    if backward:
+                        return  # every activity before it is older still
+                    continue
                 if kind not in {OBJECT, "Manifest", "sc:Manifest"} or not _http(target) or target in seen:
                     continue
                 seen.add(target)
                 if activity == "Delete":
-                    yield SkippedRecord(where=without_secrets(target), reason="deleted at the source")
+                    yield SkippedRecord(where=without_secrets(target), reason=DELETED_AT_SOURCE)
                 else:
                     yield from self._fetched(target)
 
@@ -361,14 +390,16 @@ class LinkedArtReader:
 
 
 def read_linked_art(data: object, *, name: str, url: str = "", load: Loader | None = None,
-                    export_dir: Path | None = None, images_dir: Path | None = None) -> Iterator[Result]:
+                    export_dir: Path | None = None, images_dir: Path | None = None,
+                    since: datetime | None = None) -> Iterator[Result]:
     """The records of a parsed Linked Art document (an object, a list of them, or a stream fetched from `url`, whose
-    pages, objects and makers `load` fetches); `name` names it in messages."""
+    pages, objects and makers `load` fetches; of a stream, with `since`, the objects changed after it); `name` names
+    it in messages."""
     reader = LinkedArtReader(name=name, load=load, export_dir=export_dir, images_dir=images_dir)
     if _type(data) in _STREAMS:
         if load is None:
             raise ValueError(f"{name} is an Activity Streams collection: import its URL, which fetches its objects")
-        return reader.stream(data, url)
+        return reader.stream(data, url, since)
     return reader.objects(data if isinstance(data, list) else [data], name)
 
 

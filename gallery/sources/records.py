@@ -65,6 +65,11 @@ class CatalogueRecord:
             raise ValueError(f"rights must be one of {RIGHTS_VALUES}, not {self.rights!r}")
 
 
+# The reason of a SkippedRecord for a work its source says it deleted (an activity stream's Delete): not a failure to
+# read it again later.
+DELETED_AT_SOURCE = "deleted at the source"
+
+
 @dataclass(frozen=True)
 class SkippedRecord:
     """A record a reader could not use: `where` locates it in the source (row, line, manifest id), `reason` says why."""

@@ -84,3 +84,28 @@ def test_curators_schedule_a_source_and_import_it_now_in_the_admin(admin_client,
     assert "0 import(s) started. Still importing the last time" in again.content.decode()
     page = admin_client.get(listing).content.decode()
     assert reverse("admin:gallery_collectionimport_change", args=[schedule.last_job.pk]) in page and "s3cret" not in page
+
+
+def test_a_scheduled_activity_stream_reads_only_what_changed_since_its_last_run(django_capture_on_commit_callbacks):
+    from tests.gallery.sources.test_linked_art import Museum
+
+    with loopback_server(Museum) as base:
+        schedule = ImportSchedule.objects.create(name="Changes", source_url=f"{base}/changes")
+        jobs = []
+        for _ in range(2):
+            ImportSchedule.objects.filter(pk=schedule.pk).update(next_run_at=timezone.now())
+            Museum.requests.clear()
+            (job_id,) = tasks.import_schedules_start()
+            tasks.collection_import_run(job_id)
+            jobs.append(CollectionImport.objects.get(pk=job_id))
+        first, second = jobs
+        assert (first.changes_since, first.status, first.created, len(first.failures)) == (None, "done", 2, 1)
+        assert first.failures[0]["reason"] == "deleted at the source"  # not a failure to read again
+        # The second run asks for what changed since the first began: nothing, and no page but the last is read.
+        assert second.changes_since == first.started_at and (second.created, second.unchanged) == (0, 0)
+        assert Museum.requests == ["/changes", "/changes/page/2"]
+        # A run that could not read some records leaves the next one its own window, so they are tried again.
+        CollectionImport.objects.filter(pk=second.pk).update(failures=[{"record": "x", "reason": "HTTP 503"}])
+        ImportSchedule.objects.filter(pk=schedule.pk).update(next_run_at=timezone.now())
+        (third,) = tasks.import_schedules_start()
+        assert CollectionImport.objects.get(pk=third).changes_since == first.started_at

@@ -1,20 +1,23 @@
-"""Import a collection: a CSV export, museum API records, IIIF manifests, LIDO XML or a Kaggle-layout folder.
+"""Import a collection: a CSV export, museum API records, IIIF manifests, Linked Art, LIDO XML or a Kaggle folder.
 
     manage.py import_collection SOURCE [--images DIR] [--map "Column=field" ...] [--map-file F] [--draft] [--sync]
-                                       [--dry-run] [--limit N] [--on-duplicate keep|skip|replace]
+                                       [--dry-run] [--limit N] [--on-duplicate keep|skip|replace] [--since DATE]
 
-SOURCE is a .csv file, a .json/.jsonl file of Met records, of another museum API's records or a IIIF manifest or
-collection, a LIDO .xml file, an http(s) URL of one of those (or of a Met search, an API's first page or an OAI-PMH
-harvest, whose next pages are followed), or a folder in the Kaggle "Best Artworks" layout. Records are keyed on their accession number (else on the
-source's own id), so a second run of the same source changes nothing; a changed record is updated, and a changed
-image re-embedded. Records whose image cannot be had are skipped and reported. A new record whose picture looks like
-a stored work's is kept beside it (default), skipped, or its picture put on the stored work (--on-duplicate), and
-listed. See README "Importing a collection".
+SOURCE is a .csv file, a .json/.jsonl file of Met records, of another museum API's records, of Linked Art objects or a
+IIIF manifest or collection, a LIDO .xml file, an http(s) URL of one of those (or of a Met search, an API's first
+page, a Linked Art activity stream or an OAI-PMH harvest, whose next pages are followed), or a folder in the Kaggle
+"Best Artworks" layout. Records are keyed on their accession number (else on the source's own id), so a second run
+of the same source changes nothing; a changed record is updated, and a changed image re-embedded. --since reads only
+what an activity stream or an OAI-PMH harvest says changed after DATE. Records whose image cannot be had are skipped
+and reported. A new record whose picture looks like a stored work's is kept beside it (default), skipped, or its
+picture put on the stored work (--on-duplicate), and listed. See README "Importing a collection".
 """
 
 from __future__ import annotations
 
 import itertools
+from argparse import ArgumentTypeError
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +32,15 @@ from gallery.services import collection_import, importer, ingest
 from gallery.sources import read_source
 from gallery.sources.csv_export import MappingError, load_mapping, parse_mapping
 from gallery.sources.download import fetch
+
+
+def _since(text: str) -> datetime:
+    """--since's date or time (UTC when it names no zone)."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ArgumentTypeError(f"not a date or time: {text!r} (e.g. 2026-12-01 or 2026-12-01T08:00:00Z)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class Command(BaseCommand):
@@ -48,12 +60,15 @@ class Command(BaseCommand):
         parser.add_argument("--on-duplicate", choices=OnDuplicate.values, default=OnDuplicate.KEEP,
                             help="a new record whose picture looks like a stored work's: keep both (default), skip "
                                  "it, or put its picture on the stored work")
+        parser.add_argument("--since", type=_since, metavar="DATE",
+                            help="of an activity stream or an OAI-PMH harvest, only what changed after DATE "
+                                 "(2026-12-01 or 2026-12-01T08:00:00Z)")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when the collection already holds artworks (make run's demo import)")
 
     def handle(self, *args, source: str, images: Path | None, map: list[str], map_file: Path | None, draft: bool,
-               sync: bool, dry_run: bool, limit: int | None, if_empty: bool, on_duplicate: str, verbosity: int,
-               **options):
+               sync: bool, dry_run: bool, limit: int | None, if_empty: bool, on_duplicate: str,
+               since: datetime | None, verbosity: int, **options):
         if if_empty and Artwork.objects.exists():
             if verbosity > 0:
                 self.stdout.write("The collection is not empty: nothing imported.")
@@ -63,7 +78,7 @@ class Command(BaseCommand):
                                 verbosity=verbosity)
         try:
             mapping = {**(load_mapping(map_file) if map_file else {}), **parse_mapping(map)}
-            kind, records = read_source(source, images_dir=images, mapping=mapping or None)
+            kind, records = read_source(source, images_dir=images, mapping=mapping or None, since=since)
         except (MappingError, ValueError, OSError) as exc:
             raise CommandError(str(exc)) from None
         records = itertools.islice(records, limit) if limit is not None else records

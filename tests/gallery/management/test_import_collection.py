@@ -367,3 +367,14 @@ def test_a_linked_art_stream_imports_its_objects_with_their_makers_facts():
         assert work.source_url == "https://www.getty.edu/art/collection/object/1"
         again = command_output("import_collection", f"{base}/stream")
         assert "2 created" not in again and "0 created, 0 updated (0 with a new image), 2 unchanged" in again, again
+
+
+def test_since_imports_only_what_a_stream_says_changed_after_it():
+    from tests.gallery.sources.test_linked_art import Museum
+
+    with loopback_server(Museum) as base:
+        output = command_output("import_collection", f"{base}/changes", "--since", "2026-02-15")
+    assert "linked-art source: 1 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
+    assert Artwork.objects.get().title == "Work 4"
+    with pytest.raises(CommandError, match="not a date or time: 'last week'"):
+        command_output("import_collection", f"{base}/changes", "--since", "last week")

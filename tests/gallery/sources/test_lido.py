@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from gallery.sources import CatalogueRecord, SkippedRecord, read_source
+from gallery.sources.lido import harvest_since
 from tests.helpers import loopback_server, make_image_bytes, respond
 
 LIDO = 'xmlns:lido="http://www.lido-schema.org"'
@@ -176,6 +178,8 @@ class Harvest(BaseHTTPRequestHandler):
             "/oai?verb=ListRecords&metadataPrefix=lido": oai_page(
                 [lido_record("O.1", "One", image=f"{base}/img/1.jpg"),
                  lido_record("O.2", "Two", image=f"{base}/img/2.jpg")], "page2%token"),
+            "/oai?verb=ListRecords&metadataPrefix=lido&from=2026-12-01": oai_page(  # what changed since that day
+                [lido_record("O.2", "Two, cleaned", image=f"{base}/img/2.jpg")], ""),
             "/oai?verb=ListRecords&resumptionToken=page2%25token": oai_page(
                 [lido_record("O.3", "Three", image=f"{base}/img/3.jpg")], ""),
             "/feed.xml": '<?xml version="1.0"?><rss/>',
@@ -195,6 +199,13 @@ def test_an_oai_pmh_harvest_is_read_page_by_page():
         assert [r.accession_number for r in results if isinstance(r, CatalogueRecord)] == ["O.1", "O.2", "O.3"]
         assert Harvest.requests[1] == "/oai?verb=ListRecords&resumptionToken=page2%25token"
         assert results[2].image_url == f"{base}/img/3.jpg"
+        since = datetime(2026, 12, 1, 23, 30, tzinfo=timezone(timedelta(hours=-2)))  # 2026-12-02 in UTC
+        assert harvest_since(f"{base}/oai?verb=ListRecords&metadataPrefix=lido", since).endswith("&from=2026-12-02")
+        changed = read_source(f"{base}/oai?verb=ListRecords&metadataPrefix=lido",
+                              since=datetime(2026, 12, 1, 8, tzinfo=timezone.utc))[1]
+        assert [r.title for r in changed] == ["Two, cleaned"]
+        resumed = f"{base}/oai?verb=ListRecords&resumptionToken=page2%25token"
+        assert harvest_since(resumed, since) == resumed  # a resumed harvest keeps its own window
         with pytest.raises(ValueError, match="feed.xml is XML without LIDO records"):
             read_source(f"{base}/feed.xml")
         with pytest.raises(ValueError, match="answered cannotDisseminateFormat: oai_lido is not supported"):

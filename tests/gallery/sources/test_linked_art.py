@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from gallery.sources import read_source
+from gallery.sources import CatalogueRecord, SkippedRecord, read_source
 from gallery.sources.linked_art import is_linked_art
 from tests.helpers import IIIF_MANIFESTS, loopback_server, met_picture, respond
 
@@ -87,8 +88,26 @@ def reference(base: str, path: str, kind_name: str = "Person") -> dict:
     return {"id": f"{base}{path}", "type": kind_name, "_label": "Jean-Antoine Watteau"}
 
 
-def activity(base: str, verb: str, path: str, kind_name: str = "HumanMadeObject") -> dict:
-    return {"type": verb, "object": {"id": f"{base}{path}", "type": kind_name}}
+def activity(base: str, verb: str, path: str, kind_name: str = "HumanMadeObject", when: str = "") -> dict:
+    item = {"type": verb, "object": {"id": f"{base}{path}", "type": kind_name}}
+    return {**item, "endTime": when} if when else item
+
+
+def changes(base: str) -> dict:
+    """A stream that gives its last page (as IIIF Change Discovery requires) and its activities' times, oldest first:
+    work 1 created, then changed; work 2 created, then deleted; work 4 created in between."""
+    stream = "https://www.w3.org/ns/activitystreams"
+    return {
+        "/changes": {"@context": stream, "type": "OrderedCollection", "first": {"id": f"{base}/changes/page/1"},
+                     "last": {"id": f"{base}/changes/page/2"}},
+        "/changes/page/1": {"@context": stream, "type": "OrderedCollectionPage", "next": f"{base}/changes/page/2",
+                            "orderedItems": [activity(base, "Create", "/object/1", when="2026-01-05T10:00:00Z"),
+                                             activity(base, "Create", "/object/2", when="2026-01-06T10:00:00Z")]},
+        "/changes/page/2": {"@context": stream, "type": "OrderedCollectionPage", "prev": f"{base}/changes/page/1",
+                            "orderedItems": [activity(base, "Update", "/object/1", when="2026-02-01T10:00:00Z"),
+                                             activity(base, "Create", "/object/4", when="2026-03-01T10:00:00Z"),
+                                             activity(base, "Delete", "/object/2", when="2026-04-01T10:00:00Z")]},
+    }
 
 
 class Museum(BaseHTTPRequestHandler):
@@ -117,6 +136,7 @@ class Museum(BaseHTTPRequestHandler):
                                "orderedItems": [activity(base, "Create", "/object/2"),
                                                 activity(base, "Delete", "/object/3"),
                                                 activity(base, "Create", "/object/gone")]},
+            **changes(base),
         }
         if self.path.startswith("/object/") and self.path[8:].isdigit():
             maker = reference(base, "/person/watteau")
@@ -232,6 +252,28 @@ def test_a_stream_of_changes_is_read_page_by_page_each_object_once(museum):
     assert gone.where == f"{museum}/object/gone" and "404" in gone.reason
     assert Museum.requests.count("/object/1") == 1 and "/object/3" not in Museum.requests  # updates read once
     assert Museum.requests.count("/person/watteau") == 1
+
+
+def shown(result: CatalogueRecord | SkippedRecord) -> str | tuple[str, str]:
+    return result.title if isinstance(result, CatalogueRecord) else (result.where, result.reason)
+
+
+def test_a_stream_that_gives_its_last_page_is_read_back_from_it_each_object_in_its_latest_state(museum):
+    Museum.requests.clear()
+    records = list(read_source(f"{museum}/changes")[1])
+    assert [shown(record) for record in records] == [
+        (f"{museum}/object/2", "deleted at the source"),  # created, then deleted: not imported
+        "Work 4", "Work 1"]
+    assert [path for path in Museum.requests if path.startswith("/changes")] == [
+        "/changes", "/changes/page/2", "/changes/page/1"]
+
+
+def test_a_stream_read_since_a_time_stops_at_the_first_older_activity(museum):
+    Museum.requests.clear()
+    records = list(read_source(f"{museum}/changes", since=datetime(2026, 2, 15, tzinfo=timezone.utc))[1])
+    assert [shown(record) for record in records] == [(f"{museum}/object/2", "deleted at the source"), "Work 4"]
+    assert Museum.requests == ["/changes", "/changes/page/2", "/object/4", "/person/watteau"]  # page 1 is not read
+    assert list(read_source(f"{museum}/changes", since=datetime(2026, 5, 1, tzinfo=timezone.utc))[1]) == []
 
 
 def test_what_is_linked_art():
