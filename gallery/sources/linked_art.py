@@ -56,6 +56,11 @@ PERIOD = "300435432"
 TYPE_OF_WORK = "300435443"
 NATIONALITY = "300379842"
 WEB_PAGE = "300264578"
+ENGLISH = "300388277"
+# A IIIF Image API request ({base}/{region}/{size}/{rotation}/{quality}.{format}): an access point may be one, often of
+# the whole image at full size, which is asked again at a bounded size from its base.
+_IIIF_REQUEST = re.compile(r"(?P<base>.+?)/(?:full|square|pct:[\d.,]+|\d+,\d+,\d+,\d+)/[^/]+/!?[\d.]+/"
+                           r"(?:default|color|colour|gray|grey|bitonal|native)\.\w+", re.IGNORECASE)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
 
 
@@ -91,18 +96,24 @@ def _text(value: object) -> str:
     return clean(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
 
 
+def _in_english(node: dict) -> bool:
+    """Whether a name or statement says it is in English: the Rijksmuseum gives each in Dutch and in English."""
+    return ENGLISH in {_term(language) for language in _list(node.get("language"))}
+
+
 def _name(node: dict) -> str:
-    """A node's primary name, else its first name, else its _label."""
+    """A node's primary name (in English first), else its first name, else its _label."""
     names = [name for name in _dicts(node.get("identified_by"))
              if _type(name) == "Name" and _text(name.get("content"))]
-    names.sort(key=lambda name: PRIMARY_NAME not in _kinds(name))
+    names.sort(key=lambda name: (PRIMARY_NAME not in _kinds(name), not _in_english(name)))
     return _text(names[0]["content"]) if names else _text(node.get("_label"))
 
 
 def _statements(node: dict, kind: str) -> list[str]:
-    """The contents of a node's statements (`referred_to_by`) classified as `kind`."""
-    return [text for statement in _dicts(node.get("referred_to_by")) if kind in _kinds(statement)
-            and (text := _text(statement.get("content")))]
+    """The contents of a node's statements (`referred_to_by`) classified as `kind`, those in English first."""
+    statements = [statement for statement in _dicts(node.get("referred_to_by")) if kind in _kinds(statement)]
+    statements.sort(key=lambda statement: not _in_english(statement))
+    return [text for statement in statements if (text := _text(statement.get("content")))]
 
 
 def _statement(node: dict, kind: str) -> str:
@@ -187,9 +198,11 @@ def _picture(node: dict) -> str:
                 else:
                     others.append(url)
     if services:
-        base = services[0].rstrip("/")
-        return base if urlsplit(base).path.lower().endswith(_IMAGE_SUFFIXES) else _iiif_image(base.removesuffix(
-            "/info.json"))
+        url = services[0].rstrip("/")
+        if request := _IIIF_REQUEST.fullmatch(url):
+            return _iiif_image(request["base"])
+        return url if urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) else _iiif_image(
+            url.removesuffix("/info.json"))
     return (files + others + [""])[0]
 
 

@@ -194,6 +194,23 @@ def test_without_a_maker_the_production_statement_names_the_artist_and_qualifier
     assert read.rights == "unknown"
 
 
+def test_english_names_and_statements_come_first_and_a_full_size_iiif_request_is_bounded(tmp_path):
+    english, dutch = [{"id": f"{AAT}300388277"}], [{"id": f"{AAT}300388256"}]
+    record = linked_art_object("https://id.rijksmuseum.nl", "6")
+    record["identified_by"][1:2] = [  # the primary name in Dutch, then in English
+        {"type": "Name", "content": "De Nachtwacht", "language": dutch, "classified_as": [kind("300404670")]},
+        {"type": "Name", "content": "The Night Watch", "language": english, "classified_as": [kind("300404670")]}]
+    record["referred_to_by"][:1] = [{**statement("olieverf op doek", "300435429"), "language": dutch},
+                                    {**statement("oil on canvas", "300435429"), "language": english}]
+    record["representation"][0]["digitally_shown_by"][0]["access_point"] = [
+        {"id": "https://iiif.micr.io/PJEZO/full/full/0/default.jpg"}]  # the whole image at full size
+    path = tmp_path / "nightwatch.json"
+    path.write_text(json.dumps(record))
+    (read,) = list(read_source(str(path))[1])
+    assert (read.title, read.medium) == ("The Night Watch", "oil on canvas")
+    assert read.image_url == "https://iiif.micr.io/PJEZO/full/!2048,2048/0/default.jpg"
+
+
 def test_a_makers_record_is_fetched_once_and_its_facts_win(museum, tmp_path):
     maker = reference(museum, "/person/watteau")
     path = tmp_path / "objects.jsonl"
