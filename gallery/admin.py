@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -16,8 +17,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from gallery import images
-from gallery.models import Artist, Artwork, CollectionImport, ImportSchedule, OnDuplicate
-from gallery.services import catalogue_csv, duplicates, import_jobs, import_schedules, ingest, keywords
+from gallery.models import Artist, ArtistAlias, Artwork, CollectionImport, ImportSchedule, OnDuplicate
+from gallery.services import (
+    artist_merge,
+    catalogue_csv,
+    duplicates,
+    import_jobs,
+    import_schedules,
+    ingest,
+    keywords,
+)
 from gallery.sources.download import without_secrets
 
 
@@ -40,12 +49,47 @@ class ArtworkGenreListFilter(GenreListFilter):
     genre_lookup = "artist__genres__contains"
 
 
+class ArtistAliasInline(admin.TabularInline):
+    """The names of the artists merged into this one: imports read them as this artist. Deleting one stops that."""
+
+    model = ArtistAlias
+    fields = ["name", "slug", "created_at"]
+    readonly_fields = ["name", "slug", "created_at"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):  # an alias comes from a merge
+        return False
+
+
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):
     list_display = ["name", "nationality", "years", "genre_list", "artwork_count"]
     list_filter = ["nationality", GenreListFilter]
-    search_fields = ["name", "sort_name", "nationality", "bio"]
+    search_fields = ["name", "sort_name", "nationality", "bio", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [ArtistAliasInline]
+    actions = ["merge_selected"]
+
+    @admin.action(description="Merge selected artists into one…", permissions=["change", "delete"])
+    def merge_selected(self, request, queryset):
+        """A page to choose which artist to keep (the one with most works first), then the merge."""
+        artists = list(queryset.annotate(artwork_count=Count("artworks")).order_by("-artwork_count", "name"))
+        if len(artists) < 2:
+            self.message_user(request, "Select at least two artists to merge.", messages.WARNING)
+            return None
+        if request.POST.get("post") == "yes":
+            keep = next((artist for artist in artists if str(artist.pk) == request.POST.get("keep")), None)
+            if keep is None:
+                self.message_user(request, "Choose the artist to keep.", messages.ERROR)
+            else:
+                merge = artist_merge.artists_merge(keep=keep, others=artists)
+                self.message_user(request, f"Merged {', '.join(merge.names)} into {merge.artist.name}: {merge.works} "
+                                           f"work(s) moved; imports now read those names as {merge.artist.name}.",
+                                  messages.SUCCESS)
+                return None
+        context = {**self.admin_site.each_context(request), "title": "Merge artists", "opts": self.model._meta,
+                   "artists": artists, "action_checkbox_name": ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/gallery/artist/merge.html", context)
 
     def save_model(self, request, obj: Artist, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -14,7 +14,7 @@ from gallery import images
 from gallery.models import Artist, Artwork, OnDuplicate
 from gallery.querysets import SearchFilters
 from gallery.regions import Box
-from gallery.services import facets
+from gallery.services import artist_merge, facets
 from gallery.services.result_options import DEFAULT_PER_ARTIST, ResultOptions
 from gallery.services.search import DEFAULT_K, MAX_K, SearchQuery
 
@@ -208,7 +208,8 @@ class SearchForm(ResultOptionsForm):
         value = self.cleaned_data["artist"].strip()
         if not value:
             return None
-        artist = Artist.objects.filter(slug=value).first() or Artist.objects.filter(name__iexact=value).first()
+        artist = (Artist.objects.filter(slug=value).first() or Artist.objects.filter(name__iexact=value).first()
+                  or artist_merge.artist_by_alias(slug=value, name=value))  # a link made before a merge
         if artist is None:
             raise ValidationError(gettext("Unknown artist “%(name)s”.") % {"name": value})
         return artist

@@ -117,6 +117,23 @@ class Artist(TimeStampedModel):
         return ", ".join(part for part in (self.nationality, years if years != "?–?" else "") if part)
 
 
+class ArtistAlias(TimeStampedModel):
+    """Another name of an artist: that of an artist merged into this one (gallery.services.artist_merge). An import
+    reads a record naming it as this artist, a search for it finds this artist's works, and the merged artist's page
+    and filter links (its old slug) lead here."""
+
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, blank=True, help_text="The merged artist's page address")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "artist aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def artwork_upload_to(instance: Artwork, filename: str) -> str:
     """Content-addressed path: the stored name never comes from the uploader."""
     extension = filename.rsplit(".", 1)[-1].lower()

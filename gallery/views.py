@@ -21,7 +21,7 @@ from gallery.forms import ArtworkUploadForm, KForm, SearchForm
 from gallery.models import Artist, Artwork
 from gallery.ratelimits import limit
 from gallery.regions import Box
-from gallery.services import duplicates, remembered_queries, results
+from gallery.services import artist_merge, duplicates, remembered_queries, results
 from gallery.services import search as search_service
 from gallery.services.query_parsing import EmptyQuery
 
@@ -91,6 +91,15 @@ class ArtistDetailView(DetailView):
 
     queryset = Artist.objects.filter(artworks__published=True).distinct()
     template_name = "gallery/artist_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # The page of an artist merged into another (gallery.services.artist_merge) leads to that one's.
+            if (artist := artist_merge.artist_by_alias(slug=kwargs.get("slug", ""))) is None:
+                raise
+            return redirect(artist.get_absolute_url(), permanent=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

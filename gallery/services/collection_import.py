@@ -20,7 +20,7 @@ from django.db import transaction
 
 from gallery import images
 from gallery.models import Artist, Artwork, OnDuplicate
-from gallery.services import duplicates, ingest, keywords
+from gallery.services import artist_merge, duplicates, ingest, keywords
 from gallery.sources.artists import is_about_the_artist
 from gallery.sources.download import DownloadError
 from gallery.sources.records import CatalogueRecord, SkippedRecord
@@ -88,7 +88,7 @@ class _Artists:
 
     def __init__(self, report: CollectionImportReport, *, dry_run: bool) -> None:
         self.report, self.dry_run = report, dry_run
-        self.by_key = {self.key(artist.name): artist for artist in Artist.objects.all()}
+        self.by_key = artist_merge.artists_by_key(self.key)  # "Rembrandt van Rijn", once merged, is its artist
 
     @staticmethod
     def key(name: str) -> str:

@@ -17,7 +17,7 @@ from django.db import transaction
 from gallery import images, kaggle
 from gallery.clip import get_encoder
 from gallery.models import Artist, Artwork, OnDuplicate
-from gallery.services import duplicates, encoding, ingest, recognition
+from gallery.services import artist_merge, duplicates, encoding, ingest, recognition
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +40,14 @@ class ImportReport:
 @transaction.atomic
 def artists_upsert(*, records: Iterable[kaggle.ArtistRecord], report: ImportReport) -> dict[str, Artist]:
     """Create or update artists from CSV records; returns every artist keyed by kaggle.name_key(name)."""
-    by_key = {kaggle.name_key(artist.name): artist for artist in Artist.objects.all()}
+    by_key = artist_merge.artists_by_key(kaggle.name_key)
     for record in records:
         values = {"name": record.name, "birth_year": record.birth_year, "death_year": record.death_year,
                   "genres": record.genres, "nationality": record.nationality, "bio": record.bio,
                   "wikipedia_url": record.wikipedia_url}
         artist = by_key.get(kaggle.name_key(record.name))
+        if artist is not None and kaggle.name_key(artist.name) != kaggle.name_key(record.name):
+            del values["name"]  # found by the name of an artist merged into it: it keeps its own
         if artist is None:
             artist = Artist(**values)
             artist.full_clean()

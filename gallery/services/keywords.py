@@ -80,8 +80,10 @@ def words(text: str) -> list[str]:
 
 def document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
     artist = artwork.artist
-    # "Workshop of Rembrandt": a search for "copy after" finds the copies.
-    artist_text = " ".join([artwork.artist_qualifier, artist.name, artist.sort_name]) if artist is not None else ""
+    # "Workshop of Rembrandt": a search for "copy after" finds the copies; an artist's other names (those of artists
+    # merged into it) find its works too.
+    artist_text = " ".join([artwork.artist_qualifier, artist.name, artist.sort_name,
+                            *(alias.name for alias in artist.aliases.all())]) if artist is not None else ""
     what = " ".join([artwork.culture, artwork.period, artwork.medium, artwork.classification, artwork.department,
                      *artwork.tags])
     rest = " ".join([artwork.description, artwork.image_description, artwork.credit_line, artwork.date,
@@ -91,7 +93,8 @@ def document_parts(artwork: Artwork) -> tuple[str, str, str, str]:
 
 def artworks_index_text(*, artwork_ids: Iterable[int]) -> None:
     """Rebuild the full-text document of these artworks (after their fields or their artist's name changed)."""
-    artworks = Artwork.objects.filter(pk__in=list(artwork_ids)).select_related("artist").defer("embedding")
+    artworks = (Artwork.objects.filter(pk__in=list(artwork_ids)).select_related("artist")
+                .prefetch_related("artist__aliases").defer("embedding"))
     rows = [(*document_parts(artwork), artwork.pk) for artwork in artworks]
     if rows:
         with connection.cursor() as cursor:
