@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 
@@ -76,8 +77,16 @@ class Artist(TimeStampedModel):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.name, allow_unicode=False) or "artist"
+            self.slug = self._free_slug()
         super().save(*args, **kwargs)
+
+    def _free_slug(self) -> str:
+        """The name's slug, numbered when another artist has it: "Paul Cezanne" and "Paul Cézanne", or "O'Keeffe"
+        and "OKeeffe", are two names (until a curator merges them) with one slug."""
+        base = slugify(self.name, allow_unicode=False)[:190] or "artist"
+        taken = set(Artist.objects.filter(slug__startswith=base).exclude(pk=self.pk).values_list("slug", flat=True))
+        return next(slug for number in itertools.count(1) if (slug := base if number == 1 else f"{base}-{number}")
+                    not in taken)
 
     def get_absolute_url(self) -> str:
         return page_path("gallery:artist-detail", self.slug)

@@ -45,6 +45,13 @@ def test_artist_bio_line_is_all_there_is_without_facts():
     assert Artist(name="x", bio_line="Dutch, 1853–1890").bio_line_beyond_facts == "Dutch, 1853–1890"
 
 
+def test_two_names_with_one_slug_get_two_pages():
+    first, second = Artist.objects.create(name="Paul Cezanne"), Artist.objects.create(name="Paul Cézanne")
+    third = Artist.objects.create(name="Paul  Cezanne")
+    assert (first.slug, second.slug, third.slug) == ("paul-cezanne", "paul-cezanne-2", "paul-cezanne-3")
+    assert Artist.objects.create(name="!!!").slug == "artist"
+
+
 def test_artist_cannot_die_before_birth():
     with pytest.raises(IntegrityError), transaction.atomic():
         Artist.objects.create(name="Backwards", birth_year=1900, death_year=1800)

@@ -378,3 +378,14 @@ def test_since_imports_only_what_a_stream_says_changed_after_it():
     assert Artwork.objects.get().title == "Work 4"
     with pytest.raises(CommandError, match="not a date or time: 'last week'"):
         command_output("import_collection", f"{base}/changes", "--since", "last week")
+
+
+def test_two_artists_whose_names_share_a_slug_both_import(tmp_path):
+    for n in (0, 1):
+        shutil.copy(MET_IMAGES[n], tmp_path / f"{n}.jpg")
+    path = tmp_path / "export.csv"
+    path.write_text("accession_number,title,artist,image\nA.1,Sky Above Clouds,Georgia O'Keeffe,0.jpg\n"
+                    "A.2,Music,Georgia OKeeffe,1.jpg\n")  # two names to the importer, one slug
+    output = command_output("import_collection", str(path))
+    assert "csv source: 2 created" in output and "2 artist(s) created" in output, output
+    assert sorted(Artist.objects.values_list("slug", flat=True)) == ["georgia-okeeffe", "georgia-okeeffe-2"]
