@@ -49,6 +49,19 @@ class ArtworkGenreListFilter(GenreListFilter):
     genre_lookup = "artist__genres__contains"
 
 
+class LikelyTwinFilter(admin.SimpleListFilter):
+    """Artists named like another who may be the same person (gallery.services.artist_merge.likely_twins)."""
+
+    title = "possibly one person"
+    parameter_name = "twins"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Named like another artist")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pk__in=artist_merge.likely_twins()) if self.value() == "yes" else queryset
+
+
 class ArtistAliasInline(admin.TabularInline):
     """The names of the artists merged into this one: imports read them as this artist. Deleting one stops that."""
 
@@ -64,11 +77,20 @@ class ArtistAliasInline(admin.TabularInline):
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):
     list_display = ["name", "nationality", "years", "genre_list", "artwork_count"]
-    list_filter = ["nationality", GenreListFilter]
+    list_filter = [LikelyTwinFilter, "nationality", GenreListFilter]
     search_fields = ["name", "sort_name", "nationality", "bio", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["twins"]
     inlines = [ArtistAliasInline]
     actions = ["merge_selected"]
+
+    @admin.display(description="Possibly the same person as")
+    def twins(self, artist: Artist) -> str:
+        found = artist_merge.likely_twins().get(artist.pk, []) if artist.pk else []
+        if not found:
+            return "—"
+        return format_html_join(", ", '<a href="{}" data-testid="twin">{}</a>', (
+            (reverse("admin:gallery_artist_change", args=[twin.pk]), twin.name) for twin in found))
 
     @admin.action(description="Merge selected artists into one…", permissions=["change", "delete"])
     def merge_selected(self, request, queryset):

@@ -73,3 +73,35 @@ def artist_by_alias(*, slug: str = "", name: str = "") -> Artist | None:
     alias = (aliases.filter(slug=slug).first() if slug else None) or (
         aliases.filter(name__iexact=name).first() if name else None)
     return alias.artist if alias else None
+
+
+def _compatible(first: Artist, second: Artist) -> bool:
+    """Whether two artists' life years allow them to be one person (a year either does not know allows it)."""
+    return all(mine is None or theirs is None or abs(mine - theirs) <= 1
+               for mine, theirs in ((first.birth_year, second.birth_year), (first.death_year, second.death_year)))
+
+
+def likely_twins() -> dict[int, list[Artist]]:
+    """Artists that may be one person under two names, for curators to merge: the words of one's name (accents and
+    case folded) are all in the other's ("Rembrandt" and "Rembrandt (Rembrandt van Rijn)", "Paul Cezanne" and "Paul
+    Cézanne", "Rijn, Rembrandt van" and "Rembrandt van Rijn"), and their life years do not differ ("Raphael", 1483–1520,
+    is not "Anton Raphael Mengs", 1728–1779). By artist id, its likely twins."""
+    artists = list(Artist.objects.only("pk", "name", "birth_year", "death_year"))
+    names = {artist.pk: frozenset(keywords.words(artist.name)) for artist in artists}
+    having: dict[str, set[int]] = {}
+    for artist in artists:
+        for word in names[artist.pk]:
+            having.setdefault(word, set()).add(artist.pk)
+    by_pk = {artist.pk: artist for artist in artists}
+    twins: dict[int, list[Artist]] = {}
+    for artist in artists:
+        if not names[artist.pk]:
+            continue
+        # The artists whose names hold every word of this one's: the rarest word's list, narrowed by the others'.
+        lists = sorted((having[word] for word in names[artist.pk]), key=len)
+        for other_pk in sorted(set.intersection(*lists) - {artist.pk}):
+            other = by_pk[other_pk]
+            if _compatible(artist, other):
+                twins.setdefault(artist.pk, []).append(other)
+                twins.setdefault(other_pk, []).append(artist)
+    return {pk: sorted(set(found), key=lambda twin: twin.name) for pk, found in twins.items()}

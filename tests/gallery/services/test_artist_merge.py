@@ -118,3 +118,28 @@ def test_curators_merge_artists_in_the_admin(admin_client, rembrandts):
     assert "Rijn, Rembrandt van" in change and "Rembrandt (Rembrandt van Rijn)" in change
     alone = admin_client.post(changelist, {"action": "merge_selected", "_selected_action": [lido.pk]}, follow=True)
     assert "Select at least two artists to merge." in alone.content.decode()
+
+
+def test_artists_named_like_another_are_offered_as_likely_the_same_person(admin_client):
+    names = {  # the Kaggle set's names beside the Met's, with their life years
+        "Rembrandt": (1606, 1669), "Rembrandt (Rembrandt van Rijn)": (1606, 1669),
+        "Paul Cezanne": (1839, 1906), "Paul Cézanne": (1839, 1906),
+        "Raphael": (1483, 1520), "Anton Raphael Mengs": (1728, 1779),
+        "Raphael (Raffaello Sanzio or Santi)": (1483, None),
+        "Rijn, Rembrandt van": (None, None), "Claude Monet": (1840, 1926), "Claude Lorrain": (1604, 1682),
+    }
+    artists = {name: ArtistFactory(name=name, birth_year=birth, death_year=death)
+               for name, (birth, death) in names.items()}
+    name_of = {artist.pk: name for name, artist in artists.items()}
+    twins = {name_of[pk]: [twin.name for twin in found] for pk, found in artist_merge.likely_twins().items()}
+    assert twins == {
+        "Rembrandt": ["Rembrandt (Rembrandt van Rijn)", "Rijn, Rembrandt van"],
+        "Rembrandt (Rembrandt van Rijn)": ["Rembrandt", "Rijn, Rembrandt van"],
+        "Rijn, Rembrandt van": ["Rembrandt", "Rembrandt (Rembrandt van Rijn)"],
+        "Paul Cezanne": ["Paul Cézanne"], "Paul Cézanne": ["Paul Cezanne"],
+        "Raphael": ["Raphael (Raffaello Sanzio or Santi)"], "Raphael (Raffaello Sanzio or Santi)": ["Raphael"],
+    }  # not Mengs (born 245 years later), nor two Claudes
+    listed = admin_client.get(reverse("admin:gallery_artist_changelist"), {"twins": "yes"}).content.decode()
+    assert "Paul Cézanne" in listed and "Anton Raphael Mengs" not in listed and "Claude Monet" not in listed
+    page = admin_client.get(reverse("admin:gallery_artist_change", args=[artists["Rembrandt"].pk])).content.decode()
+    assert page.count('data-testid="twin"') == 2
