@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from gallery import images
 from gallery.models import Artist, Artwork, OnDuplicate
@@ -121,8 +121,10 @@ class _Artists:
         return artist
 
 
-def _reason(error: ValidationError | ValueError) -> str:
+def _reason(error: ValidationError | ValueError | IntegrityError) -> str:
     """Why a record was refused, naming the fields a validation error is about ("year_start: Ensure ...")."""
+    if isinstance(error, IntegrityError):  # a constraint only the database saw: another import wrote the row first
+        return f"not stored, the database refused it: {str(error).splitlines()[0]}"
     if not isinstance(error, ValidationError):
         return str(error)
     if not hasattr(error, "error_dict"):
@@ -267,7 +269,7 @@ def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], dra
             notes = _leave_out_bad_links(record)
             try:
                 _import_one(record, artists=artists, report=report, draft=draft, fetch_image=fetch_image)
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, ValueError, IntegrityError) as exc:
                 report.failed.append((_record_name(record), _reason(exc)))
                 artists = _Artists(report, dry_run=dry_run)  # an artist saved in the rolled-back transaction is gone
             else:

@@ -389,3 +389,28 @@ def test_two_artists_whose_names_share_a_slug_both_import(tmp_path):
     output = command_output("import_collection", str(path))
     assert "csv source: 2 created" in output and "2 artist(s) created" in output, output
     assert sorted(Artist.objects.values_list("slug", flat=True)) == ["georgia-okeeffe", "georgia-okeeffe-2"]
+
+
+def test_a_row_another_import_wrote_first_is_reported_and_the_rest_imported(tmp_path):
+    from gallery.services import collection_import
+    from gallery.sources import read_source
+
+    for n in range(3):
+        shutil.copy(MET_IMAGES[n], tmp_path / f"{n}.jpg")
+    path = tmp_path / "export.csv"
+    path.write_text("accession_number,title,artist,image\nB.0,One,Ann Painter,0.jpg\nB.1,Two,Bea Painter,1.jpg\n"
+                    "B.2,Three,Ann Painter,2.jpg\n")
+
+    def meanwhile(records):
+        """The records, with another import creating "Bea Painter" once this one has read its artists."""
+        for number, record in enumerate(records):
+            if number == 1:
+                Artist.objects.create(name="Bea Painter")
+            yield record
+
+    report = collection_import.collection_import(records=meanwhile(read_source(str(path))[1]),
+                                                 fetch_image=lambda url: b"")
+    assert report.created == 2 and [where for where, _ in report.failed] == ["B.1"]
+    assert report.failed[0][1].startswith("not stored, the database refused it: duplicate key value")
+    again = collection_import.collection_import(records=read_source(str(path))[1], fetch_image=lambda url: b"")
+    assert (again.created, again.unchanged, again.failed) == (1, 2, [])  # a rerun picks it up
