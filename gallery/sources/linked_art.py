@@ -152,7 +152,8 @@ class _People:
         self.known: dict[str, dict] = {}
 
     def full(self, maker: dict) -> dict:
-        if any(key in maker for key in ("born", "died", "formed_by", "classified_as")) or not self.load:
+        """The maker with its own record's statements, unless the object already gives its facts."""
+        if "born" in maker or "died" in maker or _classified(maker, NATIONALITY) or not self.load:
             return maker
         url = _id(maker)
         if not _http(url):
@@ -190,7 +191,7 @@ def _picture(node: dict) -> str:
             for point in _list(digital.get("access_point")):
                 if not _http(url := _id(point)):
                     continue
-                if "iiif.io/api/image" in conforms:
+                if "iiif.io/api/image" in conforms or _IIIF_REQUEST.fullmatch(url):
                     services.append(url)
                 elif urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) or str(digital.get("format", "")).startswith(
                         "image/"):
@@ -259,8 +260,8 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
     nationality = next(iter(_classified(maker, NATIONALITY)), "")
     birth, death = _year(maker.get("born"), "begin_of_the_begin", "end_of_the_end"), _year(
         maker.get("died"), "end_of_the_end", "begin_of_the_begin")
-    date = _name(production.get("timespan")) if isinstance(production.get("timespan"), dict) else ""
     span = production.get("timespan") if isinstance(production.get("timespan"), dict) else {}
+    date = _name(span) if span else ""
     year_start, year_end = resolve_years(date, span.get("begin_of_the_begin"), span.get("end_of_the_end"))
     rights, rights_url = _rights(node)
     page, manifest = _links(node)
@@ -275,7 +276,8 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
         artist_nationality=nationality or stated.nationality,
         artist_birth_year=birth if birth is not None else stated.birth_year,
         artist_death_year=death if death is not None else stated.death_year,
-        artist_bio_line=stated.bio_line,
+        # The statement's bio line only where the maker's own facts say nothing it could contradict.
+        artist_bio_line="" if nationality or birth is not None or death is not None else stated.bio_line,
         date=date,
         year_start=year_start,
         year_end=year_end,
