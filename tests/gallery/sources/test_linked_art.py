@@ -296,5 +296,6 @@ def test_a_stream_read_since_a_time_stops_at_the_first_older_activity(museum):
 def test_what_is_linked_art():
     assert is_linked_art({"type": "HumanMadeObject"}) and is_linked_art([{"type": "HumanMadeObject"}])
     assert is_linked_art({"@context": "https://www.w3.org/ns/activitystreams", "type": "OrderedCollection"})
+    assert is_linked_art({"@context": "http://iiif.io/api/discovery/1/context.json", "type": "OrderedCollectionPage"})
     assert not is_linked_art({"type": "OrderedCollection"})  # no stream's context: some other API's
     assert not is_linked_art({"type": "Manifest"}) and not is_linked_art({"data": []}) and not is_linked_art([])
