@@ -108,7 +108,8 @@ class ArtistDetailView(DetailView):
         paginator = Paginator(works, settings.GALLERY_PAGE_SIZE)
         page_obj = paginator.get_page(self.request.GET.get("page"))
         context.update(artworks=page_obj.object_list, page_obj=page_obj, paginator=paginator,
-                       is_paginated=page_obj.has_other_pages())
+                       is_paginated=page_obj.has_other_pages(),
+                       aliases=list(self.object.aliases.values_list("name", flat=True)))  # the names merged into it
         return context
 
 

@@ -97,6 +97,8 @@ def test_an_old_artist_page_and_filter_lead_to_the_artist_kept(client, rembrandt
     response = client.get(old)
     assert response.status_code == 301 and response["Location"] == met.get_absolute_url()
     assert client.get(reverse("gallery:artist-detail", args=["nobody"])).status_code == 404
+    page = client.get(met.get_absolute_url()).content.decode()
+    assert "Also known as Rembrandt van Rijn, Rijn, Rembrandt van" in page
     api = client.get(reverse("gallery:api-search"), {"q": "a portrait", "artist": "rijn-rembrandt-van"})
     assert api.status_code == 200, api.content
     unknown = client.get(reverse("gallery:api-search"), {"q": "a portrait", "artist": "nobody"})
