@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from gallery.models import CollectionImport, OnDuplicate
 from gallery.services import collection_import, ingest
-from gallery.sources import read_source
+from gallery.sources import FORMATS_WITH_CHANGES, read_source
 from gallery.sources.download import fetch, without_secrets
 from gallery.tasks import collection_import_run as collection_import_run_task
 
@@ -154,6 +154,9 @@ def collection_import_run(*, job: CollectionImport) -> CollectionImport:
                 _extract_images(folder / "images.zip", images_dir)
             if job.source_url:
                 report.format, records = read_source(job.source_url, images_dir=images_dir, since=job.changes_since)
+                if job.changes_since is not None and report.format not in FORMATS_WITH_CHANGES:
+                    job.changes_since = None  # it cannot tell what changed: read whole, as the job's page then says
+                    job.save(update_fields=["changes_since", "updated_at"])
             else:
                 export_path = folder / f"export{Path(job.export.name).suffix}"
                 with job.export.open("rb") as source, open(export_path, "wb") as out:

@@ -31,8 +31,9 @@ from .linked_art import is_linked_art, read_linked_art, read_linked_art_lines
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
 
-__all__ = ["FIELDS", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "MappingError", "SkippedRecord",
-           "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years", "year_range"]
+__all__ = ["FIELDS", "FORMATS_WITH_CHANGES", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "MappingError",
+           "SkippedRecord", "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years",
+           "year_range"]
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a IIIF manifest is kilobytes; a Met export fetched whole can be tens of MB
 MAX_CSV_BYTES = 200 * 1024 * 1024  # MoMA's Artworks.csv is about 80 MB
@@ -41,6 +42,9 @@ _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 CHECKED_LINES = 1000  # a JSON Lines file's first records, whose keys a mapping is checked against
 
 Result = CatalogueRecord | SkippedRecord
+# The formats whose sources can be asked for what changed since a time (read_source's `since`): a Linked Art or IIIF
+# activity stream, an OAI-PMH harvest of LIDO. The others are read whole.
+FORMATS_WITH_CHANGES = frozenset({"linked-art", "lido"})
 
 
 def _parse_json(text: str, where: str) -> object:

@@ -63,6 +63,7 @@ def test_a_scheduled_source_is_imported_again_and_only_its_changes_count(django_
             tasks.collection_import_run(job_id)
             job = CollectionImport.objects.get(pk=job_id)
             assert (job.status, job.created, job.unchanged) == (CollectionImport.Status.DONE, *expected)
+            assert job.changes_since is None  # an API that cannot tell what changed is read whole, and says so
     assert Artwork.objects.count() == 6
 
 
