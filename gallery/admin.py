@@ -59,7 +59,7 @@ class LikelyTwinFilter(admin.SimpleListFilter):
         return [("yes", "Named like another artist")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(pk__in=artist_merge.likely_twins()) if self.value() == "yes" else queryset
+        return queryset.filter(pk__in=list(artist_merge.likely_twins())) if self.value() == "yes" else queryset
 
 
 class ArtistAliasInline(admin.TabularInline):
