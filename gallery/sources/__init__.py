@@ -116,10 +116,7 @@ def _read_csv_url(url: str, shown: str, *, images_dir: Path | None,
                   mapping: dict[str, str] | None) -> Iterator[Result]:
     """A CSV export fetched from `url` (MoMA's and the Tate's are published so): its images are URLs, or files under
     `images_dir`; a row naming a file relative to the CSV is reported, there being no folder beside it."""
-    try:
-        body = fetch(url, max_bytes=MAX_CSV_BYTES, timeout=DOCUMENT_TIMEOUT * 5)
-    except DownloadError as error:
-        raise ValueError(f"cannot fetch {shown}: {error}") from None
+    body = _first_document(partial(fetch, max_bytes=MAX_CSV_BYTES, timeout=DOCUMENT_TIMEOUT * 5), url, shown)
     name = PurePosixPath(urlsplit(url).path).name[-100:]  # still quoted: no "/" in it; short enough for any disk
     with tempfile.TemporaryDirectory(prefix="artsearch-csv-") as folder:
         path = Path(folder) / name
