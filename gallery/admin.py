@@ -404,9 +404,9 @@ class CollectionImportAdmin(admin.ModelAdmin):
     list_display = ["export_name", "status", "progress", "created", "updated", "unchanged", "failure_count",
                     "created_at"]
     list_filter = ["status"]
-    progress_fields = ["status", "format", "progress", "created", "updated", "unchanged", "failure_count",
-                       "failure_list", "left_out_list", "near_duplicate_list", "message", "started_by", "started_at",
-                       "finished_at"]
+    progress_fields = ["status", "format", "progress", "created", "updated", "unchanged", "unpublished",
+                       "failure_count", "failure_list", "left_out_list", "near_duplicate_list", "message", "started_by",
+                       "started_at", "finished_at"]
 
     def get_fields(self, request, obj=None):
         return ["export_name", "changes_since", "draft", "on_duplicate", *self.progress_fields] if obj else [

@@ -405,6 +405,9 @@ class CollectionImport(TimeStampedModel):
     created = models.PositiveIntegerField(default=0, editable=False)
     updated = models.PositiveIntegerField(default=0, editable=False)
     unchanged = models.PositiveIntegerField(default=0, editable=False)
+    unpublished = models.PositiveIntegerField(
+        "unpublished (deleted at the source)", default=0, editable=False,
+        help_text="Works their source says it deleted, taken back to drafts")
     failures = models.JSONField(default=list, blank=True, editable=False)
     # Imported records whose bad links were left out: [{"record", "reason"}] as failures.
     left_out = models.JSONField("links left out", default=list, blank=True, editable=False)

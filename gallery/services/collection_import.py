@@ -23,7 +23,7 @@ from gallery.models import Artist, Artwork, OnDuplicate
 from gallery.services import artist_merge, duplicates, ingest, keywords
 from gallery.sources.artists import is_about_the_artist
 from gallery.sources.download import DownloadError
-from gallery.sources.records import CatalogueRecord, SkippedRecord
+from gallery.sources.records import CatalogueRecord, DeletedRecord, SkippedRecord
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class CollectionImportReport:
     near_duplicates: list[duplicates.FoundDuplicate] = field(default_factory=list)
     skipped: int = 0  # new records whose picture looks like a stored work's (--on-duplicate=skip)
     replaced: int = 0  # stored works that got a new record's picture instead (--on-duplicate=replace)
+    deleted: int = 0  # records the source says it deleted (an activity stream's Delete)
+    unpublished: int = 0  # of their works, those taken off the public pages (back to drafts)
     artists_created: int = 0
     to_embed: list[int] = field(default_factory=list)  # created or re-imaged artworks
     touched: set[int] = field(default_factory=set)  # works created or re-imaged by this run
@@ -59,9 +61,11 @@ class CollectionImportReport:
         duplicates_part = (f"; {len(self.near_duplicates)} near-duplicate(s): {self.skipped} {verb}skipped, "
                            f"{self.replaced} {verb}put on the stored work" if self.near_duplicates else "")
         left_out_part = f"; {len(self.left_out)} bad link(s) left out" if self.left_out else ""
+        deleted_part = (f"; {self.deleted} deleted at the source ({self.unpublished} {verb}unpublished)"
+                        if self.deleted else "")
         return (f"{self.created} {verb}created, {self.updated} {verb}updated ({self.image_changed} with a new "
-                f"image), {self.unchanged} unchanged, {len(self.failed)} failed{left_out_part}{duplicates_part}; "
-                f"{self.artists_created} artist(s) {verb}created")
+                f"image), {self.unchanged} unchanged, {len(self.failed)} failed{left_out_part}{deleted_part}"
+                f"{duplicates_part}; {self.artists_created} artist(s) {verb}created")
 
 
 def _record_name(record: CatalogueRecord) -> str:
@@ -247,7 +251,15 @@ def _near_duplicate_handled(record: CatalogueRecord, data: bytes, file_name: str
     return True
 
 
-def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], draft: bool = False,
+def _take_down(record: DeletedRecord, report: CollectionImportReport) -> None:
+    """A work its source deleted goes back to drafts: off every public page, kept for a curator to decide on."""
+    works = Artwork.objects.filter(source_id=record.source_id, published=True)
+    report.deleted += 1
+    report.unpublished += works.count() if report.dry_run else ingest.artworks_set_published(queryset=works,
+                                                                                              published=False)
+
+
+def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord | DeletedRecord], draft: bool = False,
                       dry_run: bool = False, fetch_image: ImageFetcher, on_duplicate: str = OnDuplicate.KEEP,
                       report: CollectionImportReport | None = None,
                       progress: Callable[[int], None] | None = None) -> CollectionImportReport:
@@ -265,6 +277,8 @@ def collection_import(*, records: Iterable[CatalogueRecord | SkippedRecord], dra
     for number, record in enumerate(records, 1):
         if isinstance(record, SkippedRecord):
             report.failed.append((record.where, record.reason))
+        elif isinstance(record, DeletedRecord):
+            _take_down(record, report)
         else:
             notes = _leave_out_bad_links(record)
             try:

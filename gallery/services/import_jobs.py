@@ -196,6 +196,7 @@ def _record_progress(job: CollectionImport, report: collection_import.Collection
                      processed: int) -> None:
     job.processed, job.format = processed, report.format
     job.created, job.updated, job.unchanged = report.created, report.updated, report.unchanged
+    job.unpublished = report.unpublished
     job.failures, job.left_out = _record_reasons(report.failed), _record_reasons(report.left_out)
     job.near_duplicates = [found.as_dict() for found in report.near_duplicates]
     job.save()

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from gallery.models import CollectionImport, ImportSchedule
 from gallery.services import import_jobs
-from gallery.sources.records import DELETED_AT_SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +24,11 @@ _BUSY = (CollectionImport.Status.QUEUED, CollectionImport.Status.RUNNING)
 def _changes_since(last_job: CollectionImport | None) -> datetime | None:
     """What the next import of a source that can tell what changed (an activity stream, an OAI-PMH harvest) asks for:
     after a job that finished with every record read, what changed since it began; after one that could not read
-    some (an image that failed to download), what its own window held, so those are tried again; after a job that
-    failed, or none, everything."""
+    some (an image that failed to download), what its own window held, so those are tried again (a work the source
+    deleted is no failure); after a job that failed, or none, everything."""
     if last_job is None or last_job.status != CollectionImport.Status.DONE:
         return None
-    if any(failure.get("reason") != DELETED_AT_SOURCE for failure in last_job.failures):
+    if last_job.failures:
         return last_job.changes_since
     return last_job.started_at
 

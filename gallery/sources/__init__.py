@@ -5,7 +5,8 @@ link-local and metadata addresses and caps sizes). `read_source` picks the reade
 a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
 manifest or collection in a file or at a URL (iiif), Linked Art objects or an Activity Streams collection of them
 (linked_art), any other museum API's JSON records (json_records), LIDO XML in a file, at a URL or harvested by OAI-PMH
-(lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on.
+(lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on (and a stream
+DeletedRecord for a work its source deleted).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from .lido import NS as LIDO_NAMESPACE
 from .lido import harvest_since, is_lido, oai_error, read_lido, read_lido_url
 from .linked_art import is_linked_art, read_linked_art, read_linked_art_lines
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
-from .records import RIGHTS_VALUES, CatalogueRecord, SkippedRecord
+from .records import RIGHTS_VALUES, CatalogueRecord, DeletedRecord, SkippedRecord
 
-__all__ = ["FIELDS", "FORMATS_WITH_CHANGES", "RIGHTS_VALUES", "CatalogueRecord", "DownloadError", "MappingError",
+__all__ = ["FIELDS", "FORMATS_WITH_CHANGES", "RIGHTS_VALUES", "CatalogueRecord", "DeletedRecord", "DownloadError",
+           "MappingError",
            "SkippedRecord", "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years",
            "year_range"]
 
@@ -41,7 +43,7 @@ DOCUMENT_TIMEOUT = 60.0
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 CHECKED_LINES = 1000  # a JSON Lines file's first records, whose keys a mapping is checked against
 
-Result = CatalogueRecord | SkippedRecord
+Result = CatalogueRecord | SkippedRecord | DeletedRecord
 # The formats whose sources can be asked for what changed since a time (read_source's `since`): a Linked Art or IIIF
 # activity stream, an OAI-PMH harvest of LIDO. The others are read whole.
 FORMATS_WITH_CHANGES = frozenset({"linked-art", "lido"})

@@ -32,13 +32,13 @@ from .csv_export import AccessionNumbers, ImageFinder
 from .dates import resolve_years, year_number
 from .download import DownloadError, fetch_retrying, without_secrets
 from .iiif import image_service_url, is_iiif, read_iiif
-from .records import DELETED_AT_SOURCE, UNKNOWN, CatalogueRecord, SkippedRecord
+from .records import UNKNOWN, CatalogueRecord, DeletedRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags, strip_html
 
 logger = logging.getLogger(__name__)
 
-Result = CatalogueRecord | SkippedRecord
+Result = CatalogueRecord | SkippedRecord | DeletedRecord
 Loader = Callable[[str], object]
 
 OBJECT = "HumanMadeObject"
@@ -268,7 +268,7 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
     accession_number = _accession_number(node)
     description = _statement(node, DESCRIPTION)
     return CatalogueRecord(
-        source_id=accession_number or _id(node) or where,
+        source_id=_id(node) or accession_number or where,  # the object's URI, which a Delete names
         title=title,
         accession_number=accession_number,
         artist_name=name,
@@ -365,7 +365,7 @@ class LinkedArtReader:
 
         A collection that gives its last page is read from there back (`prev`), as the Activity Streams consumers of
         Linked Art and IIIF Change Discovery do: the first activity met of an object is its latest (a work created,
-        then deleted, is reported deleted, not imported), and a harvest since a time stops at the first activity
+        then deleted, is a DeletedRecord, not imported), and a harvest since a time stops at the first activity
         older than it. One that gives only its first page is read forward."""
         backward = _type(collection) == "OrderedCollection" and bool(_link(collection, url, "prev", "last"))
         step = functools.partial(_link, key="prev", start="last") if backward else functools.partial(
@@ -387,7 +387,7 @@ class LinkedArtReader:
                     continue
                 seen.add(target)
                 if activity == "Delete":
-                    yield SkippedRecord(where=without_secrets(target), reason=DELETED_AT_SOURCE)
+                    yield DeletedRecord(where=without_secrets(target), source_id=target)
                 else:
                     yield from self._fetched(target)
 

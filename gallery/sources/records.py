@@ -65,9 +65,13 @@ class CatalogueRecord:
             raise ValueError(f"rights must be one of {RIGHTS_VALUES}, not {self.rights!r}")
 
 
-# The reason of a SkippedRecord for a work its source says it deleted (an activity stream's Delete): not a failure to
-# read it again later.
-DELETED_AT_SOURCE = "deleted at the source"
+@dataclass(frozen=True)
+class DeletedRecord:
+    """A work its source says it deleted (an activity stream's Delete): `source_id` as the source's records give it,
+    so that an import can take the work it made of it off the public pages."""
+
+    where: str
+    source_id: str
 
 
 @dataclass(frozen=True)

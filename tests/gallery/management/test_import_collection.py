@@ -358,8 +358,9 @@ def test_a_linked_art_stream_imports_its_objects_with_their_makers_facts():
 
     with loopback_server(Museum) as base:
         output = command_output("import_collection", f"{base}/stream")
-        assert "linked-art source: 2 created, 0 updated (0 with a new image), 0 unchanged, 3 failed" in output, output
-        assert f"{base}/object/3: deleted at the source" in output and f"{base}/object/gone: cannot fetch" in output
+        assert ("linked-art source: 2 created, 0 updated (0 with a new image), 0 unchanged, 2 failed; 1 deleted at "
+                "the source (0 unpublished)") in output, output
+        assert f"{base}/object/gone: cannot fetch" in output
         work = Artwork.objects.select_related("artist").get(accession_number="2017.1")
         assert (work.title, work.artist.name, work.artist.nationality, work.artist.birth_year, work.medium) == (
             "Work 1", "Antoine Watteau", "French", 1684, "Oil on panel")
@@ -374,7 +375,8 @@ def test_since_imports_only_what_a_stream_says_changed_after_it():
 
     with loopback_server(Museum) as base:
         output = command_output("import_collection", f"{base}/changes", "--since", "2026-02-15")
-    assert "linked-art source: 1 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
+    assert ("linked-art source: 1 created, 0 updated (0 with a new image), 0 unchanged, 0 failed; 1 deleted at the "
+            "source (0 unpublished)") in output, output
     assert Artwork.objects.get().title == "Work 4"
     with pytest.raises(CommandError, match="not a date or time: 'last week'"):
         command_output("import_collection", f"{base}/changes", "--since", "last week")
@@ -414,3 +416,17 @@ def test_a_row_another_import_wrote_first_is_reported_and_the_rest_imported(tmp_
     assert report.failed[0][1].startswith("not stored, the database refused it: duplicate key value")
     again = collection_import.collection_import(records=read_source(str(path))[1], fetch_image=lambda url: b"")
     assert (again.created, again.unchanged, again.failed) == (1, 2, [])  # a rerun picks it up
+
+
+def test_a_work_its_stream_says_was_deleted_goes_back_to_drafts():
+    from tests.gallery.sources.test_linked_art import Museum
+
+    with loopback_server(Museum) as base:
+        command_output("import_collection", f"{base}/object/2")  # imported before the museum deleted it
+        work = Artwork.objects.get()
+        assert work.published and work.source_id == f"{base}/object/2"
+        dry = command_output("import_collection", f"{base}/changes", "--dry-run")
+        assert "1 deleted at the source (1 would be unpublished)" in dry and Artwork.objects.get(pk=work.pk).published
+        output = command_output("import_collection", f"{base}/changes")
+    assert "1 deleted at the source (1 unpublished)" in output, output
+    assert not Artwork.objects.get(pk=work.pk).published  # off the public pages, kept for a curator

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from gallery.sources import CatalogueRecord, SkippedRecord, read_source
+from gallery.sources import CatalogueRecord, DeletedRecord, SkippedRecord, read_source
 from gallery.sources.linked_art import is_linked_art
 from tests.helpers import IIIF_MANIFESTS, loopback_server, met_picture, respond
 
@@ -165,7 +165,8 @@ def test_a_getty_object_gives_its_catalogue_record(tmp_path):
     kind_read, records = read_source(str(path))
     (record,) = list(records)
     assert kind_read == "linked-art"
-    assert (record.title, record.accession_number, record.source_id) == ("La Surprise", "2017.72", "2017.72")
+    assert (record.title, record.accession_number) == ("La Surprise", "2017.72")
+    assert record.source_id == "https://data.getty.edu/museum/collection/object/72"  # what a Delete would name
     assert (record.artist_name, record.artist_qualifier, record.artist_nationality) == (
         "Jean-Antoine Watteau", "", "French")
     assert (record.artist_birth_year, record.artist_death_year) == (1684, 1721)
@@ -265,13 +266,15 @@ def test_a_stream_of_changes_is_read_page_by_page_each_object_once(museum):
         "La Surprise", "2017.72", "Jean-Antoine Watteau")
     assert manifest.manifest_url == "https://data.getty.edu/museum/api/iiif/298147/manifest.json"
     assert second.title == "Work 2" and second.image_url.startswith(f"{museum}/iiif/image/2/")
-    assert (deleted.where, deleted.reason) == (f"{museum}/object/3", "deleted at the source")
+    assert isinstance(deleted, DeletedRecord) and deleted.source_id == f"{museum}/object/3"
     assert gone.where == f"{museum}/object/gone" and "404" in gone.reason
     assert Museum.requests.count("/object/1") == 1 and "/object/3" not in Museum.requests  # updates read once
     assert Museum.requests.count("/person/watteau") == 1
 
 
-def shown(result: CatalogueRecord | SkippedRecord) -> str | tuple[str, str]:
+def shown(result: CatalogueRecord | SkippedRecord | DeletedRecord) -> str | tuple[str, str]:
+    if isinstance(result, DeletedRecord):
+        return result.source_id, "deleted"
     return result.title if isinstance(result, CatalogueRecord) else (result.where, result.reason)
 
 
@@ -279,7 +282,7 @@ def test_a_stream_that_gives_its_last_page_is_read_back_from_it_each_object_in_i
     Museum.requests.clear()
     records = list(read_source(f"{museum}/changes")[1])
     assert [shown(record) for record in records] == [
-        (f"{museum}/object/2", "deleted at the source"),  # created, then deleted: not imported
+        (f"{museum}/object/2", "deleted"),  # created, then deleted: not imported
         "Work 4", "Work 1"]
     assert [path for path in Museum.requests if path.startswith("/changes")] == [
         "/changes", "/changes/page/2", "/changes/page/1"]
@@ -288,7 +291,7 @@ def test_a_stream_that_gives_its_last_page_is_read_back_from_it_each_object_in_i
 def test_a_stream_read_since_a_time_stops_at_the_first_older_activity(museum):
     Museum.requests.clear()
     records = list(read_source(f"{museum}/changes", since=datetime(2026, 2, 15, tzinfo=timezone.utc))[1])
-    assert [shown(record) for record in records] == [(f"{museum}/object/2", "deleted at the source"), "Work 4"]
+    assert [shown(record) for record in records] == [(f"{museum}/object/2", "deleted"), "Work 4"]
     assert Museum.requests == ["/changes", "/changes/page/2", "/object/4", "/person/watteau"]  # page 1 is not read
     assert list(read_source(f"{museum}/changes", since=datetime(2026, 5, 1, tzinfo=timezone.utc))[1]) == []
 
