@@ -29,7 +29,7 @@ from gallery import kaggle
 from gallery.management.commands.import_artworks import write_near_duplicates
 from gallery.models import Artwork, OnDuplicate
 from gallery.services import collection_import, importer, ingest
-from gallery.sources import read_source
+from gallery.sources import FORMATS_WITH_CHANGES, read_source
 from gallery.sources.csv_export import MappingError, load_mapping, parse_mapping
 from gallery.sources.download import fetch
 
@@ -81,6 +81,8 @@ class Command(BaseCommand):
             kind, records = read_source(source, images_dir=images, mapping=mapping or None, since=since)
         except (MappingError, ValueError, OSError) as exc:
             raise CommandError(str(exc)) from None
+        if since is not None and kind not in FORMATS_WITH_CHANGES:
+            self.stderr.write(f"--since: a {kind} source cannot tell what changed; it is read whole.")
         records = itertools.islice(records, limit) if limit is not None else records
         bar = tqdm(records, unit="record", desc=f"Importing ({kind})", disable=verbosity == 0, file=self.stderr)
         report = collection_import.collection_import(

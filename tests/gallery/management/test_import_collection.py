@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 import shutil
 
 import pytest
-from django.core.management import CommandError
+from django.core.management import CommandError, call_command
 from django.db.models import Q
 
 from gallery.models import Artist, Artwork
@@ -370,7 +371,7 @@ def test_a_linked_art_stream_imports_its_objects_with_their_makers_facts():
         assert "2 created" not in again and "0 created, 0 updated (0 with a new image), 2 unchanged" in again, again
 
 
-def test_since_imports_only_what_a_stream_says_changed_after_it():
+def test_since_imports_only_what_a_stream_says_changed_after_it(tmp_path):
     from tests.gallery.sources.test_linked_art import Museum
 
     with loopback_server(Museum) as base:
@@ -380,6 +381,10 @@ def test_since_imports_only_what_a_stream_says_changed_after_it():
     assert Artwork.objects.get().title == "Work 4"
     with pytest.raises(CommandError, match="not a date or time: 'last week'"):
         command_output("import_collection", f"{base}/changes", "--since", "last week")
+    errors = io.StringIO()
+    call_command("import_collection", str(met_subset(tmp_path, 1)), "--since", "2026-02-15", "--dry-run",
+                 stderr=errors, verbosity=0)
+    assert "--since: a met source cannot tell what changed; it is read whole." in errors.getvalue()
 
 
 def test_two_artists_whose_names_share_a_slug_both_import(tmp_path):
