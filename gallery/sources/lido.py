@@ -7,7 +7,8 @@ off after some records keeps those and reports where it broke. From each record:
 the inventory number (`workID`, the one typed "inventory number" first); the production event's actor (preferred name,
 nationality, life dates, attribution qualifier such as "workshop of"), date, culture, period and materials; the work
 type; the measurements, description and subjects; the image (`resourceRepresentation/linkResource`, a master or
-large image before a thumbnail), its rights and credit line; the record's web page (`recordInfoLink`).
+large image before a thumbnail), its rights and credit line; the record's web page (`recordInfoLink`). A record of an
+OAI-PMH harvest is known by its OAI identifier, and one whose header says it was deleted is a DeletedRecord.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ from defusedxml.ElementTree import iterparse
 from . import pages
 from .csv_export import AccessionNumbers, ImageFinder
 from .dates import resolve_years, year_number
-from .records import UNKNOWN, CatalogueRecord, SkippedRecord
+from .records import UNKNOWN, CatalogueRecord, DeletedRecord, SkippedRecord
 from .rights import classify_rights
 from .text import clean, split_tags
 
-Result = CatalogueRecord | SkippedRecord
+Result = CatalogueRecord | SkippedRecord | DeletedRecord
 
 NS = "http://www.lido-schema.org"
 _L = f"{{{NS}}}"
 _RECORD = f"{_L}lido"
+_OAI = "{http://www.openarchives.org/OAI/2.0/}"
+_OAI_HEADER = f"{_OAI}header"
 # Event types that make the work, by term (in the languages LIDO exports come in) or by the LIDO/AAT concept URI.
 _PRODUCTION_TERMS = {"production", "creation", "herstellung", "vervaardiging", "création", "produzione", "producción",
                      "tillverkning", "fremstilling", "valmistus"}
@@ -181,13 +184,23 @@ class LidoReader:
 
     def records(self, source: IO[bytes] | Path, name: str) -> Iterator[Result]:
         """The records of a LIDO document (a file or a binary stream), read as it goes; `name` names it."""
+        identifier = ""  # of an OAI-PMH harvest: the record's own, in the header before it
         try:
             for _, element in iterparse(source, events=("end",), forbid_dtd=True):
+                if element.tag == _OAI_HEADER:
+                    identifier = clean(element.findtext(f"{_OAI}identifier"))
+                    if element.get("status") == "deleted" and identifier:  # a record the museum withdrew
+                        yield DeletedRecord(where=f"{name} {identifier}", source_id=identifier)
+                        identifier = ""
+                    continue
                 if element.tag != _RECORD:
                     continue
                 self.number += 1
                 where = f"{name} record {self.number}"
                 result = lido_record(element, where=where, images=self.images)
+                if identifier and isinstance(result, CatalogueRecord):
+                    result.source_id = identifier  # what a later harvest's deletion names
+                identifier = ""
                 yield self.repeats.check(result, where, f"in record {self.number}")
                 element.clear()  # a record read is dropped: memory stays that of one record
         except (ParseError, DefusedXmlException) as error:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from gallery.sources import CatalogueRecord, SkippedRecord, read_source
+from gallery.sources import CatalogueRecord, DeletedRecord, SkippedRecord, read_source
 from gallery.sources.lido import harvest_since
 from tests.helpers import loopback_server, make_image_bytes, respond
 
@@ -157,8 +158,11 @@ def test_xml_that_is_not_lido_is_refused(tmp_path: Path):
 
 def oai_page(records: list[str], token: str) -> str:
     resumption = f'<resumptionToken cursor="0">{token}</resumptionToken>' if token else "<resumptionToken/>"
-    wrapped = "".join(f"<record><header><identifier>oai:{n}</identifier></header><metadata>{record}</metadata>"
-                      f"</record>" for n, record in enumerate(records))
+    wrapped = "".join(  # a record's OAI identifier names its lidoRecID; a deleted one has no metadata
+        f'<record><header status="deleted"><identifier>oai:museum:{record[8:]}</identifier></header></record>'
+        if record.startswith("deleted:") else f"<record><header><identifier>oai:museum:"
+        f"{re.search(r'>(ME-[^<]+)<', record)[1]}</identifier></header><metadata>{record}</metadata></record>"
+        for record in records)
     return (f'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" {LIDO}>'
             f"<ListRecords>{wrapped}{resumption}</ListRecords></OAI-PMH>")
 
@@ -179,7 +183,7 @@ class Harvest(BaseHTTPRequestHandler):
                 [lido_record("O.1", "One", image=f"{base}/img/1.jpg"),
                  lido_record("O.2", "Two", image=f"{base}/img/2.jpg")], "page2%token"),
             "/oai?verb=ListRecords&metadataPrefix=lido&from=2026-12-01": oai_page(  # what changed since that day
-                [lido_record("O.2", "Two, cleaned", image=f"{base}/img/2.jpg")], ""),
+                [lido_record("O.2", "Two, cleaned", image=f"{base}/img/2.jpg"), "deleted:ME-O.1"], ""),
             "/oai?verb=ListRecords&resumptionToken=page2%25token": oai_page(
                 [lido_record("O.3", "Three", image=f"{base}/img/3.jpg")], ""),
             "/feed.xml": '<?xml version="1.0"?><rss/>',
@@ -201,9 +205,11 @@ def test_an_oai_pmh_harvest_is_read_page_by_page():
         assert results[2].image_url == f"{base}/img/3.jpg"
         since = datetime(2026, 12, 1, 23, 30, tzinfo=timezone(timedelta(hours=-2)))  # 2026-12-02 in UTC
         assert harvest_since(f"{base}/oai?verb=ListRecords&metadataPrefix=lido", since).endswith("&from=2026-12-02")
-        changed = read_source(f"{base}/oai?verb=ListRecords&metadataPrefix=lido",
-                              since=datetime(2026, 12, 1, 8, tzinfo=timezone.utc))[1]
-        assert [r.title for r in changed] == ["Two, cleaned"]
+        changed = list(read_source(f"{base}/oai?verb=ListRecords&metadataPrefix=lido",
+                                   since=datetime(2026, 12, 1, 8, tzinfo=timezone.utc))[1])
+        assert [r.title for r in changed[:1]] == ["Two, cleaned"] and changed[0].source_id == "oai:museum:ME-O.2"
+        assert changed[1] == DeletedRecord(where=f"{base}/oai?verb=ListRecords&metadataPrefix=lido&from=2026-12-01 "
+                                                 f"oai:museum:ME-O.1", source_id="oai:museum:ME-O.1")
         resumed = f"{base}/oai?verb=ListRecords&resumptionToken=page2%25token"
         assert harvest_since(resumed, since) == resumed  # a resumed harvest keeps its own window
         with pytest.raises(ValueError, match="feed.xml is XML without LIDO records"):
