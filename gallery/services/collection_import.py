@@ -47,7 +47,7 @@ class CollectionImportReport:
     near_duplicates: list[duplicates.FoundDuplicate] = field(default_factory=list)
     skipped: int = 0  # new records whose picture looks like a stored work's (--on-duplicate=skip)
     replaced: int = 0  # stored works that got a new record's picture instead (--on-duplicate=replace)
-    deleted: int = 0  # records the source says it deleted (an activity stream's Delete)
+    deleted: int = 0  # records the source says it deleted (an activity stream's Delete, an OAI-PMH deleted record)
     unpublished: int = 0  # of their works, those taken off the public pages (back to drafts)
     artists_created: int = 0
     to_embed: list[int] = field(default_factory=list)  # created or re-imaged artworks

@@ -5,8 +5,8 @@ link-local and metadata addresses and caps sizes). `read_source` picks the reade
 a .csv file (csv_export), Met Collection API records in a .json/.jsonl file or at a URL (met), a IIIF Presentation
 manifest or collection in a file or at a URL (iiif), Linked Art objects or an Activity Streams collection of them
 (linked_art), any other museum API's JSON records (json_records), LIDO XML in a file, at a URL or harvested by OAI-PMH
-(lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on (and a stream
-DeletedRecord for a work its source deleted).
+(lido). Each reader yields CatalogueRecord, or SkippedRecord for a record it cannot use, and goes on; an activity
+stream or a harvest yields a DeletedRecord for a work its source says it deleted.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from .met import is_met_object_list, is_met_record, read_met_file, read_met_obje
 from .records import RIGHTS_VALUES, CatalogueRecord, DeletedRecord, SkippedRecord
 
 __all__ = ["FIELDS", "FORMATS_WITH_CHANGES", "RIGHTS_VALUES", "CatalogueRecord", "DeletedRecord", "DownloadError",
-           "MappingError",
-           "SkippedRecord", "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source", "resolve_years",
-           "year_range"]
+           "MappingError", "SkippedRecord", "fetch", "load_json_url", "load_mapping", "parse_mapping", "read_source",
+           "resolve_years", "year_range"]
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # a IIIF manifest is kilobytes; a Met export fetched whole can be tens of MB
 MAX_CSV_BYTES = 200 * 1024 * 1024  # MoMA's Artworks.csv is about 80 MB

@@ -67,8 +67,9 @@ class CatalogueRecord:
 
 @dataclass(frozen=True)
 class DeletedRecord:
-    """A work its source says it deleted (an activity stream's Delete): `source_id` as the source's records give it,
-    so that an import can take the work it made of it off the public pages."""
+    """A work its source says it deleted (an activity stream's Delete, an OAI-PMH record's deleted header):
+    `source_id` as the source's records give it, so that an import can take the work it made of it off the public
+    pages."""
 
     where: str
     source_id: str
