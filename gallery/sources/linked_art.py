@@ -10,9 +10,11 @@ From each object: its primary name, its accession number, the production's first
 parts) with the maker's nationality and life years (as embedded, else from the maker's own record, fetched once an
 import, else from the production's statement "Jean-Antoine Watteau (French, 1684 - 1721)", whose qualifier
 "attributed to" is kept too), the production's date and years, the statements (materials, dimensions, description,
-credit line, culture, period, rights), the type of work, the subjects it shows or is about, its web page and IIIF
-manifest, and its picture (a IIIF Image service asked as the IIIF reader asks one, else the image file).
-Vocabulary terms are matched by their AAT number, so "aat:300404670" and its full URI are the same term.
+credit line, culture, period, rights), the type of work, the department that keeps it, the subjects it shows or is
+about, its web page and IIIF manifest, and its picture (a IIIF Image service asked as the IIIF reader asks one, else
+the image file). Terms are matched by the last segment of their URI, so "aat:300404670" and its full URI are the same
+term, and the Getty's local terms ("object-title-primary", "producer-description", "nationality-and-dates",
+"iiif-manifest") are read beside AAT's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -43,19 +46,23 @@ Loader = Callable[[str], object]
 
 OBJECT = "HumanMadeObject"
 _STREAMS = {"OrderedCollection", "OrderedCollectionPage"}
-# Getty AAT terms, by number.
-PRIMARY_NAME = "300404670"
+# Terms by the last segment of their URI: Getty AAT numbers, and the Getty's own local terms (data.getty.edu/local/
+# thesaurus/...) where its records use them instead.
+PRIMARY_NAME = {"300404670", "object-title-primary"}
 ACCESSION_NUMBER = "300312355"
-DESCRIPTION = "300435416"  # of the object: its description; of its production: who made it ("attributed to ...")
-MATERIALS = "300435429"
-DIMENSIONS = "300435430"
-CREDIT_LINE = "300026687"
-RIGHTS = "300435434"
-CULTURE = "300435431"
-PERIOD = "300435432"
-TYPE_OF_WORK = "300435443"
-NATIONALITY = "300379842"
+DESCRIPTION = {"300435416", "300080091"}
+PRODUCER = {"300435416", "producer-description"}  # a production's statement of who made it ("attributed to ...")
+NATIONALITY_AND_DATES = "nationality-and-dates"  # the Getty's "French, 1684 - 1721" beside it
+MATERIALS = {"300435429"}
+DIMENSIONS = {"300435430"}
+CREDIT_LINE = {"300026687", "300435418"}
+RIGHTS = {"300435434"}
+CULTURE = {"300435431", "300055768"}
+PERIOD = {"300435432"}
+TYPE_OF_WORK = {"300435443", "300435444"}  # type of work, classification category
+NATIONALITY = {"300379842"}
 WEB_PAGE = "300264578"
+IIIF_MANIFEST = "iiif-manifest"
 ENGLISH = "300388277"
 # A IIIF Image API request ({base}/{region}/{size}/{rotation}/{quality}.{format}): an access point may be one, often of
 # the whole image at full size, which is asked again at a bounded size from its base.
@@ -105,19 +112,20 @@ def _name(node: dict) -> str:
     """A node's primary name (in English first), else its first name, else its _label."""
     names = [name for name in _dicts(node.get("identified_by"))
              if _type(name) == "Name" and _text(name.get("content"))]
-    names.sort(key=lambda name: (PRIMARY_NAME not in _kinds(name), not _in_english(name)))
+    names.sort(key=lambda name: (not PRIMARY_NAME & _kinds(name), not _in_english(name)))
     return _text(names[0]["content"]) if names else _text(node.get("_label"))
 
 
-def _statements(node: dict, kind: str) -> list[str]:
-    """The contents of a node's statements (`referred_to_by`) classified as `kind`, those in English first."""
-    statements = [statement for statement in _dicts(node.get("referred_to_by")) if kind in _kinds(statement)]
-    statements.sort(key=lambda statement: not _in_english(statement))
+def _statements(node: dict, kinds: set[str]) -> list[str]:
+    """The contents of a node's statements (`referred_to_by`) classified as one of `kinds`, those in English first,
+    then those not in Markdown (the Getty gives a description in HTML and in Markdown)."""
+    statements = [statement for statement in _dicts(node.get("referred_to_by")) if kinds & _kinds(statement)]
+    statements.sort(key=lambda statement: (not _in_english(statement), statement.get("format") == "text/markdown"))
     return [text for statement in statements if (text := _text(statement.get("content")))]
 
 
-def _statement(node: dict, kind: str) -> str:
-    found = _statements(node, kind)
+def _statement(node: dict, kinds: set[str]) -> str:
+    found = _statements(node, kinds)
     return found[0] if found else ""
 
 
@@ -128,9 +136,9 @@ def _accession_number(node: dict) -> str:
     return _text(identifiers[0]["content"]) if identifiers else ""
 
 
-def _classified(node: dict, meta: str) -> list[str]:
-    """The names of a node's types that are themselves classified as `meta` (a type of work, a nationality)."""
-    return [name for kind in _dicts(node.get("classified_as")) if meta in _kinds(kind) and (name := _name(kind))]
+def _classified(node: dict, meta: set[str]) -> list[str]:
+    """The names of a node's types that are themselves classified as one of `meta` (a type of work, a nationality)."""
+    return [name for kind in _dicts(node.get("classified_as")) if meta & _kinds(kind) and (name := _name(kind))]
 
 
 def _year(node: object, *keys: str) -> int | None:
@@ -182,22 +190,28 @@ def _iiif_image(base: str) -> str:
     return image_service_url(service)
 
 
+def _access_points(holders: list[dict], key: str) -> list[tuple[dict, str]]:
+    """(digital object, URL) of each access point of the holders' digital objects (under `key`), then (holder, its
+    own id): the Getty's VisualItem is its image file, its page's LinguisticObject the page."""
+    points = [(digital, url) for holder in holders for digital in _dicts(holder.get(key))
+              for point in _list(digital.get("access_point")) if _http(url := _id(point))]
+    return points + [(holder, url) for holder in holders if _http(url := _id(holder))]
+
+
+def _conforms(node: dict) -> str:
+    return " ".join(_id(standard) for standard in _list(node.get("conforms_to")))
+
+
 def _picture(node: dict) -> str:
     """The object's picture: a IIIF Image service of its representation, else an image file, else any access point."""
     services, files, others = [], [], []
-    for visual in _dicts(node.get("representation")):
-        for digital in _dicts(visual.get("digitally_shown_by")):
-            conforms = " ".join(_id(standard) for standard in _list(digital.get("conforms_to")))
-            for point in _list(digital.get("access_point")):
-                if not _http(url := _id(point)):
-                    continue
-                if "iiif.io/api/image" in conforms or _IIIF_REQUEST.fullmatch(url):
-                    services.append(url)
-                elif urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) or str(digital.get("format", "")).startswith(
-                        "image/"):
-                    files.append(url)
-                else:
-                    others.append(url)
+    for holder, url in _access_points(_dicts(node.get("representation")), "digitally_shown_by"):
+        if "iiif.io/api/image" in _conforms(holder) or _IIIF_REQUEST.fullmatch(url):
+            services.append(url)
+        elif urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES) or str(holder.get("format", "")).startswith("image/"):
+            files.append(url)
+        elif _type(holder) == "DigitalObject":  # a VisualItem's own id is a picture only when it looks like one
+            others.append(url)
     if services:
         url = services[0].rstrip("/")
         if request := _IIIF_REQUEST.fullmatch(url):
@@ -210,16 +224,11 @@ def _picture(node: dict) -> str:
 def _links(node: dict) -> tuple[str, str]:
     """(web page, IIIF manifest) from the texts the object is the subject of."""
     page = manifest = ""
-    for text in _dicts(node.get("subject_of")):
-        for digital in _dicts(text.get("digitally_carried_by")):
-            conforms = " ".join(_id(standard) for standard in _list(digital.get("conforms_to")))
-            urls = [url for point in _list(digital.get("access_point")) if _http(url := _id(point))]
-            if not urls:
-                continue
-            if "iiif.io/api/presentation" in conforms:
-                manifest = manifest or urls[0]
-            elif WEB_PAGE in _kinds(digital) or digital.get("format") == "text/html":
-                page = page or urls[0]
+    for holder, url in _access_points(_dicts(node.get("subject_of")), "digitally_carried_by"):
+        if "iiif.io/api/presentation" in _conforms(holder) or IIIF_MANIFEST in _kinds(holder):
+            manifest = manifest or url
+        elif WEB_PAGE in _kinds(holder) or holder.get("format") == "text/html":
+            page = page or url
     return page or _id(node.get("homepage")), manifest
 
 
@@ -254,8 +263,13 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
     production = node.get("produced_by") if isinstance(node.get("produced_by"), dict) else {}
     makers = _makers(production)
     maker = people.full(makers[0]) if makers else {}
-    # "Jean-Antoine Watteau (French, 1684 - 1721)", "attributed to Jan de Baen": the production's own statement.
-    stated = split_artist(_statement(production, DESCRIPTION))
+    # "Jean-Antoine Watteau (French, 1684 - 1721)", "attributed to Jan de Baen": the production's own statement, and
+    # the Getty's "French, 1684 - 1721" beside it.
+    stated = split_artist(_statement(production, PRODUCER))
+    if (facts := _statement(production, {NATIONALITY_AND_DATES})) and not stated.bio_line:
+        parsed = split_artist(f"{stated.name or 'them'} ({facts})")
+        stated = replace(stated, bio_line=parsed.bio_line, nationality=parsed.nationality,
+                         birth_year=parsed.birth_year, death_year=parsed.death_year)
     qualifier, name = split_qualifier(_name(maker)) if maker else ("", stated.name)
     nationality = next(iter(_classified(maker, NATIONALITY)), "")
     birth, death = _year(maker.get("born"), "begin_of_the_begin", "end_of_the_end"), _year(
@@ -285,7 +299,8 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
         period=_statement(node, PERIOD),
         medium=_statement(node, MATERIALS),
         dimensions="\n".join(_statements(node, DIMENSIONS)),
-        classification=next(iter(_classified(node, TYPE_OF_WORK)), ""),
+        classification=next(iter(_classified(node, TYPE_OF_WORK)), "") or _statement(node, TYPE_OF_WORK),
+        department=next((name for keeper in _dicts(node.get("current_keeper")) if (name := _name(keeper))), ""),
         credit_line=_statement(node, CREDIT_LINE),
         rights=rights,
         rights_url=rights_url,

@@ -212,6 +212,54 @@ def test_english_names_and_statements_come_first_and_a_full_size_iiif_request_is
     assert read.image_url == "https://iiif.micr.io/PJEZO/full/!2048,2048/0/default.jpg"
 
 
+def test_a_record_in_the_gettys_own_terms(museum, tmp_path):
+    """The Getty's records use local terms beside AAT's (data.getty.edu/local/thesaurus/...), a VisualItem that is
+    its image and texts that are their pages."""
+    local = "https://data.getty.edu/local/thesaurus/"
+    record = {
+        "@context": CONTEXT, "type": "HumanMadeObject",
+        "id": "https://data.getty.edu/museum/collection/object/7e37c1c5",
+        "identified_by": [{"type": "Name", "content": "The Surprise (title in English)"},
+                          {"type": "Name", "content": "La Surprise",
+                           "classified_as": [{"id": f"{local}object-title-primary"}]},
+                          {"type": "Identifier", "content": "2017.72", "classified_as": [kind("300312355")]}],
+        "referred_to_by": [
+            {**statement("**In a verdant park** at sunset", "300080091"), "format": "text/markdown"},
+            {**statement("<p>In a verdant park at sunset</p>", "300080091"), "format": "text/html"},
+            statement("Oil on panel", "300435429"), statement("Painting", "300435443"),
+            statement("French", "300055768"), statement("Getty Museum, Los Angeles", "300435418")],
+        "produced_by": {"type": "Production",
+                        "carried_out_by": [{"id": f"{museum}/person/missing", "type": "Person",
+                                            "_label": "Jean-Antoine Watteau"}],
+                        "referred_to_by": [{"content": "Jean-Antoine Watteau",
+                                            "classified_as": [{"id": f"{local}producer-description"}]},
+                                           {"content": "French, 1684 - 1721",
+                                            "classified_as": [{"id": f"{local}nationality-and-dates"}]}]},
+        "representation": [{"id": "https://media.getty.edu/iiif/image/b2a0/full/full/0/default.jpg",
+                            "type": "VisualItem"}],
+        "subject_of": [{"id": "https://www.getty.edu/art/collection/object/103RJP", "type": "LinguisticObject",
+                        "classified_as": [kind("300264578")], "format": "text/html"},
+                       {"id": "https://media.getty.edu/iiif/manifest/7e37", "type": "LinguisticObject",
+                        "classified_as": [{"id": f"{local}iiif-manifest"}]}],
+        "current_keeper": [{"type": "Group", "_label": "Paintings Department"}],
+        "subject_to": [{"type": "Right",
+                        "classified_as": [{"id": "http://creativecommons.org/publicdomain/zero/1.0/"}]}],
+    }
+    path = tmp_path / "getty.json"
+    path.write_text(json.dumps(record))
+    (read,) = list(read_source(str(path))[1])
+    assert (read.title, read.accession_number, read.classification, read.department) == (
+        "La Surprise", "2017.72", "Painting", "Paintings Department")
+    assert (read.description, read.culture, read.credit_line) == (
+        "In a verdant park at sunset", "French", "Getty Museum, Los Angeles")  # the HTML one, reduced to text
+    assert (read.artist_name, read.artist_nationality, read.artist_birth_year, read.artist_death_year) == (
+        "Jean-Antoine Watteau", "French", 1684, 1721)
+    assert read.image_url == "https://media.getty.edu/iiif/image/b2a0/full/!2048,2048/0/default.jpg"
+    assert (read.source_url, read.manifest_url) == ("https://www.getty.edu/art/collection/object/103RJP",
+                                                    "https://media.getty.edu/iiif/manifest/7e37")
+    assert read.rights == "public-domain"
+
+
 def test_a_makers_record_is_fetched_once_and_its_facts_win(museum, tmp_path):
     maker = reference(museum, "/person/watteau")
     path = tmp_path / "objects.jsonl"
