@@ -355,7 +355,6 @@ class LinkedArtReader:
     """Objects of one import: numbered across pages, each repeated accession number skipped, makers fetched once."""
 
     def __init__(self, *, name: str, load: Loader | None, export_dir: Path | None, images_dir: Path | None):
-        self.name = name
         self.load = load
         self.images = ImageFinder(export_dir, images_dir, export=name)
         self.people = _People(load)
