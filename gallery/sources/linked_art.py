@@ -4,16 +4,18 @@ them), or an Activity Streams collection of the records' changes (the harvesting
 Discovery: an OrderedCollection whose pages list Create, Update and Delete activities, each naming an object's URL),
 whose pages and objects are fetched as the import reaches them, from the last page back, so that each object is read
 once in its latest state, or only the objects changed since a time (a scheduled import's last run). A stream's IIIF
-manifests are read as manifests.
+manifests are read as manifests. A search API's pages of object references (the Rijksmuseum's, LUX's) are read as
+such a stream is.
 
 From each object: its primary name, its accession number, the production's first maker (of the production or of its
 parts) with the maker's nationality and life years (as embedded, else from the maker's own record, fetched once an
-import, else from the production's statement "Jean-Antoine Watteau (French, 1684 - 1721)", whose qualifier
-"attributed to" is kept too), the production's date and years, the statements (materials, dimensions, description,
-credit line, culture, period, rights), the type of work, the department that keeps it, the subjects it shows or is
-about, its web page and IIIF manifest, and its picture (a IIIF Image service asked as the IIIF reader asks one, else
-the image file). Terms are matched by the last segment of their URI, so "aat:300404670" and its full URI are the same
-term, and the Getty's local terms ("object-title-primary", "producer-description", "nationality-and-dates",
+import, else from the production's statement "Jean-Antoine Watteau (French, 1684 - 1721)", whose qualifier "attributed
+to" is kept too), the production's date and years, the statements (materials, dimensions, description, credit line,
+culture, period, rights), the type of work, the department that keeps it, the subjects it shows or is about, its web
+page and IIIF manifest, and its picture (a IIIF Image service asked as the IIIF reader asks one, else the image file;
+where the object only names the visual item it shows, as the Rijksmuseum's do, that item's record and its digital
+object's are fetched for it). Terms are matched by the last segment of their URI, so "aat:300404670" and its full URI
+are the same term, and the Getty's local terms ("object-title-primary", "producer-description", "nationality-and-dates",
 "iiif-manifest") are read beside AAT's.
 """
 
@@ -46,6 +48,7 @@ Loader = Callable[[str], object]
 
 OBJECT = "HumanMadeObject"
 _STREAMS = {"OrderedCollection", "OrderedCollectionPage"}
+_READABLE = {OBJECT, "Manifest", "sc:Manifest"}  # what a stream's activities name that an import reads
 # Terms by the last segment of their URI: Getty AAT numbers, and the Getty's own local terms (data.getty.edu/local/
 # thesaurus/...) where its records use them instead.
 PRIMARY_NAME = {"300404670", "object-title-primary"}
@@ -69,6 +72,7 @@ ENGLISH = "300388277"
 _IIIF_REQUEST = re.compile(r"(?P<base>.+?)/(?:full|square|pct:[\d.,]+|\d+,\d+,\d+,\d+)/[^/]+/!?[\d.]+/"
                            r"(?:default|color|colour|gray|grey|bitonal|native)\.\w+", re.IGNORECASE)
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+_VISUALS_TRIED = 2  # an object's visual items (and their digital objects) fetched at most, looking for its picture
 
 
 def _list(value: object) -> list:
@@ -152,29 +156,50 @@ def _http(url: str) -> bool:
     return urlsplit(url).scheme in {"http", "https"}
 
 
-class _People:
-    """Makers' own records, fetched once an import when an object only names them (Linked Art's habit)."""
+class _Referenced:
+    """The records an object only names, fetched as the import reaches it (Linked Art's habit): its makers' (once an
+    import), and where the object gives no picture, its visual item's and that item's digital object's."""
 
     def __init__(self, load: Loader | None):
         self.load = load
-        self.known: dict[str, dict] = {}
+        self.makers: dict[str, dict] = {}
 
-    def full(self, maker: dict) -> dict:
+    def _fetch(self, url: str, what: str, instead: str) -> dict:
+        try:
+            found = fetch_retrying(self.load, url)
+        except (DownloadError, ValueError) as error:
+            logger.warning("Linked Art: %s %s is not read (%s); %s", what, without_secrets(url), error, instead)
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def maker(self, maker: dict) -> dict:
         """The maker with its own record's statements, unless the object already gives its facts."""
         if "born" in maker or "died" in maker or _classified(maker, NATIONALITY) or not self.load:
             return maker
         url = _id(maker)
         if not _http(url):
             return maker
-        if url not in self.known:
-            try:
-                found = fetch_retrying(self.load, url)
-            except (DownloadError, ValueError) as error:
-                logger.warning("Linked Art: the maker's record %s is not read (%s); the work keeps the name only",
-                               without_secrets(url), error)
-                found = None
-            self.known[url] = found if isinstance(found, dict) else {}
-        return {**maker, **self.known[url]}
+        if url not in self.makers:
+            self.makers[url] = self._fetch(url, "the maker's record", "the work keeps the name only")
+        return {**maker, **self.makers[url]}
+
+    def pictured(self, node: dict) -> dict:
+        """The object, its first visual item that only names its pictures replaced by its own record (and that
+        record's digital objects by theirs, when they do not give their access points): the Rijksmuseum's object
+        `shows` a VisualItem, `digitally_shown_by` a DigitalObject, whose `access_point` is the IIIF image."""
+        if not self.load or _picture(node):
+            return node
+        for visual in (_dicts(node.get("representation")) + _dicts(node.get("shows")))[:_VISUALS_TRIED]:
+            if not _http(url := _id(visual)) or _dicts(visual.get("digitally_shown_by")):
+                continue
+            record = self._fetch(url, "the picture's record", "the work may have no picture")
+            digitals = [digital if digital.get("access_point") or not _http(_id(digital))
+                        else self._fetch(_id(digital), "the picture's file record", "the work may have no picture")
+                        for digital in _dicts(record.get("digitally_shown_by"))[:_VISUALS_TRIED]]
+            found = {**node, "representation": [{**visual, **record, "digitally_shown_by": digitals}]}
+            if _picture(found):
+                return found
+        return node
 
 
 def _makers(production: dict) -> list[dict]:
@@ -235,11 +260,11 @@ def _links(node: dict) -> tuple[str, str]:
 def _rights(node: dict) -> tuple[str, str]:
     """The object's or its picture's licence or rights statement (a Creative Commons or rightsstatements.org URI)."""
     rights = _dicts(node.get("subject_to"))
-    for visual in _dicts(node.get("representation")):
-        rights += [right for digital in _dicts(visual.get("digitally_shown_by"))
-                   for right in _dicts(digital.get("subject_to"))]
+    for visual in _dicts(node.get("representation")):  # the Rijksmuseum states them on the visual item
+        rights += _dicts(visual.get("subject_to")) + [right for digital in _dicts(visual.get("digitally_shown_by"))
+                                                       for right in _dicts(digital.get("subject_to"))]
     candidates = [_id(kind) for right in rights for kind in _list(right.get("classified_as"))]
-    candidates += _statements(node, RIGHTS)
+    candidates += [name for right in rights if (name := _name(right))] + _statements(node, RIGHTS)
     return next((found for text in candidates if (found := classify_rights(text))[0] != UNKNOWN), (UNKNOWN, ""))
 
 
@@ -252,8 +277,9 @@ def _subjects(node: dict) -> list[str]:
     return split_tags("|".join(name for subject in subjects if (name := _name(subject))))
 
 
-def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _People) -> Result:
+def linked_art_record(node: dict, *, where: str, images: ImageFinder, referenced: _Referenced) -> Result:
     """One HumanMadeObject as a record; one with neither a title nor a picture is skipped."""
+    node = referenced.pictured(node)
     title, image = _name(node), _picture(node)
     if not title and not image:
         return SkippedRecord(where=where, reason="no title and no image")
@@ -262,7 +288,7 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
     image_path, image_url = found
     production = node.get("produced_by") if isinstance(node.get("produced_by"), dict) else {}
     makers = _makers(production)
-    maker = people.full(makers[0]) if makers else {}
+    maker = referenced.maker(makers[0]) if makers else {}
     # "Jean-Antoine Watteau (French, 1684 - 1721)", "attributed to Jan de Baen": the production's own statement, and
     # the Getty's "French, 1684 - 1721" beside it.
     stated = split_artist(_statement(production, PRODUCER))
@@ -314,13 +340,17 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, people: _P
 
 
 def is_linked_art(data: object) -> bool:
-    """Whether a parsed document is a Linked Art object (or a list of them) or an Activity Streams collection."""
+    """Whether a parsed document is a Linked Art object (or a list of them), an Activity Streams collection, or a page
+    of object references."""
     sample = data[0] if isinstance(data, list) and data else data
     if not isinstance(sample, dict):
         return False
     kind, context = _type(sample), str(sample.get("@context", ""))
-    return kind == OBJECT or (kind in _STREAMS and ("activitystreams" in context or "linked.art" in context
-                                                   or "iiif.io/api/discovery" in context))
+    if kind == OBJECT:
+        return True
+    lists_objects = OBJECT in {_type(item) for item in _list(sample.get("orderedItems"))[:10]}
+    return kind in _STREAMS and (lists_objects or any(
+        vocabulary in context for vocabulary in ("activitystreams", "linked.art", "iiif.io/api/discovery")))
 
 
 def _when(activity: dict) -> datetime | None:
@@ -337,8 +367,11 @@ def _when(activity: dict) -> datetime | None:
 
 
 def _activities(page: dict) -> list[tuple[str, str, str, datetime | None]]:
-    """(activity type, object type, object URL, when) of a stream page's items, in the page's order."""
-    return [(_type(item), _type(item.get("object")), _id(item.get("object")), _when(item))
+    """(activity type, object type, object URL, when) of a stream page's items, in the page's order. An item that is
+    itself an object's reference (a page of a search API's results: the Rijksmuseum's, LUX's) is one to read, with no
+    time."""
+    return [("", _type(item), _id(item), None) if _type(item) in _READABLE else
+            (_type(item), _type(item.get("object")), _id(item.get("object")), _when(item))
             for item in _dicts(page.get("orderedItems"))]
 
 
@@ -357,7 +390,7 @@ class LinkedArtReader:
     def __init__(self, *, name: str, load: Loader | None, export_dir: Path | None, images_dir: Path | None):
         self.load = load
         self.images = ImageFinder(export_dir, images_dir, export=name)
-        self.people = _People(load)
+        self.referenced = _Referenced(load)
         self.repeats = AccessionNumbers()
         self.number = 0
 
@@ -370,7 +403,8 @@ class LinkedArtReader:
             elif _type(node) != OBJECT:
                 yield SkippedRecord(where=label, reason="not a Linked Art object (HumanMadeObject)")
             else:
-                record = linked_art_record(node, where=label, images=self.images, people=self.people)
+                record = linked_art_record(node, where=label, images=self.images,
+                                            referenced=self.referenced)
                 yield self.repeats.check(record, label, f"in item {self.number}")
 
     def stream(self, collection: dict, url: str, since: datetime | None) -> Iterator[Result]:
@@ -397,7 +431,7 @@ class LinkedArtReader:
                     if backward:
                         return  # every activity before it is older still
                     continue
-                if kind not in {OBJECT, "Manifest", "sc:Manifest"} or not _http(target) or target in seen:
+                if kind not in _READABLE or not _http(target) or target in seen:
                     continue
                 seen.add(target)
                 if activity == "Delete":

@@ -1,5 +1,6 @@
-"""Linked Art records (the Getty's, Yale's LUX, the Rijksmuseum's JSON-LD) and Activity Streams of them, read from files
-and from a loopback server shaped like the Getty's (objects, makers, a stream of changes, IIIF images)."""
+"""Linked Art records (the Getty's, Yale's LUX, the Rijksmuseum's JSON-LD), Activity Streams of them and search pages,
+read from files and from a loopback server shaped like the Getty's (objects, makers, a stream of changes, IIIF
+images)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from gallery.sources import CatalogueRecord, DeletedRecord, SkippedRecord, read_source
 from gallery.sources.linked_art import is_linked_art
+from gallery.sources.records import PUBLIC_DOMAIN
 from tests.helpers import IIIF_MANIFESTS, loopback_server, met_picture, respond
 
 AAT = "http://vocab.getty.edu/aat/"
@@ -110,6 +112,43 @@ def changes(base: str) -> dict:
     }
 
 
+def rijksmuseum(base: str) -> dict:
+    """The Rijksmuseum's shapes: a search API's pages of object references; objects named in Dutch and in English, that
+    only name the VisualItem they show, which names its DigitalObject, whose access point is a IIIF image request;
+    the picture's rights stated on the visual item. Object 3's visual item cannot be had."""
+    search = "https://linked.art/ns/v1/search.json"
+    documents = {
+        "/rijks/search": {"@context": search, "type": "OrderedCollectionPage", "next": {"id": f"{base}/rijks/search/2"},
+                          "partOf": {"type": "OrderedCollection", "totalItems": 3},
+                          "orderedItems": [reference(base, "/rijks/2001", "HumanMadeObject"),
+                                           reference(base, "/rijks/2002", "HumanMadeObject")]},
+        "/rijks/search/2": {"@context": search, "type": "OrderedCollectionPage",
+                            "orderedItems": [reference(base, "/rijks/2003", "HumanMadeObject")]},
+    }
+    dutch, english = [{"id": f"{AAT}300388256"}], [{"id": f"{AAT}300388277"}]
+    for number in "123":
+        documents[f"/rijks/200{number}"] = {
+            "@context": CONTEXT, "id": f"{base}/rijks/200{number}", "type": "HumanMadeObject",
+            "identified_by": [{"type": "Name", "content": f"Zelfportret {number}", "language": dutch},
+                              {"type": "Name", "content": f"Self-portrait {number}", "language": english},
+                              {"type": "Identifier", "content": f"SK-A-326{number}"}],
+            "produced_by": {"type": "Production", "carried_out_by": [
+                {"type": "Person", "_label": "Vincent van Gogh", "born": {"timespan": {
+                    "begin_of_the_begin": "1853-03-30T00:00:00Z"}}}]},
+            "shows": [{"id": f"{base}/rijks/202{number}", "type": "VisualItem"}]}
+        documents[f"/rijks/202{number}"] = {
+            "@context": CONTEXT, "id": f"{base}/rijks/202{number}", "type": "VisualItem",
+            "digitally_shown_by": [{"id": f"{base}/rijks/500{number}", "type": "DigitalObject"}],
+            "subject_to": [{"type": "Right", "identified_by": [
+                {"type": "Name", "content": "Publieke domein", "language": dutch},
+                {"type": "Name", "content": "Public Domain", "language": english}]}]}
+        documents[f"/rijks/500{number}"] = {
+            "@context": CONTEXT, "id": f"{base}/rijks/500{number}", "type": "DigitalObject",
+            "access_point": {"id": f"{base}/iiif/image/{number}/full/max/0/default.jpg", "type": "DigitalObject"}}
+    del documents["/rijks/2023"]
+    return documents
+
+
 class Museum(BaseHTTPRequestHandler):
     """Objects, a maker, a stream of two pages, a IIIF manifest and images, as the Getty's APIs answer."""
 
@@ -137,6 +176,7 @@ class Museum(BaseHTTPRequestHandler):
                                                 activity(base, "Delete", "/object/3"),
                                                 activity(base, "Create", "/object/gone")]},
             **changes(base),
+            **rijksmuseum(base),
         }
         if self.path.startswith("/object/") and self.path[8:].isdigit():
             maker = reference(base, "/person/watteau")
@@ -344,9 +384,28 @@ def test_a_stream_read_since_a_time_stops_at_the_first_older_activity(museum):
     assert list(read_source(f"{museum}/changes", since=datetime(2026, 5, 1, tzinfo=timezone.utc))[1]) == []
 
 
+def test_a_search_apis_pages_and_an_objects_picture_named_through_its_visual_item(museum, caplog):
+    Museum.requests.clear()
+    kind_read, records = read_source(f"{museum}/rijks/search")
+    first, second, third = list(records)
+    assert kind_read == "linked-art"
+    assert (first.title, first.accession_number, first.artist_name, first.artist_birth_year) == (
+        "Self-portrait 1", "SK-A-3261", "Vincent van Gogh", 1853)
+    # The picture: object → visual item → digital object → a IIIF request for the whole image, asked bounded.
+    assert first.image_url == f"{museum}/iiif/image/1/full/!2048,2048/0/default.jpg"
+    assert first.rights == PUBLIC_DOMAIN and second.image_url.startswith(f"{museum}/iiif/image/2/")
+    assert Museum.requests[:5] == ["/rijks/search", "/rijks/2001", "/rijks/2021", "/rijks/5001", "/rijks/2002"]
+    assert "/rijks/search/2" in Museum.requests  # the next page
+    # The third's visual item cannot be had: the record comes without a picture (the import reports it), and the log
+    # says which record was missing.
+    assert (third.title, third.image_url) == ("Self-portrait 3", "")
+    assert f"the picture's record {museum}/rijks/2023 is not read" in caplog.text
+
+
 def test_what_is_linked_art():
     assert is_linked_art({"type": "HumanMadeObject"}) and is_linked_art([{"type": "HumanMadeObject"}])
     assert is_linked_art({"@context": "https://www.w3.org/ns/activitystreams", "type": "OrderedCollection"})
     assert is_linked_art({"@context": "http://iiif.io/api/discovery/1/context.json", "type": "OrderedCollectionPage"})
     assert not is_linked_art({"type": "OrderedCollection"})  # no stream's context: some other API's
+    assert is_linked_art({"type": "OrderedCollectionPage", "orderedItems": [{"id": "x", "type": "HumanMadeObject"}]})
     assert not is_linked_art({"type": "Manifest"}) and not is_linked_art({"data": []}) and not is_linked_art([])
