@@ -86,7 +86,7 @@ class ArtistAdmin(admin.ModelAdmin):
 
     @admin.display(description="Possibly the same person as")
     def twins(self, artist: Artist) -> str:
-        found = artist_merge.likely_twins().get(artist.pk, []) if artist.pk else []
+        found = artist_merge.twins_of(artist) if artist.pk else []
         if not found:
             return "—"
         return format_html_join(", ", '<a href="{}" data-testid="twin">{}</a>', (

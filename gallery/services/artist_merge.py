@@ -6,16 +6,21 @@ as the artist kept, that a search finds its works by, and whose old page and fil
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gallery.models import Artist, ArtistAlias, Artwork
 from gallery.services import keywords
 
+logger = logging.getLogger(__name__)
+
 _FACTS = ("sort_name", "nationality", "bio_line", "bio", "wikipedia_url")
+_TWINS_KEPT_SECONDS = 24 * 3600  # a day at most; any change to the artists' names or years makes another key
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,44 @@ def _compatible(first: Artist, second: Artist) -> bool:
                for mine, theirs in ((first.birth_year, second.birth_year), (first.death_year, second.death_year)))
 
 
-def likely_twins() -> dict[int, list[Artist]]:
+def likely_twins() -> dict[int, list[int]]:
     """Artists that may be one person under two names, for curators to merge: the words of one's name (accents and
     case folded) are all in the other's ("Rembrandt" and "Rembrandt (Rembrandt van Rijn)", "Paul Cezanne" and "Paul
     Cézanne", "Rijn, Rembrandt van" and "Rembrandt van Rijn"), and their life years do not differ ("Raphael", 1483–1520,
-    is not "Anton Raphael Mengs", 1728–1779). By artist id, its likely twins."""
+    is not "Anton Raphael Mengs", 1728–1779). By artist id, its likely twins' ids.
+
+    Kept in the cache while no artist's name or years change: computing it reads every artist (seconds at 100,000)."""
+    key = f"artists:likely-twins:{_names_and_years_fingerprint()}"
+    try:
+        found = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - the cache only spares the computation
+        logger.warning("Could not read the likely twins from the cache (%s)", exc)
+        found = None
+    if found is None:
+        found = _likely_twins()
+        try:
+            cache.set(key, found, _TWINS_KEPT_SECONDS)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("Could not keep the likely twins in the cache (%s)", exc)
+    return found
+
+
+def twins_of(artist: Artist) -> list[Artist]:
+    """The artist's likely twins (see likely_twins), by name."""
+    return list(Artist.objects.filter(pk__in=likely_twins().get(artist.pk, [])).order_by("name"))
+
+
+def _names_and_years_fingerprint() -> str:
+    """Every artist's id, name and life years hashed and summed by the database: a change to any of them (an artist
+    added, renamed, merged, deleted) changes it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), coalesce(sum(hashtext(format('%s|%s|%s|%s', id, name, birth_year, death_year)))"
+                       f", 0) FROM {Artist._meta.db_table}")
+        count, total = cursor.fetchone()
+    return f"{count}:{total}"
+
+
+def _likely_twins() -> dict[int, list[int]]:
     artists = list(Artist.objects.only("pk", "name", "birth_year", "death_year"))
     names = {artist.pk: frozenset(keywords.words(artist.name)) for artist in artists}
     having: dict[str, set[int]] = {}
@@ -93,15 +131,14 @@ def likely_twins() -> dict[int, list[Artist]]:
         for word in names[artist.pk]:
             having.setdefault(word, set()).add(artist.pk)
     by_pk = {artist.pk: artist for artist in artists}
-    twins: dict[int, list[Artist]] = {}
+    twins: dict[int, set[int]] = {}
     for artist in artists:
         if not names[artist.pk]:
             continue
         # The artists whose names hold every word of this one's: the rarest word's list, narrowed by the others'.
         lists = sorted((having[word] for word in names[artist.pk]), key=len)
-        for other_pk in sorted(set.intersection(*lists) - {artist.pk}):
-            other = by_pk[other_pk]
-            if _compatible(artist, other):
-                twins.setdefault(artist.pk, []).append(other)
-                twins.setdefault(other_pk, []).append(artist)
-    return {pk: sorted(set(found), key=lambda twin: twin.name) for pk, found in twins.items()}
+        for other_pk in set.intersection(*lists) - {artist.pk}:
+            if _compatible(artist, by_pk[other_pk]):
+                twins.setdefault(artist.pk, set()).add(other_pk)
+                twins.setdefault(other_pk, set()).add(artist.pk)
+    return {pk: sorted(found) for pk, found in twins.items()}

@@ -6,6 +6,8 @@ import csv
 import shutil
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gallery.kaggle import ArtistRecord
@@ -133,7 +135,7 @@ def test_artists_named_like_another_are_offered_as_likely_the_same_person(admin_
     artists = {name: ArtistFactory(name=name, birth_year=birth, death_year=death)
                for name, (birth, death) in names.items()}
     name_of = {artist.pk: name for name, artist in artists.items()}
-    twins = {name_of[pk]: [twin.name for twin in found] for pk, found in artist_merge.likely_twins().items()}
+    twins = {name_of[pk]: sorted(name_of[twin] for twin in found) for pk, found in artist_merge.likely_twins().items()}
     assert twins == {
         "Rembrandt": ["Rembrandt (Rembrandt van Rijn)", "Rijn, Rembrandt van"],
         "Rembrandt (Rembrandt van Rijn)": ["Rembrandt", "Rijn, Rembrandt van"],
@@ -145,3 +147,19 @@ def test_artists_named_like_another_are_offered_as_likely_the_same_person(admin_
     assert "Paul Cézanne" in listed and "Anton Raphael Mengs" not in listed and "Claude Monet" not in listed
     page = admin_client.get(reverse("admin:gallery_artist_change", args=[artists["Rembrandt"].pk])).content.decode()
     assert page.count('data-testid="twin"') == 2
+
+
+def test_likely_twins_are_kept_until_an_artists_name_or_years_change():
+    rembrandt, other = ArtistFactory(name="Rembrandt"), ArtistFactory(name="Harmensz van Rijn")
+    with CaptureQueriesContext(connection) as first:
+        assert artist_merge.likely_twins() == {}
+    with CaptureQueriesContext(connection) as again:
+        assert artist_merge.likely_twins() == {}
+    assert len(again.captured_queries) == 1 < len(first.captured_queries)  # the fingerprint; the artists not read
+    Artist.objects.filter(pk=other.pk).update(name="Rembrandt van Rijn")  # even behind the model's back
+    assert artist_merge.likely_twins() == {rembrandt.pk: [other.pk], other.pk: [rembrandt.pk]}
+    assert [twin.name for twin in artist_merge.twins_of(rembrandt)] == ["Rembrandt van Rijn"]
+    rembrandt.birth_year, rembrandt.death_year = 1606, 1669
+    rembrandt.save()
+    Artist.objects.filter(pk=other.pk).update(birth_year=1706)
+    assert artist_merge.likely_twins() == {} and artist_merge.twins_of(rembrandt) == []
