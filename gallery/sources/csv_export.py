@@ -52,7 +52,8 @@ _KNOWN_COLUMNS = {
                "peoplename", "principalorfirstmaker", "dccreator", "artistname"),
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality", "peopleculture"),
-    "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay"),
+    "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay",
+             "year"),  # Europeana's year, the Tate's where it has no dateText
     "year_start": ("objectbegindate", "beginyear", "creationdateearliest", "datestart", "datebegin"),
     "year_end": ("objectenddate", "endyear", "creationdatelatest", "dateend"),
     "culture": ("placeoforigin",),

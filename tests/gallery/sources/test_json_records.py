@@ -68,7 +68,7 @@ RIJKS_PAGE = {"count": 1, "artObjects": [{
     "links": {"web": "http://www.rijksmuseum.nl/en/collection/SK-C-5"}}]}
 EUROPEANA_PAGE = {"success": True, "itemsCount": 1, "items": [{
     "id": "/90402/SK_A_4691", "title": ["Self-portrait", "Zelfportret"], "dcCreator": ["Rembrandt van Rijn"],
-    "type": "IMAGE",
+    "type": "IMAGE", "year": ["1628"], "dataProvider": ["Rijksmuseum"],
     "edmIsShownBy": ["https://lh3.googleusercontent.com/selfportrait"],
     "edmIsShownAt": ["http://www.rijksmuseum.nl/collectie/SK-A-4691"],
     "rights": ["http://creativecommons.org/publicdomain/mark/1.0/"], "dcDescription": ["A portrait."]}]}
@@ -139,9 +139,10 @@ def test_other_museum_apis_by_their_known_names(tmp_path, page, expected):
             record.artist_death_year, record.image_url, record.source_url, record.rights) == expected
 
 
-def test_europeanas_media_type_is_no_classification(tmp_path):
+def test_europeanas_media_type_is_no_classification_and_its_year_the_date(tmp_path):
     (record,) = _read(tmp_path, EUROPEANA_PAGE)
     assert (record.classification, record.description) == ("", "A portrait.")
+    assert (record.date, record.year_start, record.year_end) == ("1628", 1628, 1628)  # its `year`
 
 
 def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path):
