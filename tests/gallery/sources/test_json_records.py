@@ -123,7 +123,7 @@ def test_an_aic_record_without_its_page_gets_the_aics_own_addresses(tmp_path):
     (CLEVELAND_PAGE, ("1965.233", "Twilight in the Wilderness", "Frederic Edwin Church", "American", 1826, 1900,
                       "https://openaccess-cdn.clevelandart.org/1965.233/1965.233_web.jpg",
                       "https://clevelandart.org/art/1965.233", "public-domain")),
-    (HARVARD_PAGE, ("1951.65", "Self-Portrait Dedicated to Paul Gauguin", "Vincent van Gogh", "Dutch", None, None,
+    (HARVARD_PAGE, ("1951.65", "Self-Portrait Dedicated to Paul Gauguin", "Vincent van Gogh", "Dutch", 1853, 1890,
                     "https://nrs.harvard.edu/urn-3:HUAM:DDC251942_dynmc",
                     "https://www.harvardartmuseums.org/collections/object/299843", "unknown")),
     (RIJKS_PAGE, ("SK-C-5", "The Night Watch", "Rembrandt van Rijn", "", None, None,
@@ -146,10 +146,11 @@ def test_europeanas_media_type_is_no_classification_and_its_year_the_date(tmp_pa
 
 
 def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path):
-    people = [{"role": "Printer", "name": "Auguste Clot", "culture": "French"},
+    people = [{"role": "Printer", "name": "Auguste Clot", "culture": "French", "displaydate": "1858 - 1936"},
               {"role": "Artist", "name": "Edvard Munch", "culture": "Norwegian"}]
     (record,) = _read(tmp_path, {"records": [{**HARVARD_PAGE["records"][0], "people": people}]})
     assert (record.artist_name, record.artist_nationality) == ("Edvard Munch", "Norwegian")
+    assert (record.artist_birth_year, record.artist_death_year) == (None, None)  # not the printer's years
 
 
 def test_harvards_alt_text_describes_the_picture(tmp_path):
