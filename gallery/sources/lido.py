@@ -8,7 +8,8 @@ the inventory number (`workID`, the one typed "inventory number" first); the pro
 nationality, life dates, attribution qualifier such as "workshop of"), date, culture, period and materials; the work
 type; the measurements, description and subjects; the image (`resourceRepresentation/linkResource`, a master or
 large image before a thumbnail), its rights and credit line; the record's web page (`recordInfoLink`). A record of an
-OAI-PMH harvest is known by its OAI identifier, and one whose header says it was deleted is a DeletedRecord.
+OAI-PMH harvest is known by its OAI identifier, and one whose header says it was deleted is a DeletedRecord. Of a
+record in several languages (a block or a value a language), the English texts are read first.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ Result = CatalogueRecord | SkippedRecord | DeletedRecord
 
 NS = "http://www.lido-schema.org"
 _L = f"{{{NS}}}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _RECORD = f"{_L}lido"
 _OAI = "{http://www.openarchives.org/OAI/2.0/}"
 _OAI_HEADER = f"{_OAI}header"
@@ -64,12 +66,23 @@ def _path(*names: str) -> str:
     return "/".join(f"{_L}{name}" for name in names)
 
 
+def _in_english(node: Element) -> bool:
+    return node.get(_XML_LANG, "").casefold().split("-")[0] in {"en", "eng"}
+
+
+def _english_first(record: Element) -> None:
+    """A record given in several languages has a descriptiveMetadata (and administrativeMetadata) block a language:
+    the English ones are put first, so that every field is read from them where they have it."""
+    record[:] = sorted(record, key=lambda block: not _in_english(block))
+
+
 def _texts(element: Element | None, *names: str) -> list[str]:
-    """The non-blank texts at a path below `element`, those marked lido:pref="preferred" first."""
+    """The non-blank texts at a path below `element`, those marked lido:pref="preferred" first, then those in
+    English (a title given in German and in English, both preferred)."""
     if element is None:
         return []
     found = element.findall(_path(*names))
-    found.sort(key=lambda node: node.get(f"{_L}pref", "") != "preferred")
+    found.sort(key=lambda node: (node.get(f"{_L}pref", "") != "preferred", not _in_english(node)))
     return [text for node in found if (text := clean("".join(node.itertext())))]
 
 
@@ -118,6 +131,7 @@ def _accession_number(record: Element) -> str:
 
 def lido_record(record: Element, *, where: str, images: ImageFinder) -> Result:
     """One `lido:lido` element as a record; one with neither a title nor an image is skipped."""
+    _english_first(record)
     record_id = _text(record, "lidoRecID")
     event = _production(record)
     role, actor = _actor(event)

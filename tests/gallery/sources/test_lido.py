@@ -129,6 +129,27 @@ def test_a_lido_export_with_its_records_fields(tmp_path: Path):
     assert (again.where, again.reason) == ("export.xml record 4", "accession number '1950.1' again (first in record 1)")
 
 
+def test_a_record_in_several_languages_is_read_in_english_first(tmp_path: Path):
+    english = lido_record("1950.1", "Portrait of a Man", image="https://images.example/1950.1.jpg", actor="Rembrandt")
+    start = english.index("<lido:descriptiveMetadata")
+    end = english.index("</lido:descriptiveMetadata>") + len("</lido:descriptiveMetadata>")
+    german = english[start:end].replace('xml:lang="en"', 'xml:lang="de"')
+    for text, translated in [("Portrait of a Man", "Bildnis eines Mannes"), ("painting", "Gemälde"),
+                             ("Oil on canvas", "Öl auf Leinwand"), ("Dutch Golden Age", "Goldenes Zeitalter")]:
+        german = german.replace(text, translated)
+    blocks = english[:start] + german + english[start:]  # the German block first, as German museums export
+    values = lido_record("1950.2", "", image="https://images.example/1950.2.jpg").replace(
+        "<lido:objectIdentificationWrap>", '<lido:objectIdentificationWrap><lido:titleWrap><lido:titleSet>'
+        '<lido:appellationValue lido:pref="preferred" xml:lang="de">Flusslandschaft</lido:appellationValue>'
+        '<lido:appellationValue lido:pref="preferred" xml:lang="en-GB">River Landscape</lido:appellationValue>'
+        '</lido:titleSet></lido:titleWrap>')
+    (tmp_path / "export.xml").write_text(lido_wrap(blocks, values))
+    man, landscape = read_source(str(tmp_path / "export.xml"))[1]
+    assert (man.title, man.classification, man.medium, man.period) == (
+        "Portrait of a Man", "painting", "Oil on canvas", "Dutch Golden Age")
+    assert landscape.title == "River Landscape"
+
+
 def test_xml_that_breaks_off_keeps_the_records_before(tmp_path: Path):
     whole = lido_wrap(*(lido_record(f"2000.{n}", f"Work {n}", image=f"https://images.example/{n}.jpg")
                         for n in range(3)))
