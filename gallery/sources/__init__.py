@@ -28,7 +28,7 @@ from .json_records import read_json_lines, read_json_records
 from .json_values import json_lines, loads
 from .lido import NS as LIDO_NAMESPACE
 from .lido import harvest_since, is_lido, oai_error, read_lido, read_lido_url
-from .linked_art import is_linked_art, read_linked_art, read_linked_art_lines
+from .linked_art import is_linked_art, read_linked_art
 from .met import is_met_object_list, is_met_record, read_met_file, read_met_object_list, read_met_objects
 from .records import RIGHTS_VALUES, CatalogueRecord, DeletedRecord, SkippedRecord
 
@@ -200,8 +200,8 @@ def read_source(source: str, *, images_dir: Path | None = None, mapping: dict[st
             return "met", read_met_file(path, images_dir=images_dir)
         if is_linked_art(first_value):
             _no_mapping(mapping, "Linked Art")
-            return "linked-art", read_linked_art_lines(read_json_lines(path), name=path.name, load=load_url,
-                                                       export_dir=path.parent, images_dir=images_dir)
+            return "linked-art", read_linked_art(read_json_lines(path), name=path.name, load=load_url,
+                                                 export_dir=path.parent, images_dir=images_dir)
         # Read as the import goes, like the Met's: the first lines' keys check the mapping.
         lines = read_json_lines(path)
         first = list(itertools.islice(lines, CHECKED_LINES))

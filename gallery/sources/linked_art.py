@@ -456,18 +456,11 @@ def read_linked_art(data: object, *, name: str, url: str = "", load: Loader | No
                     export_dir: Path | None = None, images_dir: Path | None = None,
                     since: datetime | None = None) -> Iterator[Result]:
     """The records of a parsed Linked Art document (an object, a list of them, or a stream fetched from `url`, whose
-    pages, objects and makers `load` fetches; of a stream, with `since`, the objects changed after it); `name` names
-    it in messages."""
+    pages, objects and makers `load` fetches; of a stream, with `since`, the objects changed after it), or of the
+    values of a JSON Lines file, read as the import goes; `name` names it in messages."""
     reader = LinkedArtReader(name=name, load=load, export_dir=export_dir, images_dir=images_dir)
     if _type(data) in _STREAMS:
         if load is None:
             raise ValueError(f"{name} is an Activity Streams collection: import its URL, which fetches its objects")
         return reader.stream(data, url, since)
-    return reader.objects(data if isinstance(data, list) else [data], name)
-
-
-def read_linked_art_lines(lines: Iterable[object], *, name: str, load: Loader | None, export_dir: Path | None,
-                          images_dir: Path | None) -> Iterator[Result]:
-    """The objects of a JSON Lines file of Linked Art records, read as the import goes (`load` fetches makers)."""
-    reader = LinkedArtReader(name=name, load=load, export_dir=export_dir, images_dir=images_dir)
-    return reader.objects(lines, name)
+    return reader.objects(data if isinstance(data, (list, Iterator)) else [data], name)
