@@ -144,8 +144,8 @@ class ArtworkAdminForm(forms.ModelForm):
         model = Artwork
         fields = ["artist", "artist_qualifier", "title", "image", "published", "accession_number", "date", "year_start",
                   "year_end", "culture", "period", "medium", "dimensions", "classification", "department",
-                  "credit_line", "rights", "rights_url", "attribution", "description", "image_description", "tags",
-                  "source_url", "manifest_url"]
+                  "institution", "credit_line", "rights", "rights_url", "attribution", "description",
+                  "image_description", "tags", "source_url", "manifest_url"]
 
     checked_image: images.CheckedImage | None = None
     twin: Artwork | None = None  # the stored work the new picture looks like, once the curator has chosen
@@ -225,8 +225,8 @@ class ArtworkAdmin(admin.ModelAdmin):
     list_display = ["thumbnail_tag", "title", "credited_artist", "accession_number", "date", "published", "status",
                     "updated_at"]
     list_display_links = ["thumbnail_tag", "title"]
-    list_filter = ["published", "status", "classification", "department", "rights", "embedding_model",
-                   ArtworkGenreListFilter]
+    list_filter = ["published", "status", "classification", "department", "institution", "rights",
+                   "embedding_model", ArtworkGenreListFilter]
     list_select_related = ["artist"]
     search_fields = ["title", "artist__name", "accession_number", "source_id"]
     autocomplete_fields = ["artist"]
@@ -236,8 +236,8 @@ class ArtworkAdmin(admin.ModelAdmin):
         (None, {"fields": ["preview", "image", "on_duplicate", "duplicate_of", "pending_upload", "title", "artist",
                            "artist_qualifier", "published"]}),
         ("Catalogue record", {"fields": ["accession_number", "date", "year_start", "year_end", "culture", "period",
-                                         "medium", "dimensions", "classification", "department", "credit_line",
-                                         "description", "image_description", "tags"]}),
+                                         "medium", "dimensions", "classification", "department", "institution",
+                                         "credit_line", "description", "image_description", "tags"]}),
         ("Rights and source", {"fields": ["rights", "rights_url", "attribution", "source_url", "manifest_url",
                                           "source_id"]}),
         ("Processing", {"classes": ["collapse"], "fields": ["status", "failure_reason", "embedding_model", "width",

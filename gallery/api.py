@@ -25,7 +25,7 @@ def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonR
 
 
 CATALOGUE_FIELDS = ("artist_qualifier", "accession_number", "date", "year_start", "year_end", "culture", "period",
-                    "medium", "dimensions", "classification", "department", "credit_line", "rights")
+                    "medium", "dimensions", "classification", "department", "institution", "credit_line", "rights")
 
 
 def _artist_json(request: HttpRequest, artist) -> dict | None:

@@ -190,6 +190,10 @@ class Artwork(TimeStampedModel):
     dimensions = models.TextField(blank=True)
     classification = models.CharField(max_length=100, blank=True, db_index=True, help_text="Painting, drawing…")
     department = models.CharField(max_length=200, blank=True, db_index=True)
+    # Which museum holds the work: one line for a museum's own collection, what tells the works apart for an aggregator
+    # that imports from many (Europeana's dataProvider).
+    institution = models.CharField("held by", max_length=300, blank=True, db_index=True,
+                                   help_text="The museum or library that holds the work, as its record names it")
     credit_line = models.TextField(blank=True)
     rights = models.CharField(max_length=16, choices=Rights.choices, default=Rights.UNKNOWN, db_index=True)
     rights_url = models.URLField(max_length=500, blank=True)

@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 
 # The catalogue fields a record sets on an artwork (the image and the artist are handled apart).
 RECORD_FIELDS = ("title", "artist_qualifier", "accession_number", "source_id", "date", "year_start", "year_end",
-                 "culture", "period", "medium", "dimensions", "classification", "department", "credit_line", "rights",
-                 "rights_url", "attribution", "description", "image_description", "tags", "source_url", "manifest_url")
+                 "culture", "period", "medium", "dimensions", "classification", "department", "institution",
+                 "credit_line", "rights", "rights_url", "attribution", "description", "image_description", "tags",
+                 "source_url", "manifest_url")
 LINK_FIELDS = ("source_url", "manifest_url", "rights_url")
 ImageFetcher = Callable[[str], bytes]
 

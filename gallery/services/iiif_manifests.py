@@ -65,6 +65,7 @@ def _metadata(artwork: Artwork) -> list[KeyValueString]:
         ("Dimensions", artwork.dimensions),
         ("Classification", artwork.classification),
         ("Department", artwork.department),
+        ("Repository", artwork.institution),
         ("Accession number", artwork.accession_number),
         ("Credit line", artwork.credit_line),
         # The manifest's strings are tagged "en": the label in English whatever the visitor's language.

@@ -56,9 +56,9 @@ os.register_at_fork(after_in_child=_new_description_encoding)
 # What a result card and the JSON API show of a hit; the 512-float vector and the bookkeeping columns are skipped.
 HIT_FIELDS = ("title", "artist_qualifier", "image", "thumbnail", "width", "height", "accession_number", "date",
               "year_start", "year_end", "culture", "period", "medium", "dimensions", "classification", "department",
-              "credit_line", "rights", "rights_url", "source_url", "artist_id", "artist__name", "artist__slug",
-              "artist__sort_name", "artist__bio_line", "artist__birth_year", "artist__death_year", "artist__genres",
-              "artist__nationality", "artist__bio", "artist__wikipedia_url", "artist__updated_at")
+              "institution", "credit_line", "rights", "rights_url", "source_url", "artist_id", "artist__name",
+              "artist__slug", "artist__sort_name", "artist__bio_line", "artist__birth_year", "artist__death_year",
+              "artist__genres", "artist__nationality", "artist__bio", "artist__wikipedia_url", "artist__updated_at")
 
 
 class QueryExpired(ValueError):

@@ -35,8 +35,8 @@ from .text import clean, split_tags
 
 FIELDS = ("accession_number", "title", "artist", "artist_qualifier", "artist_nationality", "artist_birth_year",
           "artist_death_year", "date", "year_start", "year_end", "culture", "period", "medium", "dimensions",
-          "classification", "department", "credit_line", "rights", "rights_url", "image_credit", "description",
-          "image_description", "tags", "source_url", "manifest_url", "source_id", "image")
+          "classification", "department", "institution", "credit_line", "rights", "rights_url", "image_credit",
+          "description", "image_description", "tags", "source_url", "manifest_url", "source_id", "image")
 _YEAR_FIELDS = ("artist_birth_year", "artist_death_year", "year_start", "year_end")
 # Museums' own names for the fields besides the field's own in any spelling ("AccessionNumber", "Accession Number"),
 # compared as letters and digits only, best first; a documented name or a mapping wins. Only names that mean the same
@@ -62,6 +62,7 @@ _KNOWN_COLUMNS = {
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type", "artworktypetitle"),
     "department": ("departmenttitle",),
+    "institution": ("repository", "dataprovider", "holdinginstitution", "museum"),  # the Met's, Europeana's
     "credit_line": ("credit",),
     # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),
@@ -343,6 +344,7 @@ def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, 
         dimensions=values.get("dimensions", ""),
         classification=values.get("classification", ""),
         department=values.get("department", ""),
+        institution=values.get("institution", ""),
         credit_line=values.get("credit_line", ""),
         rights=rights,
         rights_url=rights_url,

@@ -47,6 +47,7 @@ _LABELS = {
     "credit_line": ("creditline", "credit"),
     "classification": ("classification", "objecttype", "type", "worktype"),
     "department": ("department", "curatorialdepartment"),
+    "institution": ("repository", "institution", "holdinginstitution", "museum"),
     "description": ("description", "summary"),
     "rights": ("rights", "rightslicense", "rightsstatement", "license", "licence", "usageterms", "licenseshortname",
                "copyrightstatus"),
@@ -395,10 +396,14 @@ def _attribution_value(data: dict) -> object:
     return statement.get("value") if isinstance(statement, dict) else data.get("attribution")
 
 
+def _providers(data: dict) -> str:
+    """Who provides the object (v3 provider: the museum that holds it)."""
+    return _text([agent.get("label") for agent in _as_list(data.get("provider")) if isinstance(agent, dict)], "; ")
+
+
 def _attribution(data: dict) -> str:
-    """The required statement (v2: attribution), else who provides the object (v3 provider: the SMK gives only that)."""
-    providers = [agent.get("label") for agent in _as_list(data.get("provider")) if isinstance(agent, dict)]
-    return _text(_attribution_value(data)) or _text(providers, "; ")
+    """The required statement (v2: attribution), else who provides the object (the SMK gives only that)."""
+    return _text(_attribution_value(data)) or _providers(data)
 
 
 def _rights(candidates: list[str]) -> tuple[str, str]:
@@ -443,7 +448,7 @@ def _nav_year(data: dict) -> str:
 
 
 def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadata, label: str, image_url: str,
-            attribution: str, rights: tuple[str, str], source_url: str) -> CatalogueRecord:
+            attribution: str, rights: tuple[str, str], source_url: str, provider: str) -> CatalogueRecord:
     artist = split_artist(one_person(metadata.values("artist")))
     pairs_date = metadata.date()
     date = pairs_date or _nav_year(data)
@@ -468,6 +473,7 @@ def _record(*, source_id: str, manifest_url: str, data: dict, metadata: _Metadat
         dimensions=metadata.get("dimensions"),
         classification=metadata.get("classification"),
         department=metadata.get("department"),
+        institution=metadata.get("institution") or provider,
         credit_line=metadata.get("credit_line"),
         rights=rights[0],
         rights_url=rights[1],
@@ -507,7 +513,8 @@ def _read_manifest(manifest: dict, url: str, version: int, per_canvas: bool | No
             rights = _rights(_rights_candidates(canvas, metadata, _attribution(canvas)) + manifest_rights)
             yield _record(source_id=canvas_id, manifest_url=manifest_id, data=canvas, metadata=metadata,
                           label=_text(canvas.get("label"), " "), image_url=image_url,
-                          attribution=canvas_attribution, rights=rights, source_url=_source_url(canvas))
+                          attribution=canvas_attribution, rights=rights, source_url=_source_url(canvas),
+                          provider=own.get("institution") or _providers(canvas) or _providers(manifest))
         return
     found = next(((canvas, image) for canvas in canvases if (image := canvas_image_url(canvas))), None)
     if found is None:
@@ -520,7 +527,7 @@ def _read_manifest(manifest: dict, url: str, version: int, per_canvas: bool | No
     rights = _rights(_rights_candidates(manifest, metadata, attribution))
     yield _record(source_id=manifest_id, manifest_url=manifest_id, data=manifest, metadata=metadata,
                   label=_text(manifest.get("label"), " "), image_url=image_url, attribution=attribution,
-                  rights=rights, source_url=_source_url(manifest))
+                  rights=rights, source_url=_source_url(manifest), provider=_providers(manifest))
 
 
 def _members(collection: dict, version: int) -> list:

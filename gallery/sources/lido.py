@@ -1,15 +1,16 @@
-"""LIDO XML (Lightweight Information Describing Objects, http://www.lido-schema.org), the museums' harvesting format:
-a `lido:lidoWrap` of `lido:lido` records, or those records inside an OAI-PMH response, as CatalogueRecords.
+"""LIDO XML (Lightweight Information Describing Objects, http://www.lido-schema.org), the museums' harvesting format: a
+`lido:lidoWrap` of `lido:lido` records, or those records inside an OAI-PMH response, as CatalogueRecords.
 
 Read with defusedxml as a stream, record by record (an export of many thousands of works is never held whole): a
-document with entity declarations (the billion-laughs and external-entity attacks) is refused, and XML that breaks
-off after some records keeps those and reports where it broke. From each record: its `lidoRecID`; the preferred title;
-the inventory number (`workID`, the one typed "inventory number" first); the production event's actor (preferred name,
-nationality, life dates, attribution qualifier such as "workshop of"), date, culture, period and materials; the work
-type; the measurements, description and subjects; the image (`resourceRepresentation/linkResource`, a master or
-large image before a thumbnail), its rights and credit line; the record's web page (`recordInfoLink`). A record of an
-OAI-PMH harvest is known by its OAI identifier, and one whose header says it was deleted is a DeletedRecord. Of a
-record in several languages (a block or a value a language), the English texts are read first.
+document with entity declarations (the billion-laughs and external-entity attacks) is refused, and XML that breaks off
+after some records keeps those and reports where it broke. From each record: its `lidoRecID`; the preferred title; the
+inventory number (`workID`, the one typed "inventory number" first) and the repository that holds the work; the
+production event's actor (preferred name, nationality, life dates, attribution qualifier such as "workshop of"), date,
+culture, period and materials; the work type; the measurements, description and subjects; the image
+(`resourceRepresentation/linkResource`, a master or large image before a thumbnail), its rights and credit line; the
+record's web page (`recordInfoLink`). A record of an OAI-PMH harvest is known by its OAI identifier, and one whose
+header says it was deleted is a DeletedRecord. Of a record in several languages (a block or a value a language), the
+English texts are read first.
 """
 
 from __future__ import annotations
@@ -129,6 +130,14 @@ def _accession_number(record: Element) -> str:
     return next((text for node in ids if (text := clean(node.text))), "")
 
 
+def _institution(record: Element) -> str:
+    """The name of the repository that holds the work: the one typed "current" first (a former owner may be listed)."""
+    sets = record.findall(f".//{_path('repositoryWrap', 'repositorySet')}")
+    sets.sort(key=lambda node: node.get(f"{_L}type", "").casefold() != "current")
+    return next((name for node in sets if (name := _text(node, "repositoryName", "legalBodyName", "appellationValue"))),
+                "")
+
+
 def lido_record(record: Element, *, where: str, images: ImageFinder) -> Result:
     """One `lido:lido` element as a record; one with neither a title nor an image is skipped."""
     _english_first(record)
@@ -174,6 +183,7 @@ def lido_record(record: Element, *, where: str, images: ImageFinder) -> Result:
                                     "objectMeasurementsWrap", "objectMeasurementsSet", "displayObjectMeasurements")),
         classification=_text(record, "descriptiveMetadata", "objectClassificationWrap", "objectWorkTypeWrap",
                              "objectWorkType", "term"),
+        institution=_institution(record),
         credit_line=_text(record, "administrativeMetadata", "rightsWorkWrap", "rightsWorkSet", "creditLine"),
         rights=rights,
         rights_url=rights_url,

@@ -327,6 +327,7 @@ def linked_art_record(node: dict, *, where: str, images: ImageFinder, referenced
         dimensions="\n".join(_statements(node, DIMENSIONS)),
         classification=next(iter(_classified(node, TYPE_OF_WORK)), "") or _statement(node, TYPE_OF_WORK),
         department=next((name for keeper in _dicts(node.get("current_keeper")) if (name := _name(keeper))), ""),
+        institution=next((name for owner in _dicts(node.get("current_owner")) if (name := _name(owner))), ""),
         credit_line=_statement(node, CREDIT_LINE),
         rights=rights,
         rights_url=rights_url,

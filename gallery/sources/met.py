@@ -77,6 +77,7 @@ def met_record(data: dict, *, images_dir: Path | None = None) -> Result:
         dimensions=clean(data.get("dimensions")),
         classification=clean(data.get("classification")),
         department=clean(data.get("department")),
+        institution=clean(data.get("repository")),
         credit_line=clean(data.get("creditLine")),
         rights=PUBLIC_DOMAIN if public_domain else UNKNOWN,
         rights_url=CC0_URL if public_domain else "",

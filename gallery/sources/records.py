@@ -47,6 +47,7 @@ class CatalogueRecord:
     dimensions: str = ""  # free text; its lines kept, "\n"-separated
     classification: str = ""
     department: str = ""
+    institution: str = ""  # who holds the work: the Met's repository, Europeana's dataProvider, LIDO's repositoryName
     credit_line: str = ""
     rights: str = UNKNOWN  # one of RIGHTS_VALUES
     rights_url: str = ""

@@ -42,11 +42,12 @@ def test_an_artworks_record(client, six_embedded_artworks):
     work = six_embedded_artworks[0]
     Artwork.objects.filter(pk=work.pk).update(
         description="A storm.", image_description="Waves under a dark sky.", tags=["Sea"], attribution="Photo: X",
-        culture="Dutch", manifest_url="https://museum.example/iiif/1/manifest")
+        culture="Dutch", manifest_url="https://museum.example/iiif/1/manifest", institution="Rijksmuseum")
     body = client.get(f"/api/artworks/{work.pk}").json()
     assert (body["id"], body["title"], body["url"]) == (work.pk, work.title, f"http://testserver/artworks/{work.pk}/")
     assert (body["description"], body["image_description"], body["tags"], body["image_credit"], body["culture"]) == (
         "A storm.", "Waves under a dark sky.", ["Sea"], "Photo: X", "Dutch")
+    assert body["institution"] == "Rijksmuseum"
     assert (body["width"], body["height"]) == (work.width, work.height) and body["artist"]["name"] == work.artist.name
     assert body["manifest_url"] == f"http://testserver/iiif/{work.pk}/manifest.json"
     assert body["source_manifest_url"] == "https://museum.example/iiif/1/manifest"
@@ -59,7 +60,7 @@ def test_a_record_from_the_api_imports_into_another_deployment(client, six_embed
     """The JSON API's answers are records another artsearch reads (gallery/sources/json_records.py)."""
     work = six_embedded_artworks[0]
     Artwork.objects.filter(pk=work.pk).update(accession_number="07.123", culture="Dutch", rights="public-domain",
-                                              image_description="Waves under a dark sky.")
+                                              image_description="Waves under a dark sky.", institution="Rijksmuseum")
     (tmp_path / "work.json").write_text(client.get(f"/api/artworks/{work.pk}").content.decode())
     kind, records = read_source(str(tmp_path / "work.json"))
     (record,) = records
@@ -68,6 +69,7 @@ def test_a_record_from_the_api_imports_into_another_deployment(client, six_embed
     assert (record.rights, record.image_url, record.image_description) == (
         "public-domain", f"http://testserver{work.image.url}", "Waves under a dark sky.")
     assert record.source_url == f"http://testserver/artworks/{work.pk}/"
+    assert record.institution == "Rijksmuseum"
 
 
 @pytest.mark.parametrize("method, url, data, status, message", [

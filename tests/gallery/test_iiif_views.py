@@ -28,7 +28,8 @@ def catalogued_work(*, tiles: bool = True, **fields) -> Artwork:
                                     image=image_upload(seed=1, size=(1400, 1100)), enqueue=False)
     values = {"accession_number": "1993.132", "date": "1889", "year_start": 1889, "year_end": 1889,
               "medium": "Oil on canvas", "dimensions": "73.2 × 93.4 cm", "classification": "Paintings",
-              "department": "European Paintings", "credit_line": "Purchase, The Annenberg Foundation Gift, 1993",
+              "department": "European Paintings", "institution": "The Metropolitan Museum of Art",
+              "credit_line": "Purchase, The Annenberg Foundation Gift, 1993",
               "rights": Artwork.Rights.PUBLIC_DOMAIN, "rights_url": CC0, "description": "Painted in Saint-Rémy.",
               "tags": ["Wheat", "Cypresses"], **fields}
     Artwork.objects.filter(pk=artwork.pk).update(**values)
@@ -56,7 +57,8 @@ def test_a_manifest_holds_the_catalogue_record_and_the_tile_service(client):
     assert metadata(data) == {
         "Title": "Wheat Field with Cypresses", "Artist": "Vincent van Gogh (Dutch, 1853–1890)", "Date": "1889",
         "Medium": "Oil on canvas", "Dimensions": "73.2 × 93.4 cm", "Classification": "Paintings",
-        "Department": "European Paintings", "Accession number": "1993.132",
+        "Department": "European Paintings", "Repository": "The Metropolitan Museum of Art",
+        "Accession number": "1993.132",
         "Credit line": "Purchase, The Annenberg Foundation Gift, 1993", "Rights": "Public domain / CC0",
         "Tags": "Wheat; Cypresses"}
     assert data["rights"] == CC0
@@ -182,6 +184,7 @@ def test_the_round_trip_through_our_own_iiif_import(live_server, transactional_d
     assert (record.accession_number, record.classification, record.department) == (
         "1993.132", "Paintings", "European Paintings")
     assert record.credit_line == "Purchase, The Annenberg Foundation Gift, 1993"
+    assert record.institution == "The Metropolitan Museum of Art"  # our manifest's "Repository" pair
     assert (record.rights, record.rights_url) == ("public-domain", CC0)
     assert record.description == "Painted in Saint-Rémy."
     assert record.tags == ["Wheat", "Cypresses"]

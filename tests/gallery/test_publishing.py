@@ -66,18 +66,20 @@ def test_pages_and_api_show_the_catalogue_record(client, published_and_draft):
         accession_number="29.100.5", date="c. 1665–67", year_start=1665, year_end=1667, medium="Oil on canvas",
         dimensions="18 x 16 in.\n45.7 x 40.6 cm", classification="Paintings", department="European Paintings",
         credit_line="Bequest of H. O. Havemeyer, 1929", rights=Artwork.Rights.PUBLIC_DOMAIN,
-        rights_url="https://creativecommons.org/publicdomain/zero/1.0/", source_url="https://example.org/object/5")
+        rights_url="https://creativecommons.org/publicdomain/zero/1.0/", source_url="https://example.org/object/5",
+        institution="The Metropolitan Museum of Art")
     html = client.get(work.get_absolute_url()).content.decode()
     for text in ("29.100.5", "c. 1665–67", "Oil on canvas", "18 x 16 in.<br>45.7 x 40.6 cm", "Paintings",
                  "European Paintings", "Bequest of H. O. Havemeyer, 1929", "Public domain / CC0",
-                 "https://example.org/object/5"):
+                 "https://example.org/object/5", "<dt>Held by</dt><dd>The Metropolitan Museum of Art</dd>"):
         assert text in html, text
     result = client.get("/api/search", {"q": "29.100.5"}).json()["results"][0]
     assert result["id"] == work.pk and result["why"] == ["accession number"]
     assert {key: result[key] for key in ("accession_number", "date", "year_start", "year_end", "rights",
-                                         "source_url")} == {
+                                         "source_url", "institution")} == {
         "accession_number": "29.100.5", "date": "c. 1665–67", "year_start": 1665, "year_end": 1667,
-        "rights": "public-domain", "source_url": "https://example.org/object/5"}
+        "rights": "public-domain", "source_url": "https://example.org/object/5",
+        "institution": "The Metropolitan Museum of Art"}
     other = next(hit for hit in client.get("/api/search", {"q": "a quiet room", "k": 3}).json()["results"]
                  if hit["id"] != work.pk)
     assert other["source_url"] is None and other["accession_number"] == "" and other["year_start"] is None

@@ -45,6 +45,7 @@ def test_the_met_sample_imports_with_its_catalogue_fields_and_a_rerun_changes_no
     assert (bierstadt.medium, bierstadt.classification, bierstadt.department) == (
         "Oil on canvas", "Paintings", "The American Wing")
     assert bierstadt.credit_line == "Rogers Fund, 1907" and bierstadt.rights == Artwork.Rights.PUBLIC_DOMAIN
+    assert bierstadt.institution == "Metropolitan Museum of Art, New York, NY"
     assert bierstadt.source_url == "https://www.metmuseum.org/art/collection/search/10154"
     assert bierstadt.source_id == "met:10154" and "Mountains" in bierstadt.tags
     artist = bierstadt.artist

@@ -188,7 +188,7 @@ def test_several_creators_are_several_people_and_the_provider_is_the_attribution
                                  "label": {"en": ["SMK – the national gallery of Denmark"]}}])
     (record,) = read_iiif(smk)
     assert (record.artist_name, record.artist_bio_line) == ("Trento, Antonio da", "")
-    assert record.attribution == "SMK – the national gallery of Denmark"
+    assert record.attribution == record.institution == "SMK – the national gallery of Denmark"  # who holds it
     roles = v3_manifest(metadata=[{"label": {"en": ["People"]}, "value": {"none": [
         "Printer: Jan Smit", "Artist: Anna Ancher, Danish, 1859 - 1935"]}}])
     assert [(r.artist_name, r.artist_birth_year) for r in read_iiif(roles)] == [("Anna Ancher", 1859)]

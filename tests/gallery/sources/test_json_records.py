@@ -143,6 +143,7 @@ def test_europeanas_media_type_is_no_classification_and_its_year_the_date(tmp_pa
     (record,) = _read(tmp_path, EUROPEANA_PAGE)
     assert (record.classification, record.description) == ("", "A portrait.")
     assert (record.date, record.year_start, record.year_end) == ("1628", 1628, 1628)  # its `year`
+    assert record.institution == "Rijksmuseum"  # its dataProvider: who holds the work
 
 
 def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path):

@@ -124,6 +124,7 @@ def test_a_lido_export_with_its_records_fields(tmp_path: Path):
         "https://images.example/1950.1.jpg", "public-domain", "http://creativecommons.org/publicdomain/mark/1.0/")
     assert (man.credit_line, man.attribution, man.source_url) == (
         "Gift of A. Donor, 1950", "Photo: Museum Example", "https://museum.example/objects/1950.1")
+    assert man.institution == "Museum Example"  # the current repository's name
     assert landscape.image_path == tmp_path / "images" / "b.jpg" and landscape.image_url == ""
     assert nothing == SkippedRecord(where="export.xml record 3", reason="no title and no image")
     assert (again.where, again.reason) == ("export.xml record 4", "accession number '1950.1' again (first in record 1)")

@@ -72,6 +72,8 @@ def linked_art_object(base: str, number: str, *, title: str = "La Surprise", mak
         ],
         "subject_to": [{"type": "Right",
                         "classified_as": [{"id": "https://creativecommons.org/publicdomain/zero/1.0/"}]}],
+        "current_owner": [{"id": "http://vocab.getty.edu/ulan/500115988", "type": "Group",
+                           "_label": "J. Paul Getty Museum"}],
     }
 
 
@@ -215,6 +217,7 @@ def test_a_getty_object_gives_its_catalogue_record(tmp_path):
     assert record.dimensions == "36.4 × 28.1 cm (14 5/16 × 11 1/16 in.)"
     assert record.description == "A young couple embraces as a guitarist looks away."
     assert record.credit_line == "Gift of a friend of the museum"
+    assert record.institution == "J. Paul Getty Museum"  # its current owner
     assert (record.rights, record.rights_url) == ("public-domain", "https://creativecommons.org/publicdomain/zero/1.0/")
     assert record.image_url == "https://data.getty.edu/museum/collection/iiif/image/72/full/!2048,2048/0/default.jpg"
     assert record.source_url == "https://www.getty.edu/art/collection/object/72"

@@ -41,6 +41,7 @@ def test_the_rocky_mountains(met_records):
     assert (record.medium, record.classification, record.department) == ("Oil on canvas", "Paintings",
                                                                          "The American Wing")
     assert record.credit_line == "Rogers Fund, 1907"
+    assert record.institution == "Metropolitan Museum of Art, New York, NY"  # its `repository`
     assert (record.rights, record.rights_url) == ("public-domain", CC0_URL)
     assert record.tags == ["Tents", "Horses", "Mountains", "Landscapes"]
     assert record.source_url == "https://www.metmuseum.org/art/collection/search/10154"
