@@ -83,7 +83,7 @@ def _page_json(request: HttpRequest, result: SearchPage) -> JsonResponse:
 @limit(group="api-search", rate_setting="GALLERY_RATE_LIMIT_SEARCH", json=True)
 def search(request: HttpRequest) -> JsonResponse:
     """GET ?q=&k=&page=&artist=&genre=&nationality=&century=&year_from=&year_to=&classification=&department=
-    &culture=&made_from=&made_to=&open_access=&per_artist=&close=, or POST multipart `image`. A detail:
+    &institution=&culture=&made_from=&made_to=&open_access=&per_artist=&close=, or POST multipart `image`. A detail:
     `box=x,y,w,h` (fractions of the picture) with the uploaded `image`, or with `artwork=<id>` (GET) for a detail of a
     stored work."""
     data = request.POST if request.method == "POST" else request.GET

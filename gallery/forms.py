@@ -167,6 +167,7 @@ class SearchForm(ResultOptionsForm):
     classification = forms.CharField(label=_("Classification"), max_length=100, required=False,
                                      widget=RememberedSelect)
     department = forms.CharField(label=_("Department"), max_length=200, required=False, widget=RememberedSelect)
+    institution = forms.CharField(label=_("Held by"), max_length=300, required=False, widget=RememberedSelect)
     culture = forms.CharField(label=_("Culture"), max_length=200, required=False, widget=RememberedSelect)
     made_from = forms.IntegerField(label=_("Made from"), min_value=-3000, max_value=2100, required=False,
                                    help_text=_("The work's own date"), widget=RememberedNumberInput)
@@ -192,6 +193,10 @@ class SearchForm(ResultOptionsForm):
         self.fields["department"].widget.choices = [("", gettext("Any department"))] + [
             (d, d) for d in catalogue.departments]
         self.fields["culture"].widget.choices = [("", gettext("Any culture"))] + [(c, c) for c in catalogue.cultures]
+        self.fields["institution"].widget.choices = [("", gettext("Any institution"))] + [
+            (i, i) for i in catalogue.institutions]
+        # One museum's own collection names one institution (or none): no choice to offer.
+        self.offers_institutions = len(catalogue.institutions) > 1
 
     def _facets_know(self, current: facets.Facets) -> bool:
         """Whether `current` lists the genre and nationality this form was given (an empty form's, trivially)."""
@@ -251,6 +256,7 @@ class SearchForm(ResultOptionsForm):
                                            year_from=year_from, year_to=year_to,
                                            classification=cleaned.get("classification") or "",
                                            department=cleaned.get("department") or "",
+                                           institution=cleaned.get("institution") or "",
                                            culture=cleaned.get("culture") or "",
                                            made_from=made_from, made_to=made_to,
                                            open_access=bool(cleaned.get("open_access")))

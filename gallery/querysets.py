@@ -27,6 +27,7 @@ class SearchFilters:
     year_to: int | None = None
     classification: str = ""
     department: str = ""
+    institution: str = ""  # who holds the work
     culture: str = ""
     made_from: int | None = None  # the artwork's own years overlap [made_from, made_to]
     made_to: int | None = None
@@ -34,8 +35,8 @@ class SearchFilters:
 
     @property
     def active(self) -> bool:
-        return any([self.artist, self.genre, self.nationality, self.classification, self.department, self.culture,
-                    self.open_access] + [year is not None for year in (self.year_from, self.year_to, self.made_from,
+        return any([self.artist, self.genre, self.nationality, self.classification, self.department,
+                    self.institution, self.culture, self.open_access] + [year is not None for year in (self.year_from, self.year_to, self.made_from,
                                                                         self.made_to)])
 
 
@@ -76,6 +77,8 @@ class ArtworkQuerySet(models.QuerySet):
             queryset = queryset.filter(classification__iexact=filters.classification)
         if filters.department:
             queryset = queryset.filter(department__iexact=filters.department)
+        if filters.institution:
+            queryset = queryset.filter(institution__iexact=filters.institution)
         if filters.culture:
             queryset = queryset.filter(culture__iexact=filters.culture)
         # A work's own period: its year range overlaps the one asked for; works without dates are left out.

@@ -178,8 +178,8 @@ def _upload_name(request: HttpRequest) -> str:
 
 
 SEARCH_PARAMS = ("q", "k", "image_weight", "artist", "genre", "nationality", "century", "year_from", "year_to",
-                 "classification", "department", "culture", "made_from", "made_to", "open_access", "per_artist",
-                 "close", "artwork", "box")
+                 "classification", "department", "institution", "culture", "made_from", "made_to", "open_access",
+                 "per_artist", "close", "artwork", "box")
 
 
 def _page_query(data, qid: str = "", *, names: tuple[str, ...] = SEARCH_PARAMS, drop: tuple[str, ...] = ()) -> str:

@@ -72,13 +72,15 @@ class CatalogueFacets:
     classifications: tuple[str, ...]
     departments: tuple[str, ...]
     cultures: tuple[str, ...]
+    institutions: tuple[str, ...]
 
 
 _catalogue: list = [0.0, None]  # [built at (monotonic), CatalogueFacets]
 
 
 def catalogue_facets() -> CatalogueFacets:
-    """The classifications, departments and cultures of the published works, at most CATALOGUE_FACETS_TTL_S old."""
+    """The classifications, departments, cultures and holding institutions of the published works, at most
+    CATALOGUE_FACETS_TTL_S old."""
     with _lock:
         built_at, cached = _catalogue
     if cached is not None and time.monotonic() - built_at < CATALOGUE_FACETS_TTL_S:
@@ -89,7 +91,7 @@ def catalogue_facets() -> CatalogueFacets:
         return tuple(sorted(set(published.exclude(**{field: ""}).values_list(field, flat=True).distinct())))
 
     cached = CatalogueFacets(classifications=values("classification"), departments=values("department"),
-                             cultures=values("culture"))
+                             cultures=values("culture"), institutions=values("institution"))
     with _lock:
         _catalogue[:] = [time.monotonic(), cached]
     return cached

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from gallery.models import Artwork
-from gallery.services import ingest
+from gallery.services import facets, ingest
 from tests.factories import ArtistFactory
 from tests.helpers import image_upload
 
@@ -86,6 +86,21 @@ def test_pages_and_api_show_the_catalogue_record(client, published_and_draft):
     filtered = client.get("/api/search", {"q": "a quiet room", "made_from": 1600, "made_to": 1700,
                                           "open_access": "on", "classification": "Paintings"}).json()["results"]
     assert [hit["id"] for hit in filtered] == [work.pk]
+
+
+def test_search_by_the_institution_that_holds_the_works(client, published_and_draft):
+    works = published_and_draft[0]
+    Artwork.objects.filter(pk__in=[work.pk for work in works]).update(institution="Rijksmuseum")
+    page = client.get(reverse("gallery:search"), {"q": "a quiet room"}).content.decode()
+    assert 'name="institution"' not in page  # one museum's collection: nothing to choose
+    Artwork.objects.filter(pk=works[2].pk).update(institution="Mauritshuis")
+    facets.clear()  # the lists are read again at most once a minute
+    page = client.get(reverse("gallery:search"), {"q": "a quiet room"}).content.decode()
+    assert 'name="institution"' in page and '<option value="Mauritshuis">Mauritshuis</option>' in page
+    held = client.get(reverse("gallery:search"), {"q": "a quiet room", "institution": "mauritshuis"})
+    assert [hit.artwork.pk for hit in held.context["result"].hits] == [works[2].pk]
+    api = client.get("/api/search", {"q": "a quiet room", "k": 12, "institution": "Rijksmuseum"}).json()["results"]
+    assert sorted(hit["id"] for hit in api) == sorted(work.pk for work in works if work.pk != works[2].pk)
 
 
 def test_an_artwork_without_an_artist_is_shown_as_such(client, published_and_draft):

@@ -133,7 +133,7 @@ def test_remembered_inputs_render_exactly_what_django_renders(data):
     ArtistFactory(name="Claude Monet")
     assert {name for name, field in SearchForm().fields.items() if isinstance(field.widget, Remembered)
             } == {*REMEMBERED_BOXES, "genre", "nationality", "century", "classification", "department",
-                 "culture"}
+                 "institution", "culture"}
     for language in ("en", "fr"):  # translated attributes (the artist box's placeholder) are kept per language
         with translation.override(language):
             form = SearchForm(data)
