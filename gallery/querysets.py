@@ -35,9 +35,9 @@ class SearchFilters:
 
     @property
     def active(self) -> bool:
+        years = (self.year_from, self.year_to, self.made_from, self.made_to)
         return any([self.artist, self.genre, self.nationality, self.classification, self.department,
-                    self.institution, self.culture, self.open_access] + [year is not None for year in (self.year_from, self.year_to, self.made_from,
-                                                                        self.made_to)])
+                    self.institution, self.culture, self.open_access]) or any(year is not None for year in years)
 
 
 class ArtworkQuerySet(models.QuerySet):

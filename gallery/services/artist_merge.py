@@ -117,8 +117,8 @@ def _names_and_years_fingerprint() -> str:
     """Every artist's id, name and life years hashed and summed by the database: a change to any of them (an artist
     added, renamed, merged, deleted) changes it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), coalesce(sum(hashtext(format('%s|%s|%s|%s', id, name, birth_year, death_year)))"
-                       f", 0) FROM {Artist._meta.db_table}")
+        row = "format('%s|%s|%s|%s', id, name, birth_year, death_year)"
+        cursor.execute(f"SELECT count(*), coalesce(sum(hashtext({row})), 0) FROM {Artist._meta.db_table}")
         count, total = cursor.fetchone()
     return f"{count}:{total}"
 
