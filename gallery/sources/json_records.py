@@ -6,7 +6,7 @@ A museum's API page (the Art Institute of Chicago's `{"data": [...], "config": {
 named by their key paths ("images.web.url", "creators.description"), a list's values under one name, and the columns
 are matched to fields as a CSV's are (csv_export.columns: documented names, the museums' known names, a mapping such
 as `images.print.url=image`). Of a list, a field takes the first value (the first creator, the first title
-Europeana gives) and `tags` every value; of a work's people, the artist comes first, with Harvard's life years.
+Europeana gives) and `tags` every value; of a work's people, the artist comes first, with Harvard's life years and the attribution qualifier.
 
 The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
 base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
@@ -101,15 +101,18 @@ def _artists_first(item: dict) -> dict:
                                    not in _ARTIST_ROLES) for key, people in lists.items()}}
 
 
-def _first_persons_dates(flat: dict[str, list[str]], item: dict) -> None:
-    """Harvard gives a person's life years only as their `displaydate` ("1853 - 1890"): the first person's (the
-    artist, once sorted first) joins their name as museums print it, "Vincent van Gogh (1853 - 1890)", whose years are
-    then read. Read from the record itself: flattened, a date could not be told from the next person's."""
+def _first_person(flat: dict[str, list[str]], item: dict) -> None:
+    """What the first of a work's people (the artist, once sorted first) says of them, read from the record itself:
+    flattened, a value could not be told from the next person's once one lacks it. Harvard gives life years only as a
+    `displaydate` ("1853 - 1890"), joined to the name as museums print it, "Vincent van Gogh (1853 - 1890)", whose years
+    are then read; Cleveland's `qualifier` and Harvard's `prefix` ("Attributed to") are the attribution qualifier."""
     people = next((item[key] for key in _PEOPLE if isinstance(item.get(key), list) and item[key]), [])
     first = people[0] if people and isinstance(people[0], dict) else {}
     name, dates = clean(first.get("name")), clean(first.get("displaydate"))
     if name and dates and "artist" not in flat:
         flat["artist"] = [f"{name} ({dates})"]
+    if (qualifier := clean(first.get("qualifier")) or clean(first.get("prefix"))) and "artist_qualifier" not in flat:
+        flat["artist_qualifier"] = [qualifier]
 
 
 def _drop_media_type(flat: dict[str, list[str]]) -> None:
@@ -139,7 +142,7 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
         if isinstance(item, dict):
             item = _artists_first(item)
             flat = flatten(item)
-            _first_persons_dates(flat, item)
+            _first_person(flat, item)
             aic_record = not iiif_base and str(item.get("api_link", "")).startswith(_AIC_API)
             _read_aic(flat, item, *(_AIC_LINKS if aic_record else (iiif_base, website)))
             _drop_media_type(flat)

@@ -154,6 +154,16 @@ def test_the_artist_of_a_works_people_comes_first_whatever_their_order(tmp_path)
     assert (record.artist_birth_year, record.artist_death_year) == (None, None)  # not the printer's years
 
 
+def test_the_artists_qualifier_is_read_from_the_artist_not_the_next_person(tmp_path):
+    creators = CLEVELAND_PAGE["data"][0]["creators"]
+    attributed = {**CLEVELAND_PAGE["data"][0], "creators": [{**creators[0], "qualifier": "Attributed to"}, creators[1]]}
+    framer_only = {**CLEVELAND_PAGE["data"][0], "id": 1, "accession_number": "1965.234",
+                   "creators": [{**creators[0], "qualifier": None}, {**creators[1], "qualifier": "Workshop of"}]}
+    first, second = _read(tmp_path, {"data": [attributed, framer_only]})
+    assert (first.artist_name, first.artist_qualifier) == ("Frederic Edwin Church", "Attributed to")
+    assert (second.artist_name, second.artist_qualifier) == ("Frederic Edwin Church", "")  # not the framer's
+
+
 def test_harvards_alt_text_describes_the_picture(tmp_path):
     (record,) = _read(tmp_path, HARVARD_PAGE)
     assert record.image_description == "A bearded man."
