@@ -6,7 +6,8 @@ A museum's API page (the Art Institute of Chicago's `{"data": [...], "config": {
 named by their key paths ("images.web.url", "creators.description"), a list's values under one name, and the columns
 are matched to fields as a CSV's are (csv_export.columns: documented names, the museums' known names, a mapping such
 as `images.print.url=image`). Of a list, a field takes the first value (the first creator, the first title
-Europeana gives) and `tags` every value; of a work's people, the artist comes first, with Harvard's life years and the attribution qualifier.
+Europeana gives) and `tags` every value; of a work's people, the artist comes first, with their life years and
+attribution qualifier read from their own entry.
 
 The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
 base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
