@@ -106,9 +106,14 @@ def _first_person(flat: dict[str, list[str]], item: dict) -> None:
     """What the first of a work's people (the artist, once sorted first) says of them, read from the record itself:
     flattened, a value could not be told from the next person's once one lacks it. Harvard gives life years only as a
     `displaydate` ("1853 - 1890"), joined to the name as museums print it, "Vincent van Gogh (1853 - 1890)", whose years
-    are then read; Cleveland's `qualifier` and Harvard's `prefix` ("Attributed to") are the attribution qualifier."""
-    people = next((item[key] for key in _PEOPLE if isinstance(item.get(key), list) and item[key]), [])
-    first = people[0] if people and isinstance(people[0], dict) else {}
+    are then read; Cleveland's `qualifier` and Harvard's `prefix` ("Attributed to") are the attribution qualifier, and
+    Harvard's `culture` ("Dutch") the artist's nationality."""
+    key = next((key for key in _PEOPLE if isinstance(item.get(key), list) and item[key]), "")
+    first = item[key][0] if key and isinstance(item[key][0], dict) else {}
+    if key and f"{key}.culture" in flat:  # the flattened list's first culture may be the next person's
+        del flat[f"{key}.culture"]
+        if (culture := clean(first.get("culture"))) and "artist_nationality" not in flat:
+            flat["artist_nationality"] = [culture]
     name, dates = clean(first.get("name")), clean(first.get("displaydate"))
     if name and dates and "artist" not in flat:
         flat["artist"] = [f"{name} ({dates})"]

@@ -164,6 +164,13 @@ def test_the_artists_qualifier_is_read_from_the_artist_not_the_next_person(tmp_p
     assert (second.artist_name, second.artist_qualifier) == ("Frederic Edwin Church", "")  # not the framer's
 
 
+def test_the_artists_nationality_is_read_from_the_artist_not_the_next_person(tmp_path):
+    people = [{"role": "Artist", "name": "Unknown Artist"},
+              {"role": "Printer", "name": "Auguste Clot", "culture": "French", "displaydate": "1858 - 1936"}]
+    (record,) = _read(tmp_path, {"records": [{**HARVARD_PAGE["records"][0], "people": people}]})
+    assert (record.artist_name, record.artist_nationality) == ("Unknown Artist", "")  # not the printer's
+
+
 def test_harvards_alt_text_describes_the_picture(tmp_path):
     (record,) = _read(tmp_path, HARVARD_PAGE)
     assert record.image_description == "A bearded man."
