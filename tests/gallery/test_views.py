@@ -120,6 +120,21 @@ def test_bios_and_titles_are_escaped(client, two_artist_works):
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
 
 
+def test_a_result_cards_values_are_escaped(client, two_artist_works):
+    hostile = '<img src=x onerror="alert(1)">'
+    Artwork.objects.filter(pk=two_artist_works[0].pk).update(title=f"{hostile} & co", date=hostile,
+                                                             artist_qualifier=hostile)
+    Artwork.objects.filter(pk=two_artist_works[1].pk).update(artist=None, culture=hostile)
+    html = client.get(reverse("gallery:search"), {"q": "x", "k": 14}).content.decode()
+    # The title thrice (heading, alt text, "more like this"), the qualifier and date twice (line, alt text), the culture.
+    assert cards_html(html).count("onerror") == 8
+    assert "<img src=x" not in html and html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co") >= 2
+
+
+def cards_html(html: str) -> str:
+    return "".join(re.findall(r'<li class="tile result.*?</li>', html, flags=re.S))
+
+
 @pytest.mark.parametrize("params, message", [
     ({"q": "x", "k": "0"}, "greater than or equal to 1"),
     ({"q": "x", "k": "49"}, "less than or equal to 48"),
