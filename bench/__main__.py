@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
                         "earlier runs of this machine (later files win), e.g. --scale-1m's phases run in two parts")
     parser.add_argument("--compare", metavar="REF", help="instead of the phases: this checkout against commit REF "
                         "over HTTP, side by side (bench/compare.py)")
+    parser.add_argument("--compare-rows", type=int, metavar="N",
+                        help="the synthetic rows both versions serve in --compare (default 100,000); at any other size "
+                        "the large-original import, which empties the gallery, is left out")
     args = parser.parse_args(argv)
     phases = [phase.strip() for phase in args.only.split(",") if phase.strip()]
     for asked, extra in ((args.scale_1m, SCALE_1M), (args.scale_2m, SCALE_2M), (args.neardup_1m, [NEARDUP_1M])):
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, phases: list[str]) -> int:
     _setup_django()
+    from django.conf import settings
     from django.db import connections
 
     from bench import compare, machine, pgtune, report, suites
@@ -85,8 +89,11 @@ def _run(args: argparse.Namespace, phases: list[str]) -> int:
             return 2
         return 0
     if args.compare:
-        suites.ensure_scale(context, 100_000)
-        result = compare.run(ref=args.compare, var_dir=VAR_DIR, dataset=DATASET)
+        rows = args.compare_rows or compare.ROWS
+        suites.ensure_scale(context, rows)
+        if rows > compare.ROWS:  # as text_1m does: most of a large index is not in shared_buffers yet
+            suites.warm_index(context, settings.GALLERY_HNSW_EF_SEARCH, queries=3000)
+        result = compare.run(ref=args.compare, var_dir=VAR_DIR, dataset=DATASET, rows=rows)
         description, stem = machine.describe(), args.out or RESULTS_DIR / "compare"
         compare.write(result, stem, machine=f"{description['cpu_model']}, {description['cores']} cores")
         connections.close_all()

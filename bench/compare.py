@@ -4,8 +4,9 @@ The shared machine's speed drifts by 20 % and more between runs, so a change is 
 the same run: both versions serve the same 100k synthetic rows side by side (production settings), and every text
 query, upload and load interval alternates between them. Last, each version imports the same large originals
 (`import_artworks --sync` on shared images scaled to 2400×1800), in turn, into an emptied gallery; the next bench run
-loads the 100k rows again. REF must work on this checkout's database schema (the migrations since REF only add
-things). Results: bench/results/compare.{json,md}.
+loads the 100k rows again. With `--compare-rows` (1M, say) both serve that many rows and the import is left out, so
+the rows stay for the next comparison or the text_1m phase. REF must work on this checkout's database schema (the
+migrations since REF only add things). Results: bench/results/compare.{json,md}.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench.suites import PRODUCTION_SERVER
 logger = logging.getLogger(__name__)
 
 TEXTS, UPLOADS, LOAD_SECONDS, LOAD_ROUNDS = 200, 40, 30, 2
+ROWS = 100_000  # the rows both versions serve; the large import runs only at this size
 LARGE_SIZE, LARGE_COUNT, IMPORT_ROUNDS = (2400, 1800), 64, 2  # 4.3 MP: a museum's web-size scan
 # Run with the checkout as working directory: `python -c` puts it first on sys.path, so its own code is imported.
 _IMPORT_SCRIPT = """
@@ -98,7 +100,9 @@ def _import_rate(code_dir: Path, root: Path) -> float:
     return answer["imported"] / answer["seconds"]
 
 
-def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
+def run(*, ref: str, var_dir: Path, dataset: Path, rows: int = ROWS) -> dict:
+    from django.conf import settings as django_settings
+
     texts = queries.texts(4500, seed=1)
     measured, warmup = texts[2000 : 2000 + TEXTS], texts[4000:4030]
     uploads = http_bench.megapixel_jpegs(sorted(dataset.rglob("*.jpg"))[::37], 8)
@@ -133,12 +137,13 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
             for name in _in_turn(ports, round_):
                 run_ = http_bench.load(host, ports[name], texts, clients=20, seconds=LOAD_SECONDS, k=24, seed=round_)
                 load[name].append({key: run_[key] for key in ("rps", "errors", "p50_ms", "p99_ms")})
-        large = large_originals(dataset, var_dir / "large-originals")
         imports: dict[str, list[float]] = {"current": [], "ref": []}
-        for round_ in range(IMPORT_ROUNDS):
+        for round_ in range(IMPORT_ROUNDS if rows == ROWS else 0):
+            large = large_originals(dataset, var_dir / "large-originals")
             for name in _in_turn(ports, round_):
                 imports[name].append(_import_rate(server.BASE_DIR if name == "current" else ref_dir, large))
-    result = {"ref": ref, "ref_sha": sha, "server": settings, "large_import_img_per_s": imports,
+    result = {"ref": ref, "ref_sha": sha, "rows": rows, "ef_search": django_settings.GALLERY_HNSW_EF_SEARCH,
+              "server": settings, "large_import_img_per_s": imports,
               "text": {name: latency_summary(values) for name, values in text.items()},
               "image": {name: latency_summary(values) for name, values in image.items()},
               "load": load}
@@ -147,7 +152,7 @@ def run(*, ref: str, var_dir: Path, dataset: Path) -> dict:
         "text_p50": ratio(result["text"]["ref"]["p50_ms"], result["text"]["current"]["p50_ms"]),
         "image_p50": ratio(result["image"]["ref"]["p50_ms"], result["image"]["current"]["p50_ms"]),
         "load_rps": ratio(result["load_rps_median"]["current"], result["load_rps_median"]["ref"]),
-        "large_import": ratio(median(imports["current"]), median(imports["ref"])),
+        "large_import": ratio(median(imports["current"]), median(imports["ref"])) if imports["ref"] else None,
     }
     return result
 
@@ -158,8 +163,9 @@ def write(result: dict, stem: Path, *, machine: str) -> None:
     imports = result["large_import_img_per_s"]
     lines = [
         f"# This checkout against {result['ref']} ({result['ref_sha'][:10]}), same run", "",
-        f"Measured {time.strftime('%Y-%m-%dT%H:%M:%S%z')} on {machine}. Both versions serve the same 100k synthetic "
-        "rows with the production settings; every sample alternates between them (`make bench-compare`).", "",
+        f"Measured {time.strftime('%Y-%m-%dT%H:%M:%S%z')} on {machine}. Both versions serve the same "
+        f"{result.get('rows', ROWS):,} synthetic rows with the production settings (ef_search "
+        f"{result.get('ef_search', '?')}); every sample alternates between them (`make bench-compare`).", "",
         "| measure | ref | current | ref ÷ current (current ÷ ref for throughput) |", "| --- | --- | --- | --- |",
         f"| text page p50 ms (k=24, {TEXTS} new queries) | {text['ref']['p50_ms']:.1f} | "
         f"{text['current']['p50_ms']:.1f} | {result['ratios']['text_p50']:.2f} |",
@@ -170,8 +176,9 @@ def write(result: dict, stem: Path, *, machine: str) -> None:
         f"{load['current']:.1f} | {result['ratios']['load_rps']:.2f} |",
         f"| load errors | {sum(r['errors'] for r in result['load']['ref'])} | "
         f"{sum(r['errors'] for r in result['load']['current'])} | |",
-        f"| import of {LARGE_COUNT} large originals ({LARGE_SIZE[0]}×{LARGE_SIZE[1]}), images/s, "
-        f"{IMPORT_ROUNDS} rounds (median) | {median(imports['ref']):.1f} | {median(imports['current']):.1f} | "
-        f"{result['ratios']['large_import']:.2f} |",
     ]
+    if imports["ref"]:
+        lines.append(f"| import of {LARGE_COUNT} large originals ({LARGE_SIZE[0]}×{LARGE_SIZE[1]}), images/s, "
+                     f"{IMPORT_ROUNDS} rounds (median) | {median(imports['ref']):.1f} | "
+                     f"{median(imports['current']):.1f} | {result['ratios']['large_import']:.2f} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

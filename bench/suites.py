@@ -90,7 +90,7 @@ def run_compact_build_1m(context: Context) -> dict:
                               reranks=[])}
 
 
-def _warm_index(context: Context, ef_search: int, *, queries: int) -> int:
+def warm_index(context: Context, ef_search: int, *, queries: int) -> int:
     """Bring the gallery's vector index into shared_buffers as a server's own traffic would (pg_prewarm is a contrib
     extension, absent here): the product's nearest query for `queries` synthetic vectors, none of them a timed one."""
     from django.db import transaction
@@ -137,7 +137,7 @@ def run_text_1m(context: Context) -> dict:
             # Right after the build, most of the index is not in shared_buffers yet: each search reads its own.
             result["http_cold"] = http_bench.text_latency(host, port, texts[200:400], k=TEXT_K,
                                                           warmup=texts[4000:4030])
-            result["warmed_by"] = _warm_index(context, result["ef_search"], queries=3000)
+            result["warmed_by"] = warm_index(context, result["ef_search"], queries=3000)
             result["http"] = http_bench.text_latency(host, port, texts[:200], k=TEXT_K, warmup=[])
             # What bounds the page on these cores: its unavoidable parts, each alone, beside the page, for new texts.
             client = server.Client(host, port)
@@ -246,7 +246,7 @@ def run_text(context: Context) -> dict:
         entry: dict = {"rows": ensure_scale(context, size)}
         # A running server's index is in shared_buffers, read there by its own traffic; one just built, or one of
         # rows reused by a database just started, is not (bench/README.md, "Where the time goes"): warm it alike.
-        entry["index_warmed_by"] = _warm_index(context, settings.GALLERY_HNSW_EF_SEARCH,
+        entry["index_warmed_by"] = warm_index(context, settings.GALLERY_HNSW_EF_SEARCH,
                                                queries=50 if context.quick else size // 100)
         with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
             entry["steps"] = breakdown.search_steps(measured[:20] if context.quick else measured[:50], k=TEXT_K)

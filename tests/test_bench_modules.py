@@ -219,3 +219,22 @@ def test_the_text_page_floor_times_each_unavoidable_part_beside_the_page_and_the
     report = "\n".join(scaling.markdown({"text_1m": text_1m}, [], cores=2))
     assert (f"together {parts['floor']['p50_ms']:,.1f} ms a text, against 4,000.0 for the page; the floor is "
             f"{parts['floor_share']:.0%} of the page") in report
+
+
+@pytest.mark.parametrize("rows, imports", [(100_000, {"ref": [10.0, 12.0], "current": [11.0, 13.0]}),
+                                           (1_000_000, {"ref": [], "current": []})])
+def test_a_comparison_names_its_rows_and_the_import_only_where_it_ran(tmp_path, rows, imports):
+    from bench import compare
+
+    summary = {"p50_ms": 40.0, "p95_ms": 60.0}
+    result = {"ref": "abc", "ref_sha": "0123456789abcdef", "rows": rows, "ef_search": 200,
+              "large_import_img_per_s": imports, "text": {"ref": summary, "current": summary},
+              "image": {"ref": summary, "current": summary},
+              "load": {"ref": [{"errors": 0}], "current": [{"errors": 0}]},
+              "load_rps_median": {"ref": 20.0, "current": 30.0},
+              "ratios": {"text_p50": 1.0, "image_p50": 1.0, "load_rps": 1.5,
+                         "large_import": 1.1 if imports["ref"] else None}}
+    compare.write(result, tmp_path / "compare", machine="test machine")
+    text = (tmp_path / "compare.md").read_text()
+    assert f"the same {rows:,} synthetic rows" in text and "(ef_search 200)" in text
+    assert ("import of 64 large originals" in text) == bool(imports["ref"])
