@@ -52,24 +52,27 @@ _KNOWN_COLUMNS = {
                "peoplename", "principalorfirstmaker", "dccreator", "artistname"),
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality", "peopleculture"),
+    "title": ("primarytitle",),  # the V&A's
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay",
-             "year"),  # Europeana's year, the Tate's where it has no dateText
+             "year",  # Europeana's year, the Tate's where it has no dateText
+             "primarydate"),  # the V&A's
     "year_start": ("objectbegindate", "beginyear", "creationdateearliest", "datestart", "datebegin"),
     "year_end": ("objectenddate", "endyear", "creationdatelatest", "dateend"),
-    "culture": ("placeoforigin",),
+    "culture": ("placeoforigin", "primaryplace"),  # the V&A's place of production
     "period": ("dynasty", "reign"),
-    "medium": ("technique", "materials", "mediumtechnique", "mediumdisplay"),
+    "medium": ("technique", "materials", "mediumtechnique", "mediumdisplay", "techniques"),
     "dimensions": ("measurements",),
-    "classification": ("objecttype", "objectname", "type", "artworktypetitle"),
-    "department": ("departmenttitle",),
+    "classification": ("objecttype", "objectname", "type", "artworktypetitle", "objectnamesname"),
+    "department": ("departmenttitle", "responsibledepartment"),
     "institution": ("repository", "dataprovider", "holdinginstitution", "museum"),  # the Met's, Europeana's
     "credit_line": ("credit",),
     # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),
-    "description": ("walldescription", "digitaldescription", "dcdescription"),
+    "description": ("walldescription", "digitaldescription", "dcdescription", "contentdescription"),
     "image_description": ("alttext", "thumbnailalttext", "imagesalttext"),  # the AIC's and Harvard's alt texts
     "tags": ("keywords", "subjects", "subjecttitles"),
-    "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat"),
+    "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat", "frontendurl"),
+    "manifest_url": ("iiifmanifest", "imagesiiifpresentationurl"),  # SMK's, the V&A's
     "image": ("imageurl", "imagefile", "filename", "primaryimage", "imageweb", "thumbnailurl", "imagesweburl",
               "primaryimageurl", "webimageurl", "edmisshownby"),
 }

@@ -1,13 +1,14 @@
 """Collection API records other than the Met's, as JSON: read like a CSV export whose columns are the records' keys.
 
 A museum's API page (the Art Institute of Chicago's `{"data": [...], "config": {...}}`, the Cleveland Museum's
-`{"data": [...]}`, Harvard's `{"records": [...]}`, the Rijksmuseum's `{"artObjects": [...]}`, Europeana's
-`{"items": [...]}`), a JSON array of records, one record, or JSON Lines of them. Each record is flattened into columns
-named by their key paths ("images.web.url", "creators.description"), a list's values under one name, and the columns
-are matched to fields as a CSV's are (csv_export.columns: documented names, the museums' known names, a mapping such
-as `images.print.url=image`). Of a list, a field takes the first value (the first creator, the first title
-Europeana gives) and `tags` every value; of a work's people, the artist comes first, with their life years and
-attribution qualifier read from their own entry.
+`{"data": [...]}`, Harvard's and the V&A's `{"records": [...]}`, the Rijksmuseum's `{"artObjects": [...]}`,
+Europeana's and SMK's `{"items": [...]}`), a JSON array of records, one record, or JSON Lines of them. Each record
+is flattened into columns named by their key paths ("images.web.url", "creators.description"), a list's values under
+one name, and the columns are matched to fields as a CSV's are (csv_export.columns: documented names, the museums'
+known names, a mapping such as `images.print.url=image`). Of a list, a field takes the first value (the first
+creator, the first title Europeana gives) and `tags` every value; of a work's people, the artist comes first, with
+their life years and attribution qualifier read from their own entry. The V&A's and SMK's records give their
+pictures as IIIF Image service bases, asked for whole, and number their pages rather than link them (next_page).
 
 The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
 base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
@@ -17,12 +18,14 @@ is the page's `website_url` with the record's id.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from . import pages
 from .csv_export import AccessionNumbers, ImageFinder, columns, record_from_values
+from .iiif import image_service_url
 from .json_values import json_lines
 from .records import CatalogueRecord, SkippedRecord
 from .text import clean, strip_html
@@ -36,7 +39,7 @@ _MAX_VALUES = 200  # values kept a column of one record
 _AIC_IMAGE_WIDTH = 843
 # The AIC's own addresses, for its records read without their page's config (one artwork's file of its data dump).
 _AIC_API, _AIC_LINKS = "https://api.artic.edu/", ("https://www.artic.edu/iiif/2", "https://www.artic.edu")
-_RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid")
+_RECORD_IDS = ("id", "@id", "objectid", "object_id", "uuid", "systemNumber")  # the last, the V&A's
 # Where API pages link to the next one: the AIC's, Harvard's, and the common `next` / `links.next`.
 _NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links", "next"))
 _MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type values
@@ -44,6 +47,12 @@ _MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type
 _PEOPLE = ("people", "creators", "artists", "makers", "constituents")
 _ARTIST_ROLES = {"artist", "maker", "painter", "creator", "author", "sculptor", "designer", "photographer",
                  "printmaker", "draftsman", "draughtsman"}
+# IIIF Image service bases that stand for a record's picture (the V&A's, SMK's): its whole image is asked for.
+_IIIF_BASES = ("_images._iiif_image_base_url", "image_iiif_id")
+_VAM_PAGE = "https://collections.vam.ac.uk/item/{}/"
+_NO_MAKER = {"unknown", "anonymous", "unknown maker", "unknown artist"}
+_COMPANY = re.compile(r"\b(?:ltd|limited|inc|co|plc|llc|gmbh|and sons|& sons)\b", re.IGNORECASE)
+_ISO_YEAR = re.compile(r"(-?\d{4})-\d\d-\d\d")
 
 
 def records_in(data: object) -> list[object] | None:
@@ -121,6 +130,79 @@ def _first_person(flat: dict[str, list[str]], item: dict) -> None:
         flat["artist_qualifier"] = [qualifier]
 
 
+def _entries(item: dict, key: str) -> list[dict]:
+    """The objects of the list under `key` (anything else there: none)."""
+    value = item.get(key)
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
+    """A string's text, "" for anything else (a list's or an object's repr is no catalogue text)."""
+    return clean(value) if isinstance(value, str) else ""
+
+
+def _english_title(flat: dict[str, list[str]], item: dict) -> None:
+    """Of a record's `titles` (SMK's: [{"title": ..., "language": "da"}, ...]), the English one where there is one."""
+    titles = [title for title in _entries(item, "titles") if _text(title.get("title"))]
+    if titles and "title" not in flat:
+        english = [title for title in titles if _text(title.get("language")).casefold() in {"en", "eng", "english"}]
+        flat["title"] = [_text((english or titles)[0]["title"])]
+
+
+def _read_vam(flat: dict[str, list[str]], item: dict) -> None:
+    """The V&A's search records: the maker named as a label names them, not as the museum sorts them ("Constable,
+    John"), none for "Unknown"; the work's page by its system number."""
+    if not (isinstance(item.get("systemNumber"), str) and "_primaryTitle" in item):
+        return
+    maker = item.get("_primaryMaker") if isinstance(item.get("_primaryMaker"), dict) else {}
+    name = _text(maker.get("name"))
+    flat.pop("_primaryMaker.name", None)
+    if name and name.casefold() not in _NO_MAKER and "artist" not in flat:
+        flat["artist"] = [_label_name(name)]
+    if "source_url" not in flat:
+        flat["source_url"] = [_VAM_PAGE.format(quote(item["systemNumber"], safe=""))]
+
+
+def _label_name(sorted_name: str) -> str:
+    """"Constable, John" -> "John Constable", "Gogh, Vincent van (1853-1890)" -> "Vincent van Gogh (1853-1890)"; a
+    name of another shape (no comma or several, years, a company's "Liberty & Co., Ltd") as it is."""
+    head, tail = re.fullmatch(r"(.*?)(\s*\([^()]*\))?", sorted_name).groups()
+    surname, comma, forenames = head.partition(",")
+    if not comma or "," in forenames or not forenames.strip() or re.search(r"[\d()]", head) \
+            or _COMPANY.search(forenames):
+        return sorted_name
+    return f"{forenames.strip()} {surname.strip()}{tail or ''}"
+
+
+def _read_smk(flat: dict[str, list[str]], item: dict) -> None:
+    """SMK's records: the first creator of the production (their name where no `artist` list gives it, nationality
+    and life years from their dates of birth and death) and the production's period as the work's date."""
+    creator = next(iter(_entries(item, "production")), {})
+    period = next(iter(_entries(item, "production_date")), {})
+    for field, value in (("artist", _text(creator.get("creator"))),
+                         ("artist_nationality", _text(creator.get("creator_nationality"))),
+                         ("artist_birth_year", _iso_year(creator.get("creator_date_of_birth"))),
+                         ("artist_death_year", _iso_year(creator.get("creator_date_of_death"))),
+                         ("date", _text(period.get("period"))),
+                         ("year_start", _iso_year(period.get("start"))), ("year_end", _iso_year(period.get("end")))):
+        if value and field not in flat:
+            flat[field] = [value]
+
+
+def _iso_year(value: object) -> str:
+    """The year of an ISO date ("1606-07-15T00:00:00.000Z" -> "1606"), "" for anything else."""
+    found = _ISO_YEAR.match(value.strip()) if isinstance(value, str) else None
+    return str(int(found[1])) if found else ""
+
+
+def _read_iiif_base(flat: dict[str, list[str]]) -> None:
+    """A record whose picture is a IIIF Image service base (the V&A's, SMK's) asks for its whole image, as the IIIF
+    reader asks, where no other column gives the picture."""
+    base = next((flat[key][0] for key in _IIIF_BASES if flat.get(key)), "")
+    if base and "image" not in flat and urlsplit(base).scheme in {"http", "https"}:
+        flat["image"] = [image_service_url({"@id": base})]
+
+
 def _drop_media_type(flat: dict[str, list[str]]) -> None:
     """Europeana's `type` is the kind of digital object (IMAGE, TEXT, 3D), not the work's classification as
     Cleveland's `type` ("Painting") is."""
@@ -151,6 +233,10 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
             _first_person(flat, item)
             aic_record = not iiif_base and str(item.get("api_link", "")).startswith(_AIC_API)
             _read_aic(flat, item, *(_AIC_LINKS if aic_record else (iiif_base, website)))
+            _english_title(flat, item)
+            _read_vam(flat, item)
+            _read_smk(flat, item)
+            _read_iiif_base(flat)
             _drop_media_type(flat)
             yield flat
         else:
@@ -159,7 +245,8 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
 
 def next_page(data: object, url: str) -> str:
     """The next page's URL an API page gives (the AIC's pagination.next_url, Harvard's info.next, a `next` or
-    `links.next`), resolved against `url`; "" when there is none or it leaves the first page's scheme and host."""
+    `links.next`), resolved against `url`; "" when there is none or it leaves the first page's scheme and host. A
+    page that gives no link but numbers itself is followed by the next number (see _numbered_next)."""
     for path in _NEXT_LINKS:
         value: object = data
         for key in path:
@@ -168,7 +255,28 @@ def next_page(data: object, url: str) -> str:
             link = urljoin(url, value.strip())
             here, there = urlsplit(url), urlsplit(link)
             return link if (there.scheme, there.netloc) == (here.scheme, here.netloc) else ""
+    return _numbered_next(data, url)
+
+
+def _numbered_next(data: object, url: str) -> str:
+    """The next page of an API that numbers its pages instead of linking them: the V&A's `info.page` of
+    `info.pages` (asked as `page=`), SMK's `offset` and `rows` of `found` (asked as `offset=`); "" after the last."""
+    if not isinstance(data, dict):
+        return ""
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    page, pages_in_all = info.get("page"), info.get("pages")
+    if type(page) is int and type(pages_in_all) is int and 0 < page < pages_in_all:
+        return _with_parameter(url, "page", page + 1)
+    offset, rows, found = data.get("offset"), data.get("rows"), data.get("found")
+    if type(offset) is int and type(rows) is int and type(found) is int and rows > 0 and offset + rows < found:
+        return _with_parameter(url, "offset", offset + rows)
     return ""
+
+
+def _with_parameter(url: str, name: str, value: int) -> str:
+    parts = urlsplit(url)
+    query = [(key, text) for key, text in parse_qsl(parts.query, keep_blank_values=True) if key != name]
+    return urlunsplit(parts._replace(query=urlencode([*query, (name, str(value))])))
 
 
 def read_json_records(data: object, *, name: str, export_dir: Path | None = None, images_dir: Path | None = None,

@@ -329,6 +329,26 @@ def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
         assert "json source: 3 created, 0 updated (0 with a new image), 3 unchanged, 0 failed" in again, again
 
 
+def test_the_vam_and_smk_apis_import_with_their_iiif_pictures():
+    """Public collection APIs that number their pages (the V&A's, SMK's) and give each picture as a IIIF base."""
+    from tests.gallery.sources.test_json_records import NumberedApi
+
+    with loopback_server(NumberedApi) as base:
+        for url, created in ((f"{base}/vam/search?q=constable", 4), (f"{base}/smk/search?keys=*&rows=2", 3)):
+            output = command_output("import_collection", url)
+            assert f"json source: {created} created, 0 updated (0 with a new image), 0 unchanged, 0 failed" in output
+        pictures = [path for path in NumberedApi.requests if path.startswith("/iiif/")]
+        assert len(pictures) == 7 and all(path.endswith("/full/!2048,2048/0/default.jpg") for path in pictures)
+        constable = Artwork.objects.select_related("artist").get(accession_number="E.21-1900")
+        assert (constable.artist.name, constable.title, constable.year_start) == ("John Constable", "Study 21", 1820)
+        rembrandt = Artwork.objects.select_related("artist").get(accession_number="KMS2")
+        assert (rembrandt.title, rembrandt.artist.name, rembrandt.artist.birth_year) == (
+            "Portrait 2", "Rembrandt van Rijn", 1606)
+        assert rembrandt.rights == Artwork.Rights.PUBLIC_DOMAIN and rembrandt.image_sha256
+        again = command_output("import_collection", f"{base}/smk/search?keys=*&rows=2")
+        assert "0 created, 0 updated (0 with a new image), 3 unchanged, 0 failed" in again, again
+
+
 def test_a_met_search_url_imports_the_objects_it_names():
     from tests.gallery.sources.test_read_source import MET_IDS, Handler
 

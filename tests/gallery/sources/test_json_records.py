@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, pages, read_source
+from gallery.sources import CatalogueRecord, MappingError, SkippedRecord, json_records, pages, read_source
 from gallery.sources.json_records import flatten
 from tests.helpers import loopback_server, met_picture, respond
 
@@ -328,3 +328,112 @@ def test_a_page_that_fails_for_a_while_is_tried_again(paged_api):
     records = list(read_source(f"{paged_api}/api/artworks?page=1")[1])
     assert [r.accession_number for r in records] == ["1.1", "1.2", "2.1", "2.2", "3.1", "3.2"]
     assert PagedApi.requests.count("/api/artworks?page=2") == 3
+
+
+def vam_record(number: str, base: str, **changes) -> dict:
+    """A record of the V&A's search API (api.vam.ac.uk/v2/objects/search), its picture a IIIF base on `base`."""
+    return {"systemNumber": f"O{number}", "accessionNumber": f"E.{number}-1900", "objectType": "Oil painting",
+            "_currentLocation": {"displayName": "Prints & Drawings Study Room", "onDisplay": False},
+            "_primaryTitle": f"Study {number}", "_primaryMaker": {"name": "Constable, John", "association": "artist"},
+            "_primaryImageId": f"2006AN{number}", "_primaryDate": "ca. 1820", "_primaryPlace": "England",
+            "_images": {"_primary_thumbnail": f"{base}/iiif/{number}/full/!100,100/0/default.jpg",
+                        "_iiif_image_base_url": f"{base}/iiif/{number}/",
+                        "_iiif_presentation_url": f"https://iiif.vam.ac.uk/collections/O{number}/manifest.json"},
+            **changes}
+
+
+def smk_record(number: str, base: str) -> dict:
+    """A record of SMK's search API (api.smk.dk/api/v1/art/search), Danish and English titles."""
+    return {"id": f"1170_{number}", "object_number": f"KMS{number}",
+            "titles": [{"title": f"Portræt {number}", "language": "da"}, {"title": f"Portrait {number}",
+                                                                          "language": "en"}],
+            "artist": ["Rembrandt van Rijn"],
+            "production": [{"creator": "Rembrandt van Rijn", "creator_nationality": "Dutch",
+                            "creator_date_of_birth": "1606-07-15T00:00:00.000Z",
+                            "creator_date_of_death": "1669-10-04T00:00:00.000Z"}],
+            "production_date": [{"start": "1650-01-01T00:00:00.000Z", "end": "1655-12-31T00:00:00.000Z",
+                                 "period": "1650-1655"}],
+            "techniques": ["Olie på lærred"], "object_names": [{"name": "maleri"}], "responsible_department": "KMS",
+            "public_domain": True, "rights": "https://creativecommons.org/publicdomain/zero/1.0/",
+            "image_thumbnail": f"{base}/iiif/smk{number}/full/!1024,/0/default.jpg",
+            "image_iiif_id": f"{base}/iiif/smk{number}",
+            "frontend_url": f"https://open.smk.dk/artwork/image/KMS{number}",
+            "iiif_manifest": f"https://api.smk.dk/api/v1/iiif/manifest/?id=KMS{number}"}
+
+
+class NumberedApi(BaseHTTPRequestHandler):
+    """APIs that number their pages instead of linking them: the V&A's (`info.page` of `info.pages`, asked with
+    `page=`) and SMK's (`offset` and `rows` of `found`, asked with `offset=`), and their IIIF images."""
+
+    requests: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        NumberedApi.requests.append(self.path)
+        path, _, query = self.path.partition("?")
+        params = dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair)
+        if path.startswith("/iiif/"):
+            return respond(self, met_picture(path), "image/jpeg")
+        if path == "/vam/search":
+            page = int(params.get("page", "1"))
+            records = [vam_record(f"{page}{n}", base) for n in (1, 2)]
+            return respond(self, json.dumps({"info": {"record_count": 4, "pages": 2, "page": page, "page_size": 2},
+                                             "records": records}).encode())
+        if path == "/smk/search":
+            offset = int(params.get("offset", "0"))
+            items = [smk_record(str(number), base) for number in range(offset, min(offset + 2, 3))]
+            return respond(self, json.dumps({"offset": offset, "rows": 2, "found": 3, "items": items}).encode())
+        respond(self, None)
+
+
+@pytest.fixture(scope="module")
+def numbered_api():
+    with loopback_server(NumberedApi) as base:
+        yield base
+
+
+def test_the_vam_search_api_page_by_page_number(numbered_api):
+    NumberedApi.requests.clear()
+    records = list(read_source(f"{numbered_api}/vam/search?q=constable&page_size=2")[1])
+    assert NumberedApi.requests == ["/vam/search?q=constable&page_size=2", "/vam/search?q=constable&page_size=2&page=2"]
+    assert [record.accession_number for record in records] == ["E.11-1900", "E.12-1900", "E.21-1900", "E.22-1900"]
+    first = records[0]
+    assert (first.title, first.artist_name, first.date, first.year_start, first.culture, first.classification) == (
+        "Study 11", "John Constable", "ca. 1820", 1820, "England", "Oil painting")  # the name as a label has it
+    assert first.image_url == f"{numbered_api}/iiif/11/full/!2048,2048/0/default.jpg"  # not the 100 px thumbnail
+    assert first.source_url == "https://collections.vam.ac.uk/item/O11/"
+    assert first.manifest_url == "https://iiif.vam.ac.uk/collections/O11/manifest.json"
+
+
+def test_the_vam_makers_sorted_names(tmp_path):
+    names = ["Gogh, Vincent van", "Unknown", "Liberty & Co., Ltd", "Morris & Co.", "Smith, John (1750-1800)"]
+    page = {"records": [vam_record(str(n), "https://framemark.vam.ac.uk/collections",
+                                   _primaryMaker={"name": name, "association": "maker"})
+                        for n, name in enumerate(names)]}
+    records = _read(tmp_path, page)
+    assert [record.artist_name for record in records] == [
+        "Vincent van Gogh", "", "Liberty & Co., Ltd", "Morris & Co.", "John Smith"]
+    assert (records[-1].artist_birth_year, records[-1].artist_death_year) == (1750, 1800)
+
+
+def test_the_smk_search_api_by_offset(numbered_api):
+    NumberedApi.requests.clear()
+    records = list(read_source(f"{numbered_api}/smk/search?keys=*&rows=2")[1])
+    assert NumberedApi.requests == ["/smk/search?keys=*&rows=2", "/smk/search?keys=%2A&rows=2&offset=2"]
+    assert [record.accession_number for record in records] == ["KMS0", "KMS1", "KMS2"]
+    first = records[0]
+    assert (first.title, first.artist_name, first.artist_nationality, first.artist_birth_year,
+            first.artist_death_year) == ("Portrait 0", "Rembrandt van Rijn", "Dutch", 1606, 1669)  # the English title
+    assert (first.date, first.year_start, first.year_end, first.medium, first.classification, first.department) == (
+        "1650-1655", 1650, 1655, "Olie på lærred", "maleri", "KMS")
+    assert (first.rights, first.source_url) == ("public-domain", "https://open.smk.dk/artwork/image/KMS0")
+    assert first.image_url == f"{numbered_api}/iiif/smk0/full/!2048,2048/0/default.jpg"
+
+
+def test_a_numbered_page_past_the_last_is_not_asked_for(tmp_path):
+    assert json_records.next_page({"info": {"page": 2, "pages": 2}}, "https://api.example.org/s?page=2") == ""
+    assert json_records.next_page({"offset": 2, "rows": 2, "found": 3}, "https://api.example.org/s?offset=2") == ""
+    assert json_records.next_page({"info": {"page": True, "pages": 9}}, "https://api.example.org/s") == ""
