@@ -49,13 +49,16 @@ _KNOWN_COLUMNS = {
     # "Pablo Picasso (Spanish, 1881-1973)", Cleveland's creators, Harvard's people, the Rijksmuseum's, Europeana's,
     # and artsearch's own API's artist.name
     "artist": ("artistdisplayname", "maker", "creator", "attribution", "artistdisplay", "creatorsdescription",
-               "peoplename", "principalorfirstmaker", "dccreator", "artistname"),
+               "peoplename", "principalorfirstmaker", "dccreator", "artistname",
+               "creatorlabel", "artistlabel", "painterlabel"),  # a Wikidata query's
     "artist_qualifier": ("artistprefix", "attributionqualifier"),
     "artist_nationality": ("nationality", "peopleculture"),
-    "title": ("primarytitle",),  # the V&A's
+    "title": ("primarytitle",  # the V&A's
+              "itemlabel", "paintinglabel", "artworklabel", "worklabel"),  # a Wikidata query's usual names
     "date": ("objectdate", "displaydate", "datetext", "dated", "creationdate", "datedisplay",
              "year",  # Europeana's year, the Tate's where it has no dateText
-             "primarydate"),  # the V&A's
+             "primarydate",  # the V&A's
+             "inception"),  # Wikidata's
     "year_start": ("objectbegindate", "beginyear", "creationdateearliest", "datestart", "datebegin"),
     "year_end": ("objectenddate", "endyear", "creationdatelatest", "dateend"),
     "culture": ("placeoforigin", "primaryplace"),  # the V&A's place of production
@@ -64,7 +67,8 @@ _KNOWN_COLUMNS = {
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type", "artworktypetitle", "objectnamesname"),
     "department": ("departmenttitle", "responsibledepartment"),
-    "institution": ("repository", "dataprovider", "holdinginstitution", "museum"),  # the Met's, Europeana's
+    "institution": ("repository", "dataprovider", "holdinginstitution", "museum",  # the Met's, Europeana's
+                    "collectionlabel"),  # a Wikidata query's
     "credit_line": ("credit",),
     # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),

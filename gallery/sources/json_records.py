@@ -9,6 +9,7 @@ known names, a mapping such as `images.print.url=image`). Of a list, a field tak
 creator, the first title Europeana gives) and `tags` every value; of a work's people, the artist comes first, with
 their life years and attribution qualifier read from their own entry. The V&A's and SMK's records give their
 pictures as IIIF Image service bases, asked for whole, and number their pages rather than link them (next_page).
+A Wikidata query's SPARQL results are read one record a work (_sparql_rows, _read_wikidata).
 
 The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
 base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
@@ -53,11 +54,17 @@ _VAM_PAGE = "https://collections.vam.ac.uk/item/{}/"
 _NO_MAKER = {"unknown", "anonymous", "unknown maker", "unknown artist"}
 _COMPANY = re.compile(r"\b(?:ltd|limited|inc|co|plc|llc|gmbh|and sons|& sons)\b", re.IGNORECASE)
 _ISO_YEAR = re.compile(r"(-?\d{4})-\d\d-\d\d")
+_WIKIDATA_ENTITY = re.compile(r"https?://www\.wikidata\.org/entity/(Q\d+)")
+_QID = re.compile(r"Q\d+")
+_COMMONS_FILE = re.compile(r"https?://commons\.wikimedia\.org/wiki/Special:FilePath/[^?#]+")
+_COMMONS_WIDTH = 2048  # Commons scales a file to this width: its original may be a 100 MB TIFF
 
 
 def records_in(data: object) -> list[object] | None:
-    """The records of a parsed document: a list, a page's list (or its single record), or one record; None for a
-    value that is neither a list nor an object."""
+    """The records of a parsed document: a list, a page's list (or its single record), SPARQL results' rows, or one
+    record; None for a value that is neither a list nor an object."""
+    if (rows := _sparql_rows(data)) is not None:
+        return rows
     if isinstance(data, dict):
         for key in PAGE_KEYS:
             value = data.get(key)
@@ -82,6 +89,26 @@ def _flatten(value: object, path: str, out: dict[str, list[str]], depth: int = 0
         values = out.setdefault(path, [])
         if len(values) < _MAX_VALUES:
             values.append(text)
+
+
+def _sparql_rows(data: object) -> list[dict] | None:
+    """SPARQL query results in JSON (the Wikidata Query Service's answer: `{"head": {"vars": [...]}, "results":
+    {"bindings": [{"item": {"type": "uri", "value": ...}, ...}]}}`) as one record a row, {variable: value}; a work
+    with several rows (two creators, two pictures) is read from its first. None for another document."""
+    results = data.get("results") if isinstance(data, dict) and isinstance(data.get("head"), dict) else None
+    if not (isinstance(results, dict) and isinstance(results.get("bindings"), list)):
+        return None
+    rows, seen = [], set()
+    for binding in results["bindings"]:
+        if not isinstance(binding, dict):
+            continue
+        row = {name: cell["value"] for name, cell in binding.items()
+               if isinstance(cell, dict) and isinstance(cell.get("value"), str)}
+        work = next((value for value in row.values() if _WIKIDATA_ENTITY.fullmatch(value)), None)
+        if work is None or work not in seen:
+            rows.append(row)
+            seen.add(work)
+    return rows
 
 
 def flatten(record: dict) -> dict[str, list[str]]:
@@ -203,6 +230,24 @@ def _read_iiif_base(flat: dict[str, list[str]]) -> None:
         flat["image"] = [image_service_url({"@id": base})]
 
 
+def _read_wikidata(flat: dict[str, list[str]]) -> None:
+    """A Wikidata query's row: its work (the first entity it names) gives the record's id and page, an ISO
+    `inception` its year, a label that is only an entity's id ("Q999": none in the query's language) is no label,
+    and a Commons picture is asked for at _COMMONS_WIDTH."""
+    entity = next((found for values in flat.values() if (found := _WIKIDATA_ENTITY.fullmatch(values[0]))), None)
+    if entity is None:
+        return
+    for key in [key for key, values in flat.items() if key.casefold().endswith("label") and _QID.fullmatch(values[0])]:
+        del flat[key]  # what the service names an entity that has no label in the query's language
+    flat.setdefault("id", [entity[1]])
+    flat.setdefault("source_url", [f"https://www.wikidata.org/wiki/{entity[1]}"])
+    if (year := _iso_year(flat.get("inception", [""])[0])) and "date" not in flat:
+        flat["date"] = [year if not year.startswith("-") else f"{year[1:]} BCE"]
+    for key, values in flat.items():
+        if _COMMONS_FILE.fullmatch(values[0]):
+            flat[key] = [f"{values[0]}?width={_COMMONS_WIDTH}", *values[1:]]
+
+
 def _drop_media_type(flat: dict[str, list[str]]) -> None:
     """Europeana's `type` is the kind of digital object (IMAGE, TEXT, 3D), not the work's classification as
     Cleveland's `type` ("Painting") is."""
@@ -237,6 +282,7 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
             _read_vam(flat, item)
             _read_smk(flat, item)
             _read_iiif_base(flat)
+            _read_wikidata(flat)
             _drop_media_type(flat)
             yield flat
         else:

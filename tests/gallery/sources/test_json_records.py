@@ -437,3 +437,32 @@ def test_a_numbered_page_past_the_last_is_not_asked_for(tmp_path):
     assert json_records.next_page({"info": {"page": 2, "pages": 2}}, "https://api.example.org/s?page=2") == ""
     assert json_records.next_page({"offset": 2, "rows": 2, "found": 3}, "https://api.example.org/s?offset=2") == ""
     assert json_records.next_page({"info": {"page": True, "pages": 9}}, "https://api.example.org/s") == ""
+
+
+def wikidata_cell(value: str, kind: str = "literal") -> dict:
+    return {"type": kind, "value": value}
+
+
+WIKIDATA_RESULTS = {"head": {"vars": ["item", "itemLabel", "image", "creatorLabel", "inception", "collectionLabel"]},
+                    "results": {"bindings": [
+    {"item": wikidata_cell("http://www.wikidata.org/entity/Q12418", "uri"), "itemLabel": wikidata_cell("Mona Lisa"),
+     "image": wikidata_cell("http://commons.wikimedia.org/wiki/Special:FilePath/Mona%20Lisa.jpg", "uri"),
+     "creatorLabel": wikidata_cell("Leonardo da Vinci"), "inception": wikidata_cell("1503-01-01T00:00:00Z"),
+     "collectionLabel": wikidata_cell("Louvre Museum")},
+    {"item": wikidata_cell("http://www.wikidata.org/entity/Q12418", "uri"), "itemLabel": wikidata_cell("Mona Lisa"),
+     "image": wikidata_cell("http://commons.wikimedia.org/wiki/Special:FilePath/Another%20scan.jpg", "uri")},
+    {"item": wikidata_cell("http://www.wikidata.org/entity/Q999", "uri"), "itemLabel": wikidata_cell("Q999"),
+     "inception": wikidata_cell("-0500-01-01T00:00:00Z"),
+     "image": wikidata_cell("http://commons.wikimedia.org/wiki/Special:FilePath/Vase.jpg", "uri")},
+]}}
+
+
+def test_a_wikidata_query_one_work_a_row(tmp_path):
+    mona_lisa, vase = _read(tmp_path, WIKIDATA_RESULTS, name="query.json")  # the second scan's row is the same work
+    assert (mona_lisa.title, mona_lisa.artist_name, mona_lisa.date, mona_lisa.year_start, mona_lisa.institution) == (
+        "Mona Lisa", "Leonardo da Vinci", "1503", 1503, "Louvre Museum")
+    assert (mona_lisa.source_id, mona_lisa.source_url) == ("json:query.json:Q12418",
+                                                           "https://www.wikidata.org/wiki/Q12418")
+    # Commons scales the file: the original may be a 100 MB TIFF.
+    assert mona_lisa.image_url == "http://commons.wikimedia.org/wiki/Special:FilePath/Mona%20Lisa.jpg?width=2048"
+    assert (vase.title, vase.date, vase.year_start) == ("", "500 BCE", -500)  # "Q999" is no title
