@@ -17,8 +17,9 @@ norwegian persian peruvian polish portuguese roman romanian russian scottish ser
 swiss thai turkish ukrainian venetian welsh
 """.split())
 _LIFE = re.compile(r"(\d{3,4})\s*[-–—]\s*(\d{3,4})")
-_BORN = re.compile(r"\b(?:b\.|born)\s*(\d{3,4})", re.IGNORECASE)
-_DIED = re.compile(r"\b(?:d\.|died)\s*(\d{3,4})", re.IGNORECASE)
+# "b. 1836", "born 1836", and the Smithsonian's "born Boston, MA 1836-died Prouts Neck, ME 1910" (a place between).
+_BORN = re.compile(r"\b(?:b\.\s*|born\b[^\d]{0,60}?)(\d{3,4})", re.IGNORECASE)
+_DIED = re.compile(r"\b(?:d\.\s*|died\b[^\d]{0,60}?)(\d{3,4})", re.IGNORECASE)
 # What catalogues put before an artist's name when the work is not plainly by them (the Met's artistPrefix values,
 # the Getty's attribution qualifiers): "Attributed to", "Workshop of", "Copy after"... The source's words are kept.
 _QUALIFIER = re.compile(

@@ -9,7 +9,8 @@ known names, a mapping such as `images.print.url=image`). Of a list, a field tak
 creator, the first title Europeana gives) and `tags` every value; of a work's people, the artist comes first, with
 their life years and attribution qualifier read from their own entry. The V&A's and SMK's records give their
 pictures as IIIF Image service bases, asked for whole, and number their pages rather than link them (next_page).
-A Wikidata query's SPARQL results are read one record a work (_sparql_rows, _read_wikidata).
+A Wikidata query's SPARQL results are read one record a work (_sparql_rows, _read_wikidata);
+the Smithsonian's Open Access rows by their labelled `freetext` pairs (_read_smithsonian).
 
 The Art Institute of Chicago gives no image URL but an `image_id` and, in the page's `config`, its IIIF Image API
 base: the picture is asked for at the 843-pixel width the AIC's API documentation recommends, and the work's page
@@ -58,6 +59,16 @@ _WIKIDATA_ENTITY = re.compile(r"https?://www\.wikidata\.org/entity/(Q\d+)")
 _QID = re.compile(r"Q\d+")
 _COMMONS_FILE = re.compile(r"https?://commons\.wikimedia\.org/wiki/Special:FilePath/[^?#]+")
 _COMMONS_WIDTH = 2048  # Commons scales a file to this width: its original may be a 100 MB TIFF
+# The Smithsonian's `freetext` labels (each {"label": ..., "content": ...}) of the fields they give.
+_SMITHSONIAN_LABELS = {
+    **dict.fromkeys(("artist", "maker", "creator", "author", "designer", "painter", "photographer", "sculptor",
+                     "printmaker"), "artist"),
+    "date": "date", "medium": "medium", "dimensions": "dimensions", "object number": "accession_number",
+    "accession number": "accession_number", "credit line": "credit_line", "type": "classification",
+    "object type": "classification", "description": "description", "culture": "culture", "data source": "institution",
+}
+_SMITHSONIAN_IMAGES = "/ids/deliveryService"  # the path of its image service (ids.si.edu)
+_SMITHSONIAN_SIDE = 2048  # the image service scales a picture to this longest side (`max=`)
 
 
 def records_in(data: object) -> list[object] | None:
@@ -65,6 +76,9 @@ def records_in(data: object) -> list[object] | None:
     record; None for a value that is neither a list nor an object."""
     if (rows := _sparql_rows(data)) is not None:
         return rows
+    if isinstance(data, dict) and isinstance(data.get("response"), dict) and isinstance(data["response"].get("rows"),
+                                                                                       list):
+        return data["response"]["rows"]  # the Smithsonian's Open Access API
     if isinstance(data, dict):
         for key in PAGE_KEYS:
             value = data.get(key)
@@ -248,6 +262,36 @@ def _read_wikidata(flat: dict[str, list[str]]) -> None:
             flat[key] = [f"{values[0]}?width={_COMMONS_WIDTH}", *values[1:]]
 
 
+def _read_smithsonian(flat: dict[str, list[str]], item: dict) -> None:
+    """A record of the Smithsonian's Open Access API (EDAN): the fields its `freetext` pairs name by their labels
+    (the first of each), its first image from the image service at _SMITHSONIAN_SIDE, the image's (else the
+    record's) usage as its rights, `record_link` as its page."""
+    content = item.get("content") if isinstance(item.get("content"), dict) else {}
+    freetext, described = content.get("freetext"), content.get("descriptiveNonRepeating")
+    if not (isinstance(freetext, dict) and isinstance(described, dict)):
+        return
+    for pairs in freetext.values():
+        for pair in pairs if isinstance(pairs, list) else []:
+            field = _SMITHSONIAN_LABELS.get(_text(pair.get("label")).casefold()) if isinstance(pair, dict) else None
+            if field and field not in flat and (value := _text(pair.get("content"))):
+                flat[field] = [value]
+    media = described.get("online_media") if isinstance(described.get("online_media"), dict) else {}
+    image = next((entry for entry in _entries(media, "media") if _text(entry.get("type")) == "Images"), {})
+    url = _text(image.get("content"))
+    if urlsplit(url).scheme in {"http", "https"} and "image" not in flat:
+        parts = urlsplit(url)
+        scaled = parts.path == _SMITHSONIAN_IMAGES and "max" not in dict(parse_qsl(parts.query))
+        flat["image"] = [f"{url}&max={_SMITHSONIAN_SIDE}" if scaled else url]
+    access = next((_text(entry.get("access")) for entry in (image.get("usage"), described.get("metadata_usage"))
+                   if isinstance(entry, dict) and _text(entry.get("access"))), "")
+    if access and "rights" not in flat:
+        flat["rights"] = [access]
+    if (link := _text(described.get("record_link"))) and "source_url" not in flat:
+        flat["source_url"] = [link]
+    for key in ("type", "url"):  # the record's kind ("edanmdm") and id ("edanmdm:saam_1929.6.52"), no field
+        flat.pop(key, None)
+
+
 def _drop_media_type(flat: dict[str, list[str]]) -> None:
     """Europeana's `type` is the kind of digital object (IMAGE, TEXT, 3D), not the work's classification as
     Cleveland's `type` ("Painting") is."""
@@ -283,6 +327,7 @@ def _flattened(data: object, items: Iterable[object]) -> Iterator[dict[str, list
             _read_smk(flat, item)
             _read_iiif_base(flat)
             _read_wikidata(flat)
+            _read_smithsonian(flat, item)
             _drop_media_type(flat)
             yield flat
         else:
@@ -306,7 +351,8 @@ def next_page(data: object, url: str) -> str:
 
 def _numbered_next(data: object, url: str) -> str:
     """The next page of an API that numbers its pages instead of linking them: the V&A's `info.page` of
-    `info.pages` (asked as `page=`), SMK's `offset` and `rows` of `found` (asked as `offset=`); "" after the last."""
+    `info.pages` (asked as `page=`), SMK's `offset` and `rows` of `found` (asked as `offset=`), the Smithsonian's
+    rows read of `response.rowCount` (asked as `start=`); "" after the last."""
     if not isinstance(data, dict):
         return ""
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
@@ -316,6 +362,12 @@ def _numbered_next(data: object, url: str) -> str:
     offset, rows, found = data.get("offset"), data.get("rows"), data.get("found")
     if type(offset) is int and type(rows) is int and type(found) is int and rows > 0 and offset + rows < found:
         return _with_parameter(url, "offset", offset + rows)
+    response = data.get("response") if isinstance(data.get("response"), dict) else {}
+    count, read = response.get("rowCount"), response.get("rows")
+    if type(count) is int and isinstance(read, list) and read:
+        start = dict(parse_qsl(urlsplit(url).query)).get("start", "0")
+        if start.isdigit() and int(start) + len(read) < count:
+            return _with_parameter(url, "start", int(start) + len(read))
     return ""
 
 

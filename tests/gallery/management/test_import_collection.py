@@ -329,16 +329,22 @@ def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
         assert "json source: 3 created, 0 updated (0 with a new image), 3 unchanged, 0 failed" in again, again
 
 
-def test_the_vam_and_smk_apis_import_with_their_iiif_pictures():
-    """Public collection APIs that number their pages (the V&A's, SMK's) and give each picture as a IIIF base."""
+def test_the_vam_smk_and_smithsonian_apis_import_with_their_pictures():
+    """Public collection APIs that number their pages (the V&A's, SMK's, the Smithsonian's); the first two give each
+    picture as a IIIF base, the Smithsonian on its image service."""
     from tests.gallery.sources.test_json_records import NumberedApi
 
     with loopback_server(NumberedApi) as base:
-        for url, created in ((f"{base}/vam/search?q=constable", 4), (f"{base}/smk/search?keys=*&rows=2", 3)):
+        for url, created in ((f"{base}/vam/search?q=constable", 4), (f"{base}/smk/search?keys=*&rows=2", 3),
+                             (f"{base}/si/search?q=homer&rows=2", 3)):
             output = command_output("import_collection", url)
             assert f"json source: {created} created, 0 updated (0 with a new image), 0 unchanged, 0 failed" in output
         pictures = [path for path in NumberedApi.requests if path.startswith("/iiif/")]
         assert len(pictures) == 7 and all(path.endswith("/full/!2048,2048/0/default.jpg") for path in pictures)
+        assert len([path for path in NumberedApi.requests if path.startswith("/ids/") and "max=2048" in path]) == 3
+        homer = Artwork.objects.select_related("artist").get(accession_number="1929.6.2")
+        assert (homer.artist.name, homer.artist.birth_year, homer.institution) == (
+            "Winslow Homer", 1836, "Smithsonian American Art Museum")
         constable = Artwork.objects.select_related("artist").get(accession_number="E.21-1900")
         assert (constable.artist.name, constable.title, constable.year_start) == ("John Constable", "Study 21", 1820)
         rembrandt = Artwork.objects.select_related("artist").get(accession_number="KMS2")

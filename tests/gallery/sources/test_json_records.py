@@ -361,9 +361,29 @@ def smk_record(number: str, base: str) -> dict:
             "iiif_manifest": f"https://api.smk.dk/api/v1/iiif/manifest/?id=KMS{number}"}
 
 
+def smithsonian_record(number: str, base: str) -> dict:
+    """A row of the Smithsonian's Open Access API (EDAN): fields as labelled pairs, the picture on its image service."""
+    def pairs(label: str, content: str) -> list[dict]:
+        return [{"label": label, "content": content}]
+
+    return {"id": f"edanmdm-saam_1929.6.{number}", "title": f"Moonlight {number}", "unitCode": "SAAM",
+            "type": "edanmdm", "url": f"edanmdm:saam_1929.6.{number}",
+            "content": {"descriptiveNonRepeating": {
+                "record_link": f"https://americanart.si.edu/artwork/{number}", "metadata_usage": {"access": "CC0"},
+                "online_media": {"media": [{"type": "Images", "usage": {"access": "CC0"},
+                                            "content": f"{base}/ids/deliveryService?id=SAAM-{number}"}]}},
+                "freetext": {"name": pairs("Artist", "Winslow Homer, born Boston, MA 1836-died Prouts Neck, ME 1910"),
+                             "date": pairs("Date", "1894"), "identifier": pairs("Object number", f"1929.6.{number}"),
+                             "physicalDescription": [{"label": "Medium", "content": "oil on canvas"},
+                                                     {"label": "Dimensions", "content": "30 3/4 x 40 1/4 in."}],
+                             "objectType": pairs("Type", "Painting"),
+                             "dataSource": pairs("Data Source", "Smithsonian American Art Museum")}}}
+
+
 class NumberedApi(BaseHTTPRequestHandler):
     """APIs that number their pages instead of linking them: the V&A's (`info.page` of `info.pages`, asked with
-    `page=`) and SMK's (`offset` and `rows` of `found`, asked with `offset=`), and their IIIF images."""
+    `page=`), SMK's (`offset` and `rows` of `found`, asked with `offset=`) and the Smithsonian's (`start=` until
+    `rowCount`), and their images."""
 
     requests: list[str] = []
 
@@ -375,13 +395,17 @@ class NumberedApi(BaseHTTPRequestHandler):
         NumberedApi.requests.append(self.path)
         path, _, query = self.path.partition("?")
         params = dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair)
-        if path.startswith("/iiif/"):
-            return respond(self, met_picture(path), "image/jpeg")
+        if path.startswith(("/iiif/", "/ids/")):
+            return respond(self, met_picture(self.path), "image/jpeg")
         if path == "/vam/search":
             page = int(params.get("page", "1"))
             records = [vam_record(f"{page}{n}", base) for n in (1, 2)]
             return respond(self, json.dumps({"info": {"record_count": 4, "pages": 2, "page": page, "page_size": 2},
                                              "records": records}).encode())
+        if path == "/si/search":  # the Smithsonian's: the rows asked for from `start`
+            start = int(params.get("start", "0"))
+            rows = [smithsonian_record(str(number), base) for number in range(start, min(start + 2, 3))]
+            return respond(self, json.dumps({"status": 200, "response": {"rows": rows, "rowCount": 3}}).encode())
         if path == "/smk/search":
             offset = int(params.get("offset", "0"))
             items = [smk_record(str(number), base) for number in range(offset, min(offset + 2, 3))]
@@ -466,3 +490,18 @@ def test_a_wikidata_query_one_work_a_row(tmp_path):
     # Commons scales the file: the original may be a 100 MB TIFF.
     assert mona_lisa.image_url == "http://commons.wikimedia.org/wiki/Special:FilePath/Mona%20Lisa.jpg?width=2048"
     assert (vase.title, vase.date, vase.year_start) == ("", "500 BCE", -500)  # "Q999" is no title
+
+
+def test_the_smithsonian_open_access_api_by_start(numbered_api):
+    NumberedApi.requests.clear()
+    records = list(read_source(f"{numbered_api}/si/search?q=homer&rows=2&api_key=s3cret")[1])
+    assert NumberedApi.requests == ["/si/search?q=homer&rows=2&api_key=s3cret",
+                                    "/si/search?q=homer&rows=2&api_key=s3cret&start=2"]
+    assert [record.accession_number for record in records] == ["1929.6.0", "1929.6.1", "1929.6.2"]
+    first = records[0]
+    assert (first.title, first.artist_name, first.artist_birth_year, first.artist_death_year, first.date) == (
+        "Moonlight 0", "Winslow Homer", 1836, 1910, "1894")  # the Smithsonian's "born <place> 1836-died <place> 1910"
+    assert (first.medium, first.dimensions, first.classification, first.institution, first.rights) == (
+        "oil on canvas", "30 3/4 x 40 1/4 in.", "Painting", "Smithsonian American Art Museum", "public-domain")
+    assert first.source_url == "https://americanart.si.edu/artwork/0"  # not the record's "edanmdm:…" id
+    assert first.image_url == f"{numbered_api}/ids/deliveryService?id=SAAM-0&max=2048"
