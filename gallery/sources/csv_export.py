@@ -9,7 +9,8 @@ image: what gallery/services/catalogue_csv.py exports, so that an export imports
 Header names match case-insensitively, with spaces or hyphens for underscores. The column names of the big museums'
 open-data exports are known too (_KNOWN_COLUMNS: the Met's MetObjects.csv, MoMA's, the Tate's, the NGA's, the
 Cleveland Museum's). Other column names are mapped to fields without code: `parse_mapping(["Object
-Number=accession_number"])` or `load_mapping(file)`. Columns neither documented, known nor mapped are ignored.
+Number=accession_number"])` or `load_mapping(file)`. Columns neither documented, known nor mapped are ignored. The
+NGA's objects.csv, which names no picture, takes each work's from the NGA's tables beside it (gallery/sources/nga.py).
 
 Rows are numbered as a spreadsheet shows them (the header is row 1). A row with neither a title nor an image, with a
 year column that is not a whole number, with an image that cannot be found, or repeating an accession number is
@@ -24,7 +25,9 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
+from . import nga
 from .artists import split_artist
 from .dates import resolve_years
 from .json_values import loads
@@ -243,7 +246,12 @@ def read_csv(path: Path, *, images_dir: Path | None = None, mapping: dict[str, s
     if not header:
         raise ValueError(f"{path.name} is empty: expected a header row")
     by_field = columns(header, mapping or {}, path.name)
-    return _records(path, rows, by_field, ImageFinder(path.parent, images_dir))
+    beside = None
+    if "image" not in by_field and "objectid" in map(_letters, header):  # the NGA's objects: pictures beside them
+        if (pictures := nga.pictures_beside(path)) is not None:
+            beside = _Beside([_letters(column) for column in header].index("objectid"), pictures,
+                             nga.artists_beside(path))
+    return _records(path, rows, by_field, ImageFinder(path.parent, images_dir), beside=beside)
 
 
 class AccessionNumbers:
@@ -263,7 +271,16 @@ class AccessionNumbers:
         return result
 
 
-def _records(path: Path, rows: Iterator[list[str]], by_field: dict[str, int], images: ImageFinder) -> Iterator[Result]:
+class _Beside(NamedTuple):
+    """What the NGA's tables beside its objects.csv give each object, by the objectid column's index."""
+
+    object_id: int
+    pictures: dict[str, nga.Picture]
+    artists: dict[str, nga.Artist]
+
+
+def _records(path: Path, rows: Iterator[list[str]], by_field: dict[str, int], images: ImageFinder, *,
+             beside: _Beside | None) -> Iterator[Result]:
     repeats = AccessionNumbers()
     row_number = 1  # a quoted cell may span lines, yet it is one row
     while True:
@@ -279,9 +296,27 @@ def _records(path: Path, rows: Iterator[list[str]], by_field: dict[str, int], im
             continue
         values = {field: _unguarded(clean(cells[index])) if index < len(cells) else ""
                   for field, index in by_field.items()}
+        if beside is not None and beside.object_id < len(cells):
+            _add_nga_tables(values, clean(cells[beside.object_id]), beside)
         where = f"{path.name} row {row_number}"
         result = record_from_values(values, where=where, fallback_id=f"csv:{path.name}:{row_number}", images=images)
         yield repeats.check(result, where, f"on row {row_number}")
+
+
+def _add_nga_tables(values: dict[str, str], object_id: str, beside: _Beside) -> None:
+    """An NGA object's picture (its rights and alt text), its artist's facts and its page on nga.gov, where its own
+    columns say nothing."""
+    found: dict[str, str] = {}
+    if picture := beside.pictures.get(object_id):
+        found |= {"image": picture.url, "rights_url": picture.rights_url, "image_description": picture.alt_text}
+    if artist := beside.artists.get(object_id):
+        found |= {"artist_nationality": artist.nationality, "artist_birth_year": artist.birth_year,
+                  "artist_death_year": artist.death_year}
+    if object_id.isdigit():
+        found["source_url"] = nga.OBJECT_PAGE.format(object_id)
+    for field, value in found.items():
+        if value and not values.get(field):
+            values[field] = value
 
 
 def _first_of(value: str) -> str:

@@ -314,6 +314,18 @@ def test_a_museum_api_page_imports_with_its_iiif_images(tmp_path, museum_server)
     assert Artwork.objects.get(accession_number="1920.262").artist is None
 
 
+def test_the_national_gallery_of_arts_open_data_imports_with_its_pictures(tmp_path, museum_server):
+    from tests.gallery.sources.test_csv_export import nga_open_data
+
+    objects = nga_open_data(tmp_path, f"{museum_server}/remote/iiif")
+    output = command_output("import_collection", str(objects))
+    assert "csv source: 2 created, 0 updated (0 with a new image), 0 unchanged, 1 failed" in output, output
+    assert "2001.1.1" in output  # no picture in the images table: reported, not stored
+    gogh = Artwork.objects.select_related("artist").get(accession_number="1970.17.109")
+    assert (gogh.artist.name, gogh.artist.nationality, gogh.artist.birth_year) == ("Vincent van Gogh", "Dutch", 1853)
+    assert gogh.rights == Artwork.Rights.PUBLIC_DOMAIN and gogh.image_sha256 and gogh.width
+
+
 def test_an_api_url_is_imported_page_by_page_up_to_the_limit():
     from tests.gallery.sources.test_json_records import PagedApi
 

@@ -310,3 +310,56 @@ def test_an_image_cell_reaches_only_the_exports_own_files(csv_export_folder: Pat
     ]
     (kept,) = [r for r in results if isinstance(r, CatalogueRecord)]
     assert kept.image_path == export / "kept.jpg"
+
+
+NGA_OBJECTS = ["objectid", "accessioned", "accessionnum", "title", "displaydate", "beginyear", "endyear", "medium",
+               "dimensions", "attributioninverted", "attribution", "creditline", "classification", "isvirtual"]
+NGA_IMAGES = ["uuid", "iiifurl", "iiifthumburl", "viewtype", "sequence", "width", "height", "maxpixels", "openaccess",
+              "created", "modified", "depictstmsobjectid", "assistivetext"]
+
+
+def nga_open_data(folder: Path, iiif: str) -> Path:
+    """The National Gallery of Art's open data tables (their real columns, fewer of the objects'), pictures on
+    `iiif`."""
+    write_csv(folder / "published_images.csv", [NGA_IMAGES,
+        ["a1", f"{iiif}/alt-46626", f"{iiif}/alt-46626/full/!200,200/0/default.jpg", "alternate", "0", "", "", "", "1",
+         "", "", "46626", ""],
+        ["a2", f"{iiif}/primary-46626", "", "primary", "1", "", "", "", "1", "", "", "46626", "A man, a red beard."],
+        ["b1", f"{iiif}/primary-12345", "", "primary", "0", "", "", "640", "0", "", "", "12345", ""]])
+    write_csv(folder / "objects_constituents.csv", [
+        ["objectid", "constituentid", "displayorder", "roletype", "role", "prefix", "suffix", "displaydate",
+         "beginyear", "endyear", "country", "zipcode"],
+        ["46626", "1000", "1", "owner", "previous owner", "", "", "", "", "", "", ""],
+        ["46626", "2000", "2", "artist", "artist", "", "", "", "", "", "", ""],
+        ["12345", "3000", "1", "artist", "artist", "", "", "", "", "", "", ""]])
+    write_csv(folder / "constituents.csv", [
+        ["constituentid", "preferreddisplayname", "forwarddisplayname", "displaydate", "beginyear", "endyear",
+         "nationality", "constituenttype"],
+        ["1000", "Whitney, John Hay", "John Hay Whitney", "American, 1904 - 1982", "1904", "1982", "American", ""],
+        ["2000", "Gogh, Vincent van", "Vincent van Gogh", "Dutch, 1853 - 1890", "1853", "1890", "Dutch", ""],
+        ["3000", "Stuart, Gilbert", "Gilbert Stuart", "American, 1755 - 1828", "1755", "0", "American", ""]])
+    return write_csv(folder / "objects.csv", [NGA_OBJECTS,
+        ["46626", "1", "1970.17.109", "Self-Portrait", "1889", "1889", "1889", "oil on canvas", "57.79 x 44.5 cm",
+         "Gogh, Vincent van", "Vincent van Gogh", "Collection of Mr. and Mrs. John Hay Whitney", "Painting", "0"],
+        ["12345", "1", "1942.9.97", "The Skater", "1782", "1782", "1782", "oil on canvas", "", "Stuart, Gilbert",
+         "Gilbert Stuart", "Andrew W. Mellon Collection", "Painting", "0"],
+        ["99999", "1", "2001.1.1", "No picture yet", "1950", "", "", "", "", "", "Someone", "", "Drawing", "0"]])
+
+
+def test_the_national_gallery_of_arts_open_data_with_its_tables(tmp_path):
+    gogh, stuart, unpictured = read_csv(nga_open_data(tmp_path, "https://api.nga.gov/iiif"))
+    # The primary view, not the alternate one listed first.
+    assert gogh.image_url == "https://api.nga.gov/iiif/primary-46626/full/!2048,2048/0/default.jpg"
+    assert (gogh.rights, gogh.image_description) == ("public-domain", "A man, a red beard.")  # open access: CC0
+    assert (gogh.artist_name, gogh.artist_nationality, gogh.artist_birth_year, gogh.artist_death_year) == (
+        "Vincent van Gogh", "Dutch", 1853, 1890)  # the artist, not the previous owner listed first
+    assert gogh.source_url == "https://www.nga.gov/collection/art-object-page.46626.html"
+    assert (stuart.rights, stuart.artist_birth_year, stuart.artist_death_year) == ("unknown", 1755, None)  # 0: none
+    assert (unpictured.title, unpictured.image_url) == ("No picture yet", "")
+
+
+def test_an_nga_images_table_of_other_columns_is_refused(tmp_path):
+    objects = nga_open_data(tmp_path, "https://api.nga.gov/iiif")
+    write_csv(tmp_path / "published_images.csv", [["uuid", "url"], ["a", "https://example.org/a.jpg"]])
+    with pytest.raises(ValueError, match="published_images.csv beside objects.csv lacks the NGA's columns"):
+        read_csv(objects)
