@@ -66,7 +66,8 @@ _KNOWN_COLUMNS = {
     "year_end": ("objectenddate", "endyear", "creationdatelatest", "dateend"),
     "culture": ("placeoforigin", "primaryplace"),  # the V&A's place of production
     "period": ("dynasty", "reign"),
-    "medium": ("technique", "materials", "mediumtechnique", "mediumdisplay", "techniques"),
+    "medium": ("technique", "materials", "mediumtechnique", "mediumdisplay", "techniques",
+               "materialsandtechniques"),  # the V&A's
     "dimensions": ("measurements",),
     "classification": ("objecttype", "objectname", "type", "artworktypetitle", "objectnamesname"),
     "department": ("departmenttitle", "responsibledepartment"),
@@ -75,7 +76,8 @@ _KNOWN_COLUMNS = {
     "credit_line": ("credit",),
     # Cleveland's share_license_status: CC0; the AIC's copyright_notice: "© 2018 Estate of Pablo Picasso / ARS"
     "rights": ("rightsandreproduction", "license", "licence", "sharelicensestatus", "copyright", "copyrightnotice"),
-    "description": ("walldescription", "digitaldescription", "dcdescription", "contentdescription"),
+    "description": ("walldescription", "digitaldescription", "dcdescription", "contentdescription",
+                    "summarydescription", "briefdescription"),  # the V&A's
     "image_description": ("alttext", "thumbnailalttext", "imagesalttext"),  # the AIC's and Harvard's alt texts
     "tags": ("keywords", "subjects", "subjecttitles"),
     "source_url": ("linkresource", "url", "objecturl", "weburl", "linksweb", "edmisshownat", "frontendurl"),

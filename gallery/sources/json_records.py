@@ -37,9 +37,10 @@ _NEXT_LINKS = (("pagination", "next_url"), ("info", "next"), ("next",), ("links"
 
 
 def records_in(data: object) -> list[object] | None:
-    """The records of a parsed document: a list, a page's list (or its single record), SPARQL results' rows, or one
-    record; None for a value that is neither a list nor an object."""
-    for rows_of in (museum_habits.sparql_rows, museum_habits.smithsonian_rows):  # records in shapes of their own
+    """The records of a parsed document: a list, a page's list (or its single record), the rows of documents in shapes
+    of their own (SPARQL results, the Smithsonian's, the V&A's one object), or one record; None for a value that is
+    neither a list nor an object."""
+    for rows_of in (museum_habits.sparql_rows, museum_habits.smithsonian_rows, museum_habits.vam_object_rows):
         if (rows := rows_of(data)) is not None:
             return rows
     if isinstance(data, dict):

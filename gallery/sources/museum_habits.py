@@ -4,8 +4,8 @@ json_records flattens a record into columns named by its key paths and matches t
 takes away) the columns a museum's record needs more than names for: the AIC's pictures and pages from its page's
 config, Harvard's and Cleveland's artist among a work's people, Europeana's media type, the V&A's sorted maker names
 and pages, SMK's English titles and production, IIIF Image service bases (the V&A's, SMK's), a Wikidata query's rows
-and the Smithsonian's labelled `freetext` pairs. `sparql_rows` and `smithsonian_rows` find the records of the two
-documents that keep them in shapes of their own.
+and the Smithsonian's labelled `freetext` pairs. `sparql_rows`, `smithsonian_rows` and `vam_object_rows` find the
+records of the documents that keep them in shapes of their own.
 """
 
 from __future__ import annotations
@@ -127,17 +127,36 @@ def _english_title(flat: Flat, item: dict) -> None:
 
 
 def _read_vam(flat: Flat, item: dict) -> None:
-    """The V&A's search records: the maker named as a label names them, not as the museum sorts them ("Constable,
-    John"), none for "Unknown"; the work's page by its system number."""
-    if not (isinstance(item.get("systemNumber"), str) and "_primaryTitle" in item):
+    """The V&A's records, of its search (`_primaryMaker`, `_primaryDate`) or one object's (`artistMakerPerson`,
+    `productionDates`): the maker named as a label names them, not as the museum sorts them ("Constable, John"), none
+    for "Unknown"; the first production date and place of origin; the work's page by its system number."""
+    if not isinstance(item.get("systemNumber"), str):
         return
-    maker = item.get("_primaryMaker") if isinstance(item.get("_primaryMaker"), dict) else {}
-    name = _text(maker.get("name"))
+    primary = item.get("_primaryMaker") if isinstance(item.get("_primaryMaker"), dict) else {}
+    person = next(iter(_entries(item, "artistMakerPerson") or _entries(item, "artistMakerOrganisations")), {})
+    name = _text(primary.get("name")) or _text(_dict(person.get("name")).get("text"))
     flat.pop("_primaryMaker.name", None)
     if name and name.casefold() not in _NO_MAKER and "artist" not in flat:
         flat["artist"] = [_label_name(name)]
-    if "source_url" not in flat:
-        flat["source_url"] = [_VAM_PAGE.format(quote(item["systemNumber"], safe=""))]
+    produced = next(iter(_entries(item, "productionDates")), {})
+    origin = next(iter(_entries(item, "placesOfOrigin")), {})
+    for field, value in (("date", _text(_dict(produced.get("date")).get("text"))),
+                         ("culture", _text(_dict(origin.get("place")).get("text"))),
+                         ("source_url", _VAM_PAGE.format(quote(item["systemNumber"], safe="")))):
+        if value and field not in flat:
+            flat[field] = [value]
+
+
+def vam_object_rows(data: object) -> list | None:
+    """The V&A's answer for one object (`{"record": {...}, "meta": {"images": {...}}}`) as its one record, with its
+    pictures' links where its search records keep them (`_images`); None for another document."""
+    if not (isinstance(data, dict) and isinstance(data.get("record"), dict) and isinstance(data.get("meta"), dict)):
+        return None
+    return [{**data["record"], "_images": _dict(data["meta"].get("images"))}]
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _label_name(sorted_name: str) -> str:

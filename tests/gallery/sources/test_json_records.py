@@ -505,3 +505,29 @@ def test_the_smithsonian_open_access_api_by_start(numbered_api):
         "oil on canvas", "30 3/4 x 40 1/4 in.", "Painting", "Smithsonian American Art Museum", "public-domain")
     assert first.source_url == "https://americanart.si.edu/artwork/0"  # not the record's "edanmdm:…" id
     assert first.image_url == f"{numbered_api}/ids/deliveryService?id=SAAM-0&max=2048"
+
+
+VAM_OBJECT = {  # what api.vam.ac.uk/v2/museumobject/O1142817 answers, trimmed
+    "meta": {"images": {"_primary_thumbnail": "https://framemark.vam.ac.uk/collections/2006AN7425/full/!100,100/0/x",
+                        "_iiif_image_base_url": "https://framemark.vam.ac.uk/collections/2006AN7425/",
+                        "_iiif_presentation_url": "https://iiif.vam.ac.uk/collections/O1142817/manifest.json"}},
+    "record": {"systemNumber": "O1142817", "accessionNumber": "FA.33[O]", "objectType": "Oil painting",
+               "titles": [{"title": "Salisbury Cathedral from the Bishop's Grounds", "type": ""}],
+               "summaryDescription": "Constable painted the cathedral for his friend.",
+               "artistMakerPerson": [{"name": {"text": "Constable, John", "id": "A6149"},
+                                      "association": {"text": "artist"}}],
+               "materialsAndTechniques": "Oil on canvas",
+               "productionDates": [{"date": {"text": "1823", "earliest": "1823-01-01", "latest": "1823-12-31"}}],
+               "placesOfOrigin": [{"place": {"text": "England"}}], "creditLine": "Given by John Sheepshanks, 1857",
+               "images": ["2006AN7425"]}}
+
+
+def test_one_vam_object_as_its_api_gives_it(tmp_path):
+    (record,) = _read(tmp_path, VAM_OBJECT)
+    assert (record.accession_number, record.title, record.artist_name, record.date, record.culture, record.medium) == (
+        "FA.33[O]", "Salisbury Cathedral from the Bishop's Grounds", "John Constable", "1823", "England",
+        "Oil on canvas")
+    assert (record.description, record.credit_line) == ("Constable painted the cathedral for his friend.",
+                                                        "Given by John Sheepshanks, 1857")
+    assert record.image_url == "https://framemark.vam.ac.uk/collections/2006AN7425/full/!2048,2048/0/default.jpg"
+    assert record.source_url == "https://collections.vam.ac.uk/item/O1142817/"
