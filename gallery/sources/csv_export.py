@@ -92,6 +92,12 @@ _PARENTHESISED = re.compile(r"\(([^()]*)\)")  # one artist's part of MoMA's "(Du
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
 _COLUMNS_SHOWN = 40  # of a header without a title or an image, in the message that says so
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
+# A date written as a timestamp ("1503-01-01T00:00:00Z": Wikidata's inception, a database's export): its year. A plain
+# ISO date ("1889-05-01", a photograph's day) is kept as it is.
+_TIMESTAMP = re.compile(r"(-?)0*(\d{1,4})-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?")
+# A Wikimedia Commons file by name, which redirects to the original (a 100 MB TIFF, as often as not): asked scaled.
+_COMMONS_FILE = re.compile(r"https?://commons\.wikimedia\.org/wiki/Special:FilePath/[^?#]+")
+_COMMONS_WIDTH = 2048
 
 Result = CatalogueRecord | SkippedRecord
 
@@ -351,12 +357,16 @@ def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, 
             return SkippedRecord(where=where, reason=f"{field} {text!r} is not a year")
         years[field] = int(float(text)) if text else None
     image = values.get("image", "")
+    if _COMMONS_FILE.fullmatch(image):
+        image = f"{image}?width={_COMMONS_WIDTH}"
     if not values.get("title") and not image:
         return SkippedRecord(where=where, reason="no title and no image")
     if isinstance(found := images.resolve(image), str):
         return SkippedRecord(where=where, reason=found)
     image_path, image_url = found
     date = values.get("date", "")
+    if stamp := _TIMESTAMP.fullmatch(date):
+        date = f"{stamp[2]} BCE" if stamp[1] else stamp[2]
     year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
     public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}
     rights, rights_url = classify_rights(values.get("rights", "") or values.get("rights_url", "")

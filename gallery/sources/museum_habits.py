@@ -35,8 +35,6 @@ _COMPANY = re.compile(r"\b(?:ltd|limited|inc|co|plc|llc|gmbh|and sons|& sons)\b"
 _ISO_YEAR = re.compile(r"(-?\d{4})-\d\d-\d\d")
 _WIKIDATA_ENTITY = re.compile(r"https?://www\.wikidata\.org/entity/(Q\d+)")
 _QID = re.compile(r"Q\d+")
-_COMMONS_FILE = re.compile(r"https?://commons\.wikimedia\.org/wiki/Special:FilePath/[^?#]+")
-_COMMONS_WIDTH = 2048  # Commons scales a file to this width: its original may be a 100 MB TIFF
 # The Smithsonian's `freetext` labels (each {"label": ..., "content": ...}) of the fields they give.
 _SMITHSONIAN_LABELS = {
     **dict.fromkeys(("artist", "maker", "creator", "author", "designer", "painter", "photographer", "sculptor",
@@ -200,9 +198,9 @@ def _read_iiif_base(flat: Flat) -> None:
 
 
 def _read_wikidata(flat: Flat) -> None:
-    """A Wikidata query's row: its work (the first entity it names) gives the record's id and page, an ISO
-    `inception` its year, a label that is only an entity's id ("Q999": none in the query's language) is no label,
-    and a Commons picture is asked for at _COMMONS_WIDTH."""
+    """A Wikidata query's row: its work (the first entity it names) gives the record's id and page, and a label that
+    is only an entity's id ("Q999": none in the query's language) is no label. (An ISO `inception` and a Commons
+    picture are read as any source's are: csv_export.record_from_values.)"""
     entity = next((found for values in flat.values() if (found := _WIKIDATA_ENTITY.fullmatch(values[0]))), None)
     if entity is None:
         return
@@ -210,11 +208,6 @@ def _read_wikidata(flat: Flat) -> None:
         del flat[key]  # what the service names an entity that has no label in the query's language
     flat.setdefault("id", [entity[1]])
     flat.setdefault("source_url", [f"https://www.wikidata.org/wiki/{entity[1]}"])
-    if (year := _iso_year(flat.get("inception", [""])[0])) and "date" not in flat:
-        flat["date"] = [year if not year.startswith("-") else f"{year[1:]} BCE"]
-    for key, values in flat.items():
-        if _COMMONS_FILE.fullmatch(values[0]):
-            flat[key] = [f"{values[0]}?width={_COMMONS_WIDTH}", *values[1:]]
 
 
 def _read_smithsonian(flat: Flat, item: dict) -> None:

@@ -363,3 +363,19 @@ def test_an_nga_images_table_of_other_columns_is_refused(tmp_path):
     write_csv(tmp_path / "published_images.csv", [["uuid", "url"], ["a", "https://example.org/a.jpg"]])
     with pytest.raises(ValueError, match="published_images.csv beside objects.csv lacks the NGA's columns"):
         read_csv(objects)
+
+
+def test_a_timestamp_date_is_its_year_and_a_commons_file_is_asked_scaled(tmp_path):
+    """A Wikidata Query Service CSV download: `inception` a timestamp, `image` a Commons file by name."""
+    commons = "http://commons.wikimedia.org/wiki/Special:FilePath/Mona%20Lisa.jpg"
+    rows = [["item", "itemLabel", "creatorLabel", "inception", "image"],
+            ["http://www.wikidata.org/entity/Q12418", "Mona Lisa", "Leonardo da Vinci", "1503-01-01T00:00:00Z",
+             commons],
+            ["http://www.wikidata.org/entity/Q1", "A vase", "", "-0500-01-01T00:00:00Z", commons + "?width=300"],
+            ["http://www.wikidata.org/entity/Q2", "A photograph", "", "1889-05-01", ""]]
+    mona_lisa, vase, photograph = read_csv(write_csv(tmp_path / "query.csv", rows))
+    assert (mona_lisa.title, mona_lisa.artist_name, mona_lisa.date, mona_lisa.year_start) == (
+        "Mona Lisa", "Leonardo da Vinci", "1503", 1503)
+    assert mona_lisa.image_url == commons + "?width=2048"  # not the original, which may be a 100 MB TIFF
+    assert (vase.date, vase.year_start, vase.image_url) == ("500 BCE", -500, commons + "?width=300")
+    assert (photograph.date, photograph.year_start) == ("1889-05-01", 1889)  # a day is kept
