@@ -261,10 +261,12 @@ def _read_aic(flat: Flat, item: dict, iiif_base: str, website: str) -> None:
 
 
 def smithsonian_rows(data: object) -> list | None:
-    """The rows of the Smithsonian's Open Access API answer (`{"response": {"rows": [...]}}`); None for another
-    document."""
+    """The rows of the Smithsonian's Open Access API answer: a search's (`{"response": {"rows": [...]}}`) or one
+    record's (`{"response": {"id": ..., "content": {...}}}`); None for another document."""
     response = data.get("response") if isinstance(data, dict) else None
-    return response["rows"] if isinstance(response, dict) and isinstance(response.get("rows"), list) else None
+    if isinstance(response, dict) and isinstance(response.get("rows"), list):
+        return response["rows"]
+    return [response] if isinstance(response, dict) and isinstance(response.get("content"), dict) else None
 
 
 def read(flat: Flat, item: dict, *, aic_links: tuple[str, str]) -> None:

@@ -531,3 +531,10 @@ def test_one_vam_object_as_its_api_gives_it(tmp_path):
                                                         "Given by John Sheepshanks, 1857")
     assert record.image_url == "https://framemark.vam.ac.uk/collections/2006AN7425/full/!2048,2048/0/default.jpg"
     assert record.source_url == "https://collections.vam.ac.uk/item/O1142817/"
+
+
+def test_one_smithsonian_record_as_its_content_endpoint_gives_it(tmp_path):
+    row = smithsonian_record("7", "https://ids.si.edu")
+    (record,) = _read(tmp_path, {"status": 200, "responseCode": 1, "response": row})
+    assert (record.accession_number, record.title, record.artist_name) == ("1929.6.7", "Moonlight 7", "Winslow Homer")
+    assert record.image_url == "https://ids.si.edu/ids/deliveryService?id=SAAM-7&max=2048"
