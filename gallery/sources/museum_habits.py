@@ -21,7 +21,6 @@ Flat = dict[str, list[str]]
 _AIC_IMAGE_WIDTH = 843
 # The AIC's own addresses, for its records read without their page's config (one artwork's file of its data dump).
 _AIC_API, _AIC_LINKS = "https://api.artic.edu/", ("https://www.artic.edu/iiif/2", "https://www.artic.edu")
-
 _MEDIA_TYPES = {"IMAGE", "TEXT", "SOUND", "VIDEO", "3D"}  # Europeana's edm:type values
 # Lists of the people of a work, each with a role (Harvard's people, Cleveland's creators): the artist is read first.
 _PEOPLE = ("people", "creators", "artists", "makers", "constituents")
@@ -46,6 +45,7 @@ _SMITHSONIAN_LABELS = {
 _SMITHSONIAN_IMAGES = "/ids/deliveryService"  # the path of its image service (ids.si.edu)
 _SMITHSONIAN_SIDE = 2048  # the image service scales a picture to this longest side (`max=`)
 
+
 def sparql_rows(data: object) -> list[dict] | None:
     """SPARQL query results in JSON (the Wikidata Query Service's answer: `{"head": {"vars": [...]}, "results":
     {"bindings": [{"item": {"type": "uri", "value": ...}, ...}]}}`) as one record a row, {variable: value}; a work
@@ -64,6 +64,23 @@ def sparql_rows(data: object) -> list[dict] | None:
             rows.append(row)
             seen.add(work)
     return rows
+
+
+def smithsonian_rows(data: object) -> list | None:
+    """The rows of the Smithsonian's Open Access API answer: a search's (`{"response": {"rows": [...]}}`) or one
+    record's (`{"response": {"id": ..., "content": {...}}}`); None for another document."""
+    response = data.get("response") if isinstance(data, dict) else None
+    if isinstance(response, dict) and isinstance(response.get("rows"), list):
+        return response["rows"]
+    return [response] if isinstance(response, dict) and isinstance(response.get("content"), dict) else None
+
+
+def vam_object_rows(data: object) -> list | None:
+    """The V&A's answer for one object (`{"record": {...}, "meta": {"images": {...}}}`) as its one record, with its
+    pictures' links where its search records keep them (`_images`); None for another document."""
+    if not (isinstance(data, dict) and isinstance(data.get("record"), dict) and isinstance(data.get("meta"), dict)):
+        return None
+    return [{**data["record"], "_images": _dict(data["meta"].get("images"))}]
 
 
 def aic_links(page: object) -> tuple[str, str]:
@@ -96,7 +113,7 @@ def _first_person(flat: Flat, item: dict) -> None:
     first = item[key][0] if key and isinstance(item[key][0], dict) else {}
     if key and f"{key}.culture" in flat:  # the flattened list's first culture may be the next person's
         del flat[f"{key}.culture"]
-        if (culture := clean(first.get("culture"))) and "artist_nationality" not in flat:
+        if (culture := _text(first.get("culture"))) and "artist_nationality" not in flat:
             flat["artist_nationality"] = [culture]
     name, dates = clean(first.get("name")), clean(first.get("displaydate"))
     if name and dates and "artist" not in flat:
@@ -144,13 +161,6 @@ def _read_vam(flat: Flat, item: dict) -> None:
         if value and field not in flat:
             flat[field] = [value]
 
-
-def vam_object_rows(data: object) -> list | None:
-    """The V&A's answer for one object (`{"record": {...}, "meta": {"images": {...}}}`) as its one record, with its
-    pictures' links where its search records keep them (`_images`); None for another document."""
-    if not (isinstance(data, dict) and isinstance(data.get("record"), dict) and isinstance(data.get("meta"), dict)):
-        return None
-    return [{**data["record"], "_images": _dict(data["meta"].get("images"))}]
 
 
 def _dict(value: object) -> dict:
@@ -259,14 +269,6 @@ def _read_aic(flat: Flat, item: dict, iiif_base: str, website: str) -> None:
         kind = flat.get("api_model", ["artworks"])[0]
         flat["source_url"] = [f"{website}/{quote(kind, safe='')}/{quote(record_id, safe='')}"]
 
-
-def smithsonian_rows(data: object) -> list | None:
-    """The rows of the Smithsonian's Open Access API answer: a search's (`{"response": {"rows": [...]}}`) or one
-    record's (`{"response": {"id": ..., "content": {...}}}`); None for another document."""
-    response = data.get("response") if isinstance(data, dict) else None
-    if isinstance(response, dict) and isinstance(response.get("rows"), list):
-        return response["rows"]
-    return [response] if isinstance(response, dict) and isinstance(response.get("content"), dict) else None
 
 
 def read(flat: Flat, item: dict, *, aic_links: tuple[str, str]) -> None:
