@@ -247,7 +247,7 @@ def run_text(context: Context) -> dict:
         # A running server's index is in shared_buffers, read there by its own traffic; one just built, or one of
         # rows reused by a database just started, is not (bench/README.md, "Where the time goes"): warm it alike.
         entry["index_warmed_by"] = warm_index(context, settings.GALLERY_HNSW_EF_SEARCH,
-                                               queries=50 if context.quick else size // 100)
+                                              queries=50 if context.quick else size // 100)
         with breakdown.torch_threads(PRODUCTION_SERVER["torch_threads"]):
             entry["steps"] = breakdown.search_steps(measured[:20] if context.quick else measured[:50], k=TEXT_K)
         with server.gunicorn(context.var_dir, **PRODUCTION_SERVER) as (host, port, _):
