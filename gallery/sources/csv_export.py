@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from . import nga
 from .artists import split_artist
-from .dates import resolve_years
+from .dates import iso_year, resolve_years
 from .json_values import loads
 from .local_files import file_within
 from .records import CatalogueRecord, SkippedRecord
@@ -92,9 +92,6 @@ _PARENTHESISED = re.compile(r"\(([^()]*)\)")  # one artist's part of MoMA's "(Du
 _PUBLIC_DOMAIN_FLAG = "is_public_domain"  # not a field: a True/False column read as `rights` when that is empty
 _COLUMNS_SHOWN = 40  # of a header without a title or an image, in the message that says so
 _WHOLE_NUMBER = re.compile(r"-?\d{1,5}(\.0+)?")  # spreadsheets write 1863 as "1863.0"; longer is no year
-# A date written as a timestamp ("1503-01-01T00:00:00Z": Wikidata's inception, a database's export): its year. A plain
-# ISO date ("1889-05-01", a photograph's day) is kept as it is.
-_TIMESTAMP = re.compile(r"(-?)0*(\d{1,4})-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:?\d\d)?")
 # A Wikimedia Commons file by name, which redirects to the original (a 100 MB TIFF, as often as not): asked scaled.
 _COMMONS_FILE = re.compile(r"https?://commons\.wikimedia\.org/wiki/Special:FilePath/[^?#]+")
 _COMMONS_WIDTH = 2048
@@ -365,8 +362,8 @@ def record_from_values(values: dict[str, str], *, where: str, fallback_id: str, 
         return SkippedRecord(where=where, reason=found)
     image_path, image_url = found
     date = values.get("date", "")
-    if stamp := _TIMESTAMP.fullmatch(date):
-        date = f"{stamp[2]} BCE" if stamp[1] else stamp[2]
+    if (year := iso_year(date, timestamp=True)) is not None:  # Wikidata's inception; a plain ISO day stays as it is
+        date = f"{-year} BCE" if year < 0 else str(year)
     year_start, year_end = resolve_years(date, years["year_start"], years["year_end"])
     public_domain = values.get(_PUBLIC_DOMAIN_FLAG, "").casefold() in {"true", "yes", "1"}
     rights, rights_url = classify_rights(values.get("rights", "") or values.get("rights_url", "")

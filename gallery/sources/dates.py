@@ -114,6 +114,19 @@ def year_range(text: str | None) -> tuple[int | None, int | None]:
     return start, end
 
 
+# An ISO 8601 day or timestamp: "1606-07-15", "1503-01-01T00:00:00Z" (Wikidata's inception, SMK's dates of birth).
+_ISO_DATE = re.compile(r"(-?)0*(\d{1,4})-\d\d-\d\d(T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?")
+
+
+def iso_year(value: object, *, timestamp: bool = False) -> int | None:
+    """The year of an ISO 8601 day or timestamp ("-0500-01-01T00:00:00Z" is 500 BCE: -500); with `timestamp`, of a
+    timestamp only (a plain day, "1889-05-01", is None). None for anything else."""
+    found = _ISO_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None or (timestamp and not found[3]):
+        return None
+    return -int(found[2]) if found[1] else int(found[2])
+
+
 def year_number(value: object) -> int | None:
     """An export's year field as an int: 1863, "1863", "1863.0", "1840 |1850" (the first); 0, "", None -> None.
 

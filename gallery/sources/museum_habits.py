@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from .dates import iso_year
 from .iiif import image_service_url
 from .text import clean
 
@@ -31,7 +32,6 @@ _IIIF_BASES = ("_images._iiif_image_base_url", "image_iiif_id")
 _VAM_PAGE = "https://collections.vam.ac.uk/item/{}/"
 _NO_MAKER = {"unknown", "anonymous", "unknown maker", "unknown artist"}
 _COMPANY = re.compile(r"\b(?:ltd|limited|inc|co|plc|llc|gmbh|and sons|& sons)\b", re.IGNORECASE)
-_ISO_YEAR = re.compile(r"(-?\d{4})-\d\d-\d\d")
 _WIKIDATA_ENTITY = re.compile(r"https?://www\.wikidata\.org/entity/(Q\d+)")
 _QID = re.compile(r"Q\d+")
 # The Smithsonian's `freetext` labels (each {"label": ..., "content": ...}) of the fields they give.
@@ -194,9 +194,9 @@ def _read_smk(flat: Flat, item: dict) -> None:
 
 
 def _iso_year(value: object) -> str:
-    """The year of an ISO date ("1606-07-15T00:00:00.000Z" -> "1606"), "" for anything else."""
-    found = _ISO_YEAR.match(value.strip()) if isinstance(value, str) else None
-    return str(int(found[1])) if found else ""
+    """The year of an ISO date or timestamp as a year column writes it ("1606-07-15T00:00:00.000Z" -> "1606")."""
+    year = iso_year(value)
+    return "" if year is None else str(year)
 
 
 def _read_iiif_base(flat: Flat) -> None:

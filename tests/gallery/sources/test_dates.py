@@ -2,7 +2,7 @@
 
 import pytest
 
-from gallery.sources.dates import resolve_years, year_number, year_range
+from gallery.sources.dates import iso_year, resolve_years, year_number, year_range
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -75,3 +75,13 @@ def test_resolve_years_lets_the_exports_numbers_win():
     assert resolve_years("1665", 1660, None) == (1660, 1665)  # each bound on its own
     assert resolve_years("", 1893, 1811) == (1811, 1893)  # reversed export years are put in order
     assert resolve_years("n.d.") == (None, None)
+
+
+@pytest.mark.parametrize(("text", "year", "timestamp_year"), [
+    ("1606-07-15T00:00:00.000Z", 1606, 1606),  # SMK's date of birth
+    ("-0500-01-01T00:00:00Z", -500, -500),  # Wikidata's inception of a work made 500 BCE
+    ("1889-05-01", 1889, None),  # a plain day: no timestamp
+    ("1503", None, None), ("c. 1503-1506", None, None), (None, None, None), (1503, None, None),
+])
+def test_the_year_of_an_iso_day_or_timestamp(text, year, timestamp_year):
+    assert (iso_year(text), iso_year(text, timestamp=True)) == (year, timestamp_year)
