@@ -251,11 +251,10 @@ def read_csv(path: Path, *, images_dir: Path | None = None, mapping: dict[str, s
     if not header:
         raise ValueError(f"{path.name} is empty: expected a header row")
     by_field = columns(header, mapping or {}, path.name)
-    beside = None
-    if "image" not in by_field and "objectid" in map(_letters, header):  # the NGA's objects: pictures beside them
+    beside, letters = None, [_letters(column) for column in header]
+    if "image" not in by_field and "objectid" in letters:  # the NGA's objects: pictures beside them
         if (pictures := nga.pictures_beside(path)) is not None:
-            beside = _Beside([_letters(column) for column in header].index("objectid"), pictures,
-                             nga.artists_beside(path))
+            beside = _Beside(letters.index("objectid"), pictures, nga.artists_beside(path))
     return _records(path, rows, by_field, ImageFinder(path.parent, images_dir), beside=beside)
 
 
